@@ -1,0 +1,102 @@
+//! Front ends: each turns one input kind into a [`Network`] fragment with spans and Unknowns.
+//!
+//! Contract for every front end:
+//! - never panic; a construct it does not understand becomes a [`Problem`] or an Unknown;
+//! - text it reads is added to [`Sources`] first, and every span points into it;
+//! - cross-resource references are written as [`Link::Key`](crate::model::Link)s, resolved
+//!   later by [`model::link`](crate::model::link). Key conventions (compared
+//!   case-insensitively), so inputs of different kinds can link to each other where they name
+//!   the same Azure resource:
+//!   - `id:<azure resource id>` for a literal, fully known Azure resource id;
+//!   - `name:<kind>:<resource group>/<name>[/<child name>]` for a name pair, where kind is
+//!     `nsg`, `vnet`, `subnet`, `nic` or `asg` (a subnet: `name:subnet:<rg>/<vnet>/<subnet>`);
+//!   - a front-end address such as `tf:module.net.azurerm_subnet.this["a"]` or
+//!     `arm:<deployment path>/<resource type>/<names>`.
+//! - input that cannot be read at all (a syntax error, an unreadable file) is an
+//!   [`InputError`]: the run ends with exit code 2 after reporting everything else.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::model::Network;
+use crate::source::{Sources, Span};
+
+/// The kinds of input nsgate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InputKind {
+    Terraform,
+    Plan,
+    Arm,
+    Bicep,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Terraform => "terraform",
+            InputKind::Plan => "plan",
+            InputKind::Arm => "arm",
+            InputKind::Bicep => "bicep",
+        }
+    }
+}
+
+impl fmt::Display for InputKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Options that feed values into front ends.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `--var NAME=VALUE` (Terraform), in command-line order.
+    pub vars: Vec<(String, String)>,
+    /// `--var-file FILE` (Terraform), in command-line order.
+    pub var_files: Vec<PathBuf>,
+    /// `--parameters FILE` (ARM/Bicep).
+    pub parameters: Option<PathBuf>,
+    /// Terraform configuration behind a plan (`--source DIR`).
+    pub source_dir: Option<PathBuf>,
+    /// Environment variables (`TF_VAR_*`), passed in so loading stays testable.
+    pub env: Vec<(String, String)>,
+}
+
+/// One input that was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub path: String,
+    pub kind: InputKind,
+}
+
+/// Input nsgate could not read: the run exits with code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub message: String,
+    /// Where, when the file could be read at all.
+    pub span: Option<Span>,
+    /// The path concerned (for errors without a span).
+    pub path: String,
+    pub help: Option<String>,
+}
+
+/// Everything the front ends produced for one run.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub inputs: Vec<Input>,
+    pub network: Network,
+    pub errors: Vec<InputError>,
+}
+
+/// Read a file for a front end, adding it to `sources`.
+pub fn read_source(path: &std::path::Path, display: &str, sources: &mut Sources) -> Result<crate::source::FileId, InputError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(sources.add(display, text)),
+        Err(e) => Err(InputError {
+            message: format!("cannot read {display}: {e}"),
+            span: None,
+            path: display.to_string(),
+            help: None,
+        }),
+    }
+}

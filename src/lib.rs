@@ -1,0 +1,9 @@
+//! nsgate: evaluates Azure network security groups written as infrastructure as code with
+//! Azure's exact semantics, and gates deployments on declarative policies.
+//!
+//! Data flow (see `architecture.md`): [`frontend`] → [`model`] (linked) → [`eval`] ← policy →
+//! report. Each module owns one concern; dependencies point one way.
+
+pub mod frontend;
+pub mod model;
+pub mod source;

@@ -1,0 +1,456 @@
+//! Linking: resolve [`Link::Key`]s to resources, attach standalone rules to their NSGs, and
+//! apply association resources (nsg-semantics.md §3.10).
+//!
+//! Keys are compared case-insensitively (Azure ids are case-insensitive). Front ends give every
+//! resource all the keys it can be known by — its Azure id when known, a front-end address such
+//! as `tf:azurerm_subnet.roles`, a name pair such as `nsg-name:rg/nsg-roles` — and write links
+//! with any of them. A key that names nothing becomes an Unknown (the evaluator is then
+//! conservative); a key that names several resources is ambiguous, reported, and Unknown too.
+
+use std::collections::HashMap;
+
+use crate::model::{
+    AddressItem, IpVersion, Link, Network, Problem, ProblemKind, Resource, RuleOrigin, Severity,
+    Spanned, Unknown, Val,
+};
+
+/// Append `other` to `network`. Front ends write only `Key` links, so nothing needs shifting;
+/// a `Resolved` link from a fragment would point into the wrong list, so it is demoted to its
+/// key-less Unknown rather than silently mislinked.
+pub fn merge_into(network: &mut Network, other: Network) {
+    let Network {
+        vnets,
+        subnets,
+        nsgs,
+        nics,
+        asgs,
+        standalone_rules,
+        subnet_nsg_associations,
+        nic_nsg_associations,
+        nic_asg_associations,
+        problems,
+    } = other;
+    let first_fragment = network.vnets.is_empty()
+        && network.subnets.is_empty()
+        && network.nsgs.is_empty()
+        && network.nics.is_empty()
+        && network.asgs.is_empty();
+    let mut fragment = Network {
+        vnets,
+        subnets,
+        nsgs,
+        nics,
+        asgs,
+        standalone_rules,
+        subnet_nsg_associations,
+        nic_nsg_associations,
+        nic_asg_associations,
+        problems,
+    };
+    if !first_fragment {
+        demote_resolved(&mut fragment);
+    }
+    network.vnets.append(&mut fragment.vnets);
+    network.subnets.append(&mut fragment.subnets);
+    network.nsgs.append(&mut fragment.nsgs);
+    network.nics.append(&mut fragment.nics);
+    network.asgs.append(&mut fragment.asgs);
+    network.standalone_rules.append(&mut fragment.standalone_rules);
+    network
+        .subnet_nsg_associations
+        .append(&mut fragment.subnet_nsg_associations);
+    network
+        .nic_nsg_associations
+        .append(&mut fragment.nic_nsg_associations);
+    network
+        .nic_asg_associations
+        .append(&mut fragment.nic_asg_associations);
+    network.problems.append(&mut fragment.problems);
+}
+
+fn demote<Id>(link: &mut Link<Id>) {
+    if let Link::Resolved(s) = link {
+        *link = Link::Unknown(Unknown {
+            reason: "link resolved inside a fragment before merging".into(),
+            span: s.span,
+        });
+    }
+}
+
+fn demote_resolved(n: &mut Network) {
+    n.vnets.iter_mut().flat_map(|v| v.peerings.iter_mut()).for_each(demote);
+    for s in &mut n.subnets {
+        demote(&mut s.vnet);
+        s.nsg.iter_mut().for_each(demote);
+    }
+    for nic in &mut n.nics {
+        nic.nsg.iter_mut().for_each(demote);
+        for ip in &mut nic.ip_configs {
+            ip.subnet.iter_mut().for_each(demote);
+            ip.asgs.iter_mut().for_each(demote);
+        }
+    }
+    for rule in n
+        .nsgs
+        .iter_mut()
+        .flat_map(|g| g.rules.iter_mut())
+        .chain(n.standalone_rules.iter_mut().map(|s| &mut s.rule))
+    {
+        for item in rule.source.items.iter_mut().chain(rule.destination.items.iter_mut()) {
+            if let Val::Known(AddressItem::Asg(link)) = &mut item.value {
+                demote(link);
+            }
+        }
+    }
+    n.standalone_rules.iter_mut().for_each(|s| demote(&mut s.nsg));
+    for a in &mut n.subnet_nsg_associations {
+        demote(&mut a.from);
+        demote(&mut a.to);
+    }
+    for a in &mut n.nic_nsg_associations {
+        demote(&mut a.from);
+        demote(&mut a.to);
+    }
+    for a in &mut n.nic_asg_associations {
+        demote(&mut a.from);
+        demote(&mut a.to);
+    }
+}
+
+/// Lower-cased keys of one kind of resource → positions.
+struct KeyIndex {
+    kind: &'static str,
+    map: HashMap<String, Vec<usize>>,
+}
+
+impl KeyIndex {
+    fn new<'a>(kind: &'static str, resources: impl Iterator<Item = &'a Resource>) -> KeyIndex {
+        let mut map: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in resources.enumerate() {
+            for key in &r.keys {
+                let entry = map.entry(key.to_ascii_lowercase()).or_default();
+                if !entry.contains(&i) {
+                    entry.push(i);
+                }
+            }
+        }
+        KeyIndex { kind, map }
+    }
+
+    fn resolve<Id: Copy>(&self, link: &mut Link<Id>, make: fn(usize) -> Id, problems: &mut Vec<Problem>) {
+        let Link::Key(key) = link else { return };
+        let span = key.span;
+        match self.map.get(&key.value.to_ascii_lowercase()).map(Vec::as_slice) {
+            Some([one]) => *link = Link::Resolved(Spanned::new(make(*one), span)),
+            Some(many) if many.len() > 1 => {
+                problems.push(Problem::new(
+                    ProblemKind::Ambiguous,
+                    Severity::Warning,
+                    format!("`{}` matches {} {}s; the link is treated as unknown", key.value, many.len(), self.kind),
+                    span,
+                ));
+                *link = Link::Unknown(Unknown {
+                    reason: format!("`{}` names several {}s", key.value, self.kind),
+                    span,
+                });
+            }
+            _ => {
+                *link = Link::Unknown(Unknown {
+                    reason: format!("{} `{}` is not defined in the input", self.kind, key.value),
+                    span,
+                })
+            }
+        }
+    }
+}
+
+/// Resolve every key, attach standalone rules and apply associations. Idempotent.
+pub fn link(mut n: Network) -> Network {
+    let vnets = KeyIndex::new("virtual network", n.vnets.iter().map(|v| &v.resource));
+    let subnets = KeyIndex::new("subnet", n.subnets.iter().map(|v| &v.resource));
+    let nsgs = KeyIndex::new("network security group", n.nsgs.iter().map(|v| &v.resource));
+    let nics = KeyIndex::new("network interface", n.nics.iter().map(|v| &v.resource));
+    let asgs = KeyIndex::new("application security group", n.asgs.iter().map(|v| &v.resource));
+    let mut problems = Vec::new();
+    let p = &mut problems;
+
+    for v in &mut n.vnets {
+        for peer in &mut v.peerings {
+            vnets.resolve(peer, super::VnetId, p);
+        }
+    }
+    for s in &mut n.subnets {
+        vnets.resolve(&mut s.vnet, super::VnetId, p);
+        if let Some(link) = &mut s.nsg {
+            nsgs.resolve(link, super::NsgId, p);
+        }
+    }
+    for nic in &mut n.nics {
+        if let Some(link) = &mut nic.nsg {
+            nsgs.resolve(link, super::NsgId, p);
+        }
+        for ip in &mut nic.ip_configs {
+            if let Some(link) = &mut ip.subnet {
+                subnets.resolve(link, super::SubnetId, p);
+            }
+            for a in &mut ip.asgs {
+                asgs.resolve(a, super::AsgId, p);
+            }
+        }
+    }
+    for rule in n
+        .nsgs
+        .iter_mut()
+        .flat_map(|g| g.rules.iter_mut())
+        .chain(n.standalone_rules.iter_mut().map(|s| &mut s.rule))
+    {
+        for item in rule.source.items.iter_mut().chain(rule.destination.items.iter_mut()) {
+            if let Val::Known(AddressItem::Asg(link)) = &mut item.value {
+                asgs.resolve(link, super::AsgId, p);
+            }
+        }
+    }
+
+    attach_standalone_rules(&mut n, &nsgs, p);
+    apply_subnet_associations(&mut n, &subnets, &nsgs, p);
+    apply_nic_associations(&mut n, &nics, &nsgs, &asgs, p);
+    n.problems.append(&mut problems);
+    n
+}
+
+fn attach_standalone_rules(n: &mut Network, nsgs: &KeyIndex, p: &mut Vec<Problem>) {
+    let mut has_standalone = vec![false; n.nsgs.len()];
+    for mut s in std::mem::take(&mut n.standalone_rules) {
+        nsgs.resolve(&mut s.nsg, super::NsgId, p);
+        match &s.nsg {
+            Link::Resolved(id) => {
+                if let Some(nsg) = n.nsgs.get_mut(id.value.0) {
+                    if let Some(flag) = has_standalone.get_mut(id.value.0) {
+                        *flag = true;
+                    }
+                    nsg.rules.push(s.rule);
+                }
+            }
+            Link::Unknown(u) => {
+                let address = match &s.rule.origin {
+                    RuleOrigin::Standalone { address } => address.clone(),
+                    _ => s.rule.name.value.clone(),
+                };
+                p.push(
+                    Problem::new(
+                        ProblemKind::Unresolved,
+                        Severity::Error,
+                        format!(
+                            "security rule `{}` belongs to a network security group that could not be resolved ({}); the rule is not evaluated",
+                            s.rule.name.value, u.reason
+                        ),
+                        s.rule.span,
+                    )
+                    .with_resource(address),
+                );
+            }
+            Link::Key(_) => {}
+        }
+    }
+    for (nsg, standalone) in n.nsgs.iter().zip(has_standalone) {
+        let inline = nsg.rules.iter().find(|r| r.origin == RuleOrigin::Inline);
+        let separate = nsg
+            .rules
+            .iter()
+            .find(|r| matches!(r.origin, RuleOrigin::Standalone { .. }));
+        if let (true, Some(inline), Some(separate)) = (standalone, inline, separate) {
+            p.push(
+                Problem::new(
+                    ProblemKind::Ambiguous,
+                    Severity::Warning,
+                    format!(
+                        "network security group `{}` has inline rules and separate rule resources; they overwrite each other on apply, so the effective rule set is ambiguous (both are evaluated)",
+                        nsg.resource.name.value
+                    ),
+                    nsg.resource.name.span,
+                )
+                .with_related(inline.span, "inline rule")
+                .with_related(separate.span, "separate rule resource")
+                .with_resource(nsg.resource.address.clone()),
+            );
+        }
+    }
+}
+
+fn apply_subnet_associations(n: &mut Network, subnets: &KeyIndex, nsgs: &KeyIndex, p: &mut Vec<Problem>) {
+    for mut a in std::mem::take(&mut n.subnet_nsg_associations) {
+        subnets.resolve(&mut a.from, super::SubnetId, p);
+        nsgs.resolve(&mut a.to, super::NsgId, p);
+        let Link::Resolved(subnet_id) = &a.from else {
+            p.push(unapplied(&a.address, "subnet", &a.from, a.span));
+            continue;
+        };
+        let Some(subnet) = n.subnets.get_mut(subnet_id.value.0) else { continue };
+        // The association's span is where the user wrote the link.
+        let to = relabel(a.to, a.span);
+        if let Some(existing) = &subnet.nsg {
+            if !same_target(existing, &to) {
+                p.push(
+                    Problem::new(
+                        ProblemKind::Ambiguous,
+                        Severity::Warning,
+                        format!(
+                            "subnet `{}` has two network security group associations; the later one (`{}`) is evaluated",
+                            subnet.resource.name.value, a.address
+                        ),
+                        a.span,
+                    )
+                    .with_related(existing.span(), "earlier association"),
+                );
+            }
+        }
+        subnet.nsg = Some(to);
+    }
+}
+
+fn apply_nic_associations(n: &mut Network, nics: &KeyIndex, nsgs: &KeyIndex, asgs: &KeyIndex, p: &mut Vec<Problem>) {
+    for mut a in std::mem::take(&mut n.nic_nsg_associations) {
+        nics.resolve(&mut a.from, super::NicId, p);
+        nsgs.resolve(&mut a.to, super::NsgId, p);
+        let Link::Resolved(nic_id) = &a.from else {
+            p.push(unapplied(&a.address, "network interface", &a.from, a.span));
+            continue;
+        };
+        let Some(nic) = n.nics.get_mut(nic_id.value.0) else { continue };
+        let to = relabel(a.to, a.span);
+        if let Some(existing) = &nic.nsg {
+            if !same_target(existing, &to) {
+                p.push(
+                    Problem::new(
+                        ProblemKind::Ambiguous,
+                        Severity::Warning,
+                        format!(
+                            "network interface `{}` has two network security group associations; the later one (`{}`) is evaluated",
+                            nic.resource.name.value, a.address
+                        ),
+                        a.span,
+                    )
+                    .with_related(existing.span(), "earlier association"),
+                );
+            }
+        }
+        nic.nsg = Some(to);
+    }
+    for mut a in std::mem::take(&mut n.nic_asg_associations) {
+        nics.resolve(&mut a.from, super::NicId, p);
+        asgs.resolve(&mut a.to, super::AsgId, p);
+        let Link::Resolved(nic_id) = &a.from else {
+            p.push(unapplied(&a.address, "network interface", &a.from, a.span));
+            continue;
+        };
+        let Some(nic) = n.nics.get_mut(nic_id.value.0) else { continue };
+        let to = relabel(a.to, a.span);
+        for ip in nic.ip_configs.iter_mut().filter(|ip| ip.version == IpVersion::V4) {
+            ip.asgs.push(to.clone());
+        }
+    }
+}
+
+fn relabel<Id>(link: Link<Id>, span: crate::source::Span) -> Link<Id> {
+    match link {
+        Link::Resolved(s) => Link::Resolved(Spanned::new(s.value, span)),
+        other => other,
+    }
+}
+
+fn same_target<Id: PartialEq + Copy>(a: &Link<Id>, b: &Link<Id>) -> bool {
+    matches!((a.resolved(), b.resolved()), (Some(x), Some(y)) if x == y)
+}
+
+fn unapplied<Id>(address: &str, kind: &str, link: &Link<Id>, span: crate::source::Span) -> Problem {
+    let why = match link {
+        Link::Unknown(u) => u.reason.clone(),
+        _ => "unresolved".into(),
+    };
+    Problem::new(
+        ProblemKind::Unresolved,
+        Severity::Warning,
+        format!("association `{address}`: its {kind} could not be resolved ({why}); the association is not applied"),
+        span,
+    )
+    .with_resource(address.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::builder::*;
+    use crate::model::{Association, NsgId, StandaloneRule, SubnetId};
+
+    #[test]
+    fn keys_resolve_case_insensitively() {
+        let mut n = Network::default();
+        n.nsgs.push(nsg("nsg-a", &["ID:/SUBSCRIPTIONS/X/NSG-A"], vec![]));
+        let mut s = subnet("roles", &["10.1.0.0/24"]);
+        s.nsg = Some(key("id:/subscriptions/x/nsg-a"));
+        n.subnets.push(s);
+        let n = link(n);
+        assert_eq!(n.subnets[0].nsg.as_ref().unwrap().resolved(), Some(NsgId(0)));
+    }
+
+    #[test]
+    fn unknown_keys_become_unknown_links_not_guesses() {
+        let mut n = Network::default();
+        let mut s = subnet("roles", &["10.1.0.0/24"]);
+        s.nsg = Some(key("tf:azurerm_network_security_group.missing"));
+        n.subnets.push(s);
+        let n = link(n);
+        match n.subnets[0].nsg.as_ref().unwrap() {
+            Link::Unknown(u) => assert!(u.reason.contains("not defined in the input")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn ambiguous_keys_are_reported_and_unknown() {
+        let mut n = Network::default();
+        n.nsgs.push(nsg("a", &["dup"], vec![]));
+        n.nsgs.push(nsg("b", &["dup"], vec![]));
+        let mut s = subnet("roles", &["10.1.0.0/24"]);
+        s.nsg = Some(key("dup"));
+        n.subnets.push(s);
+        let n = link(n);
+        assert!(matches!(n.subnets[0].nsg, Some(Link::Unknown(_))));
+        assert!(n.problems.iter().any(|p| p.kind == ProblemKind::Ambiguous));
+    }
+
+    #[test]
+    fn associations_and_standalone_rules_are_applied() {
+        let mut n = Network::default();
+        n.nsgs.push(nsg("a", &["nsg-a"], vec![rule("Inline", 300)]));
+        n.subnets.push(subnet("roles", &["10.1.0.0/24"]));
+        n.subnets[0].resource.keys.push("subnet-roles".into());
+        n.subnet_nsg_associations.push(Association {
+            from: key("subnet-roles"),
+            to: key("nsg-a"),
+            address: "assoc".into(),
+            span: span(),
+        });
+        let mut separate = rule("Separate", 350);
+        separate.origin = RuleOrigin::Standalone { address: "rule.separate".into() };
+        n.standalone_rules.push(StandaloneRule { nsg: key("nsg-a"), rule: separate });
+        let n = link(n);
+        assert_eq!(n.subnets[0].nsg.as_ref().unwrap().resolved(), Some(NsgId(0)));
+        assert_eq!(n.nsgs[0].rules.len(), 2);
+        assert!(n.problems.iter().any(|p| p.message.contains("inline rules and separate rule resources")));
+        assert!(n.subnet_nsg_associations.is_empty());
+        let _ = SubnetId(0);
+    }
+
+    #[test]
+    fn a_rule_whose_nsg_is_missing_is_reported_not_dropped_silently() {
+        let mut n = Network::default();
+        let mut separate = rule("Orphan", 350);
+        separate.origin = RuleOrigin::Standalone { address: "rule.orphan".into() };
+        n.standalone_rules.push(StandaloneRule { nsg: key("nope"), rule: separate });
+        let n = link(n);
+        assert_eq!(n.problems.len(), 1);
+        assert_eq!(n.problems[0].kind, ProblemKind::Unresolved);
+        assert_eq!(n.problems[0].severity, Severity::Error);
+    }
+}

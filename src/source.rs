@@ -1,0 +1,233 @@
+//! Loaded source files and byte spans into them.
+//!
+//! Every user-visible value in the model keeps a [`Span`] into the file it was read from, so a
+//! finding can always point at the line to change. Things nobody wrote (Azure's default rules)
+//! live in a synthetic file, [`DEFAULT_RULES_NAME`], whose text documents them; spans into it
+//! let reports label default rules like any other.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Index of a file in [`Sources`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Span {
+            file,
+            start: clamp(start),
+            end: clamp(end.max(start)),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    /// The smallest span covering both (same file), or `self` when files differ.
+    pub fn to(self, other: Span) -> Span {
+        if self.file != other.file {
+            return self;
+        }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// Whether a file was read from disk (or stdin) or made up by nsgate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    User,
+    Synthetic,
+}
+
+/// One loaded file: its display name, its text and a line index for reporters.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: Arc<str>,
+    pub origin: Origin,
+    line_starts: Vec<u32>,
+}
+
+/// 1-based line and column (column counted in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl fmt::Display for LineCol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+impl SourceFile {
+    fn new(name: String, text: Arc<str>, origin: Origin) -> SourceFile {
+        let mut line_starts = vec![0u32];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+            }
+        }
+        SourceFile {
+            name,
+            text,
+            origin,
+            line_starts,
+        }
+    }
+
+    /// Line and column of a byte offset (clamped to the text, snapped to a char boundary).
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        let mut offset = (offset as usize).min(self.text.len());
+        while offset > 0 && !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line_index = match self.line_starts.binary_search(&(offset as u32)) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let line_start = self.line_starts.get(line_index).copied().unwrap_or(0) as usize;
+        let column = self
+            .text
+            .get(line_start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(0);
+        LineCol {
+            line: line_index as u32 + 1,
+            column: column as u32 + 1,
+        }
+    }
+
+    /// The text a span covers ("" when out of range).
+    pub fn slice(&self, span: Span) -> &str {
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+    }
+}
+
+/// Display name of the synthetic file holding Azure's default rules.
+pub const DEFAULT_RULES_NAME: &str = "<azure-default-rules>";
+
+/// All files of one run. Index 0 is always the synthetic default-rules file.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Default for Sources {
+    fn default() -> Self {
+        Sources::new()
+    }
+}
+
+impl Sources {
+    pub fn new() -> Sources {
+        let defaults = SourceFile::new(
+            DEFAULT_RULES_NAME.to_string(),
+            Arc::from(crate::model::defaults::DEFAULT_RULES_TEXT),
+            Origin::Synthetic,
+        );
+        Sources {
+            files: vec![defaults],
+        }
+    }
+
+    /// The synthetic file of Azure's default rules.
+    pub fn defaults_file() -> FileId {
+        FileId(0)
+    }
+
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files
+            .push(SourceFile::new(name.into(), text.into(), Origin::User));
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    /// Display name of a file ("<unknown>" for an id from another run).
+    pub fn name(&self, id: FileId) -> &str {
+        self.get(id).map(|f| f.name.as_str()).unwrap_or("<unknown>")
+    }
+
+    pub fn line_col(&self, span: Span) -> (LineCol, LineCol) {
+        match self.get(span.file) {
+            Some(f) => (f.line_col(span.start), f.line_col(span.end)),
+            None => (LineCol { line: 1, column: 1 }, LineCol { line: 1, column: 1 }),
+        }
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.get(span.file).map(|f| f.slice(span)).unwrap_or("")
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// A span covering the first occurrence of `needle` in a file, for synthetic sources.
+    pub fn find(&self, file: FileId, needle: &str) -> Option<Span> {
+        let f = self.get(file)?;
+        let start = f.text.find(needle)?;
+        Some(Span::new(file, start, start + needle.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_are_one_based_and_count_characters() {
+        let mut s = Sources::new();
+        let id = s.add("a.tf", "ab\ncé d\n");
+        let f = s.get(id).unwrap();
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(3), LineCol { line: 2, column: 1 });
+        // 'é' is two bytes; the space after it is the third character.
+        assert_eq!(f.line_col(6), LineCol { line: 2, column: 3 });
+        // Offsets past the end clamp instead of panicking.
+        assert_eq!(f.line_col(999).line, 3);
+    }
+
+    #[test]
+    fn offsets_inside_a_multibyte_char_snap_back() {
+        let mut s = Sources::new();
+        let id = s.add("a", "é");
+        assert_eq!(s.get(id).unwrap().line_col(1).column, 1);
+    }
+
+    #[test]
+    fn default_rules_file_is_always_first() {
+        let s = Sources::new();
+        assert_eq!(s.name(Sources::defaults_file()), DEFAULT_RULES_NAME);
+        assert!(s.find(Sources::defaults_file(), "DenyAllInBound").is_some());
+    }
+}
