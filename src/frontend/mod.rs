@@ -15,6 +15,8 @@
 //! - input that cannot be read at all (a syntax error, an unreadable file) is an
 //!   [`InputError`]: the run ends with exit code 2 after reporting everything else.
 
+pub mod json;
+
 use std::fmt;
 use std::path::PathBuf;
 
@@ -89,7 +91,11 @@ pub struct Loaded {
 }
 
 /// Read a file for a front end, adding it to `sources`.
-pub fn read_source(path: &std::path::Path, display: &str, sources: &mut Sources) -> Result<crate::source::FileId, InputError> {
+pub fn read_source(
+    path: &std::path::Path,
+    display: &str,
+    sources: &mut Sources,
+) -> Result<crate::source::FileId, InputError> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(sources.add(display, text)),
         Err(e) => Err(InputError {

@@ -6,8 +6,8 @@
 
 use crate::model::values::{self, Dialect, Raw, RawList, RawRule};
 use crate::model::{
-    Asg, IpConfig, IpVersion, Link, Network, Nic, Nsg, Problem, Resource, RuleOrigin,
-    SecurityRule, Spanned, Subnet, Val, Vnet,
+    Asg, IpConfig, IpVersion, Link, Network, Nic, Nsg, Problem, Resource, RuleOrigin, SecurityRule,
+    Spanned, Subnet, Val, Vnet,
 };
 use crate::source::{FileId, Span};
 
@@ -130,11 +130,17 @@ impl RuleSpec {
             ))
         };
         let asgs = |keys: &[String]| {
-            Some(Spanned::new(keys.iter().map(|k| key(k)).collect::<Vec<_>>(), span()))
+            Some(Spanned::new(
+                keys.iter().map(|k| key(k)).collect::<Vec<_>>(),
+                span(),
+            ))
         };
         let mut raw = RawRule::new(span(), RuleOrigin::Inline);
         raw.name = s(&self.name);
-        raw.priority = Some(Spanned::new(Val::Known(Raw::Num(f64::from(self.priority))), span()));
+        raw.priority = Some(Spanned::new(
+            Val::Known(Raw::Num(f64::from(self.priority))),
+            span(),
+        ));
         raw.direction = s(self.direction);
         raw.access = s(self.access);
         raw.protocol = s(&self.protocol);
@@ -264,7 +270,14 @@ impl NetworkBuilder {
 
     /// A NIC with one IPv4 configuration in `subnet` (static IP when given), an optional NSG
     /// and ASG memberships.
-    pub fn nic(mut self, name: &str, subnet: &str, ip: Option<&str>, nsg: Option<&str>, asgs: &[&str]) -> Self {
+    pub fn nic(
+        mut self,
+        name: &str,
+        subnet: &str,
+        ip: Option<&str>,
+        nsg: Option<&str>,
+        asgs: &[&str],
+    ) -> Self {
         let private_ip = ip.map(|t| {
             let value = match t.parse() {
                 Ok(addr) => Val::Known(addr),

@@ -65,8 +65,15 @@ fn build() -> Vec<SecurityRule> {
         let mut cols = Vec::new();
         let mut pos = 0usize;
         for word in line.split_whitespace() {
-            let at = line.get(pos..).and_then(|rest| rest.find(word)).map(|i| i + pos).unwrap_or(pos);
-            cols.push((word, Span::new(file, line_start + at, line_start + at + word.len())));
+            let at = line
+                .get(pos..)
+                .and_then(|rest| rest.find(word))
+                .map(|i| i + pos)
+                .unwrap_or(pos);
+            cols.push((
+                word,
+                Span::new(file, line_start + at, line_start + at + word.len()),
+            ));
             pos = at + word.len();
         }
         let whole = Span::new(file, line_start, line_start + line.trim_end().len());
@@ -131,7 +138,13 @@ mod tests {
     fn six_default_rules_with_exact_names_priorities_and_access() {
         let inbound: Vec<_> = default_rules(Direction::Inbound)
             .iter()
-            .map(|r| (r.name.value.as_str(), r.priority().unwrap(), r.access().unwrap()))
+            .map(|r| {
+                (
+                    r.name.value.as_str(),
+                    r.priority().unwrap(),
+                    r.access().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(
             inbound,
@@ -143,7 +156,13 @@ mod tests {
         );
         let outbound: Vec<_> = default_rules(Direction::Outbound)
             .iter()
-            .map(|r| (r.name.value.as_str(), r.priority().unwrap(), r.access().unwrap()))
+            .map(|r| {
+                (
+                    r.name.value.as_str(),
+                    r.priority().unwrap(),
+                    r.access().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(
             outbound,

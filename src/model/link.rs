@@ -55,7 +55,9 @@ pub fn merge_into(network: &mut Network, other: Network) {
     network.nsgs.append(&mut fragment.nsgs);
     network.nics.append(&mut fragment.nics);
     network.asgs.append(&mut fragment.asgs);
-    network.standalone_rules.append(&mut fragment.standalone_rules);
+    network
+        .standalone_rules
+        .append(&mut fragment.standalone_rules);
     network
         .subnet_nsg_associations
         .append(&mut fragment.subnet_nsg_associations);
@@ -78,7 +80,10 @@ fn demote<Id>(link: &mut Link<Id>) {
 }
 
 fn demote_resolved(n: &mut Network) {
-    n.vnets.iter_mut().flat_map(|v| v.peerings.iter_mut()).for_each(demote);
+    n.vnets
+        .iter_mut()
+        .flat_map(|v| v.peerings.iter_mut())
+        .for_each(demote);
     for s in &mut n.subnets {
         demote(&mut s.vnet);
         s.nsg.iter_mut().for_each(demote);
@@ -96,13 +101,20 @@ fn demote_resolved(n: &mut Network) {
         .flat_map(|g| g.rules.iter_mut())
         .chain(n.standalone_rules.iter_mut().map(|s| &mut s.rule))
     {
-        for item in rule.source.items.iter_mut().chain(rule.destination.items.iter_mut()) {
+        for item in rule
+            .source
+            .items
+            .iter_mut()
+            .chain(rule.destination.items.iter_mut())
+        {
             if let Val::Known(AddressItem::Asg(link)) = &mut item.value {
                 demote(link);
             }
         }
     }
-    n.standalone_rules.iter_mut().for_each(|s| demote(&mut s.nsg));
+    n.standalone_rules
+        .iter_mut()
+        .for_each(|s| demote(&mut s.nsg));
     for a in &mut n.subnet_nsg_associations {
         demote(&mut a.from);
         demote(&mut a.to);
@@ -137,16 +149,30 @@ impl KeyIndex {
         KeyIndex { kind, map }
     }
 
-    fn resolve<Id: Copy>(&self, link: &mut Link<Id>, make: fn(usize) -> Id, problems: &mut Vec<Problem>) {
+    fn resolve<Id: Copy>(
+        &self,
+        link: &mut Link<Id>,
+        make: fn(usize) -> Id,
+        problems: &mut Vec<Problem>,
+    ) {
         let Link::Key(key) = link else { return };
         let span = key.span;
-        match self.map.get(&key.value.to_ascii_lowercase()).map(Vec::as_slice) {
+        match self
+            .map
+            .get(&key.value.to_ascii_lowercase())
+            .map(Vec::as_slice)
+        {
             Some([one]) => *link = Link::Resolved(Spanned::new(make(*one), span)),
             Some(many) if many.len() > 1 => {
                 problems.push(Problem::new(
                     ProblemKind::Ambiguous,
                     Severity::Warning,
-                    format!("`{}` matches {} {}s; the link is treated as unknown", key.value, many.len(), self.kind),
+                    format!(
+                        "`{}` matches {} {}s; the link is treated as unknown",
+                        key.value,
+                        many.len(),
+                        self.kind
+                    ),
                     span,
                 ));
                 *link = Link::Unknown(Unknown {
@@ -170,7 +196,10 @@ pub fn link(mut n: Network) -> Network {
     let subnets = KeyIndex::new("subnet", n.subnets.iter().map(|v| &v.resource));
     let nsgs = KeyIndex::new("network security group", n.nsgs.iter().map(|v| &v.resource));
     let nics = KeyIndex::new("network interface", n.nics.iter().map(|v| &v.resource));
-    let asgs = KeyIndex::new("application security group", n.asgs.iter().map(|v| &v.resource));
+    let asgs = KeyIndex::new(
+        "application security group",
+        n.asgs.iter().map(|v| &v.resource),
+    );
     let mut problems = Vec::new();
     let p = &mut problems;
 
@@ -204,7 +233,12 @@ pub fn link(mut n: Network) -> Network {
         .flat_map(|g| g.rules.iter_mut())
         .chain(n.standalone_rules.iter_mut().map(|s| &mut s.rule))
     {
-        for item in rule.source.items.iter_mut().chain(rule.destination.items.iter_mut()) {
+        for item in rule
+            .source
+            .items
+            .iter_mut()
+            .chain(rule.destination.items.iter_mut())
+        {
             if let Val::Known(AddressItem::Asg(link)) = &mut item.value {
                 asgs.resolve(link, super::AsgId, p);
             }
@@ -277,7 +311,12 @@ fn attach_standalone_rules(n: &mut Network, nsgs: &KeyIndex, p: &mut Vec<Problem
     }
 }
 
-fn apply_subnet_associations(n: &mut Network, subnets: &KeyIndex, nsgs: &KeyIndex, p: &mut Vec<Problem>) {
+fn apply_subnet_associations(
+    n: &mut Network,
+    subnets: &KeyIndex,
+    nsgs: &KeyIndex,
+    p: &mut Vec<Problem>,
+) {
     for mut a in std::mem::take(&mut n.subnet_nsg_associations) {
         subnets.resolve(&mut a.from, super::SubnetId, p);
         nsgs.resolve(&mut a.to, super::NsgId, p);
@@ -285,7 +324,9 @@ fn apply_subnet_associations(n: &mut Network, subnets: &KeyIndex, nsgs: &KeyInde
             p.push(unapplied(&a.address, "subnet", &a.from, a.span));
             continue;
         };
-        let Some(subnet) = n.subnets.get_mut(subnet_id.value.0) else { continue };
+        let Some(subnet) = n.subnets.get_mut(subnet_id.value.0) else {
+            continue;
+        };
         // The association's span is where the user wrote the link.
         let to = relabel(a.to, a.span);
         if let Some(existing) = &subnet.nsg {
@@ -308,7 +349,13 @@ fn apply_subnet_associations(n: &mut Network, subnets: &KeyIndex, nsgs: &KeyInde
     }
 }
 
-fn apply_nic_associations(n: &mut Network, nics: &KeyIndex, nsgs: &KeyIndex, asgs: &KeyIndex, p: &mut Vec<Problem>) {
+fn apply_nic_associations(
+    n: &mut Network,
+    nics: &KeyIndex,
+    nsgs: &KeyIndex,
+    asgs: &KeyIndex,
+    p: &mut Vec<Problem>,
+) {
     for mut a in std::mem::take(&mut n.nic_nsg_associations) {
         nics.resolve(&mut a.from, super::NicId, p);
         nsgs.resolve(&mut a.to, super::NsgId, p);
@@ -316,7 +363,9 @@ fn apply_nic_associations(n: &mut Network, nics: &KeyIndex, nsgs: &KeyIndex, asg
             p.push(unapplied(&a.address, "network interface", &a.from, a.span));
             continue;
         };
-        let Some(nic) = n.nics.get_mut(nic_id.value.0) else { continue };
+        let Some(nic) = n.nics.get_mut(nic_id.value.0) else {
+            continue;
+        };
         let to = relabel(a.to, a.span);
         if let Some(existing) = &nic.nsg {
             if !same_target(existing, &to) {
@@ -343,9 +392,15 @@ fn apply_nic_associations(n: &mut Network, nics: &KeyIndex, nsgs: &KeyIndex, asg
             p.push(unapplied(&a.address, "network interface", &a.from, a.span));
             continue;
         };
-        let Some(nic) = n.nics.get_mut(nic_id.value.0) else { continue };
+        let Some(nic) = n.nics.get_mut(nic_id.value.0) else {
+            continue;
+        };
         let to = relabel(a.to, a.span);
-        for ip in nic.ip_configs.iter_mut().filter(|ip| ip.version == IpVersion::V4) {
+        for ip in nic
+            .ip_configs
+            .iter_mut()
+            .filter(|ip| ip.version == IpVersion::V4)
+        {
             ip.asgs.push(to.clone());
         }
     }
@@ -385,12 +440,16 @@ mod tests {
     #[test]
     fn keys_resolve_case_insensitively() {
         let mut n = Network::default();
-        n.nsgs.push(nsg("nsg-a", &["ID:/SUBSCRIPTIONS/X/NSG-A"], vec![]));
+        n.nsgs
+            .push(nsg("nsg-a", &["ID:/SUBSCRIPTIONS/X/NSG-A"], vec![]));
         let mut s = subnet("roles", &["10.1.0.0/24"]);
         s.nsg = Some(key("id:/subscriptions/x/nsg-a"));
         n.subnets.push(s);
         let n = link(n);
-        assert_eq!(n.subnets[0].nsg.as_ref().unwrap().resolved(), Some(NsgId(0)));
+        assert_eq!(
+            n.subnets[0].nsg.as_ref().unwrap().resolved(),
+            Some(NsgId(0))
+        );
     }
 
     #[test]
@@ -432,12 +491,22 @@ mod tests {
             span: span(),
         });
         let mut separate = rule("Separate", 350);
-        separate.origin = RuleOrigin::Standalone { address: "rule.separate".into() };
-        n.standalone_rules.push(StandaloneRule { nsg: key("nsg-a"), rule: separate });
+        separate.origin = RuleOrigin::Standalone {
+            address: "rule.separate".into(),
+        };
+        n.standalone_rules.push(StandaloneRule {
+            nsg: key("nsg-a"),
+            rule: separate,
+        });
         let n = link(n);
-        assert_eq!(n.subnets[0].nsg.as_ref().unwrap().resolved(), Some(NsgId(0)));
+        assert_eq!(
+            n.subnets[0].nsg.as_ref().unwrap().resolved(),
+            Some(NsgId(0))
+        );
         assert_eq!(n.nsgs[0].rules.len(), 2);
-        assert!(n.problems.iter().any(|p| p.message.contains("inline rules and separate rule resources")));
+        assert!(n.problems.iter().any(|p| p
+            .message
+            .contains("inline rules and separate rule resources")));
         assert!(n.subnet_nsg_associations.is_empty());
         let _ = SubnetId(0);
     }
@@ -446,8 +515,13 @@ mod tests {
     fn a_rule_whose_nsg_is_missing_is_reported_not_dropped_silently() {
         let mut n = Network::default();
         let mut separate = rule("Orphan", 350);
-        separate.origin = RuleOrigin::Standalone { address: "rule.orphan".into() };
-        n.standalone_rules.push(StandaloneRule { nsg: key("nope"), rule: separate });
+        separate.origin = RuleOrigin::Standalone {
+            address: "rule.orphan".into(),
+        };
+        n.standalone_rules.push(StandaloneRule {
+            nsg: key("nope"),
+            rule: separate,
+        });
         let n = link(n);
         assert_eq!(n.problems.len(), 1);
         assert_eq!(n.problems[0].kind, ProblemKind::Unresolved);

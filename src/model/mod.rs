@@ -488,7 +488,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(kind: ProblemKind, severity: Severity, message: impl Into<String>, span: Span) -> Problem {
+    pub fn new(
+        kind: ProblemKind,
+        severity: Severity,
+        message: impl Into<String>,
+        span: Span,
+    ) -> Problem {
         Problem {
             kind,
             severity,

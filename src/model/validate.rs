@@ -20,11 +20,19 @@ pub fn validate(network: &mut Network) {
                 .or_default()
                 .push(rule);
         }
-        let mut clashes: Vec<_> = by_priority.into_iter().filter(|(_, r)| r.len() > 1).collect();
+        let mut clashes: Vec<_> = by_priority
+            .into_iter()
+            .filter(|(_, r)| r.len() > 1)
+            .collect();
         clashes.sort_by_key(|(key, rules)| (*key, rules.first().map(|r| r.span)));
         for ((priority, direction), rules) in clashes {
-            let (Some(first), Some(second)) = (rules.first(), rules.get(1)) else { continue };
-            let names: Vec<_> = rules.iter().map(|r| format!("`{}`", r.name.value)).collect();
+            let (Some(first), Some(second)) = (rules.first(), rules.get(1)) else {
+                continue;
+            };
+            let names: Vec<_> = rules
+                .iter()
+                .map(|r| format!("`{}`", r.name.value))
+                .collect();
             let mut problem = Problem::new(
                 ProblemKind::DuplicatePriority,
                 Severity::Error,
@@ -38,14 +46,17 @@ pub fn validate(network: &mut Network) {
             .with_related(first.priority.span, format!("`{}` has the same priority", first.name.value))
             .with_resource(nsg.resource.address.clone());
             for other in rules.iter().skip(2) {
-                problem = problem.with_related(other.priority.span, format!("`{}` too", other.name.value));
+                problem = problem
+                    .with_related(other.priority.span, format!("`{}` too", other.name.value));
             }
             found.push(problem);
         }
         let mut dup_names: Vec<_> = by_name.into_iter().filter(|(_, r)| r.len() > 1).collect();
         dup_names.sort_by_key(|(_, rules)| rules.first().map(|r| r.span));
         for (_, rules) in dup_names {
-            let (Some(first), Some(second)) = (rules.first(), rules.get(1)) else { continue };
+            let (Some(first), Some(second)) = (rules.first(), rules.get(1)) else {
+                continue;
+            };
             found.push(
                 Problem::invalid(
                     format!(

@@ -11,8 +11,8 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::model::{
-    Access, AddressItem, AddressSpec, AsgId, Direction, Field, Link, PortRange, PortSpec,
-    Problem, Protocol, ProtocolSpec, RuleOrigin, SecurityRule, ServiceTag, Spanned, Unknown, Val,
+    Access, AddressItem, AddressSpec, AsgId, Direction, Field, Link, PortRange, PortSpec, Problem,
+    Protocol, ProtocolSpec, RuleOrigin, SecurityRule, ServiceTag, Spanned, Unknown, Val,
 };
 use crate::source::Span;
 
@@ -149,7 +149,10 @@ pub fn build_rule(raw: RawRule, dialect: Dialect, problems: &mut Vec<Problem>) -
     let direction = ctx.enum_field(
         "direction",
         raw.direction.as_ref(),
-        &[("Inbound", Direction::Inbound), ("Outbound", Direction::Outbound)],
+        &[
+            ("Inbound", Direction::Inbound),
+            ("Outbound", Direction::Outbound),
+        ],
     );
     let access = ctx.enum_field(
         "access",
@@ -253,7 +256,10 @@ impl Ctx<'_> {
     }
 
     fn missing<T>(&mut self, field: &str) -> Field<T> {
-        self.invalid(format!("required field `{field}` is not set"), self.rule_span);
+        self.invalid(
+            format!("required field `{field}` is not set"),
+            self.rule_span,
+        );
         Spanned::new(
             Val::unknown(format!("`{field}` is not set"), self.rule_span),
             self.rule_span,
@@ -292,7 +298,12 @@ impl Ctx<'_> {
 
     /// Case-insensitive match against Azure's spellings; Terraform (provider ≥ 3) rejects any
     /// other casing, which we report while still evaluating the intended value.
-    fn enum_field<T: Copy>(&mut self, field: &str, raw: Option<&RawField>, options: &[(&str, T)]) -> Field<T> {
+    fn enum_field<T: Copy>(
+        &mut self,
+        field: &str,
+        raw: Option<&RawField>,
+        options: &[(&str, T)],
+    ) -> Field<T> {
         let Some(raw) = raw else {
             return self.missing(field);
         };
@@ -341,7 +352,10 @@ impl Ctx<'_> {
                     format!("protocol `{trimmed}` is not one of *, Tcp, Udp, Icmp, Esp, Ah"),
                     raw_field.span,
                 );
-                return Spanned::new(Val::unknown("invalid protocol", raw_field.span), raw_field.span);
+                return Spanned::new(
+                    Val::unknown("invalid protocol", raw_field.span),
+                    raw_field.span,
+                );
             }
         };
         if self.dialect == Dialect::Terraform && canonical != trimmed {
@@ -354,7 +368,12 @@ impl Ctx<'_> {
     }
 
     /// Exactly one of the singular and plural port fields (nsg-semantics §2.2).
-    fn port_side(&mut self, singular_name: &str, single: Option<RawField>, plural: Option<RawListField>) -> PortSpec {
+    fn port_side(
+        &mut self,
+        singular_name: &str,
+        single: Option<RawField>,
+        plural: Option<RawListField>,
+    ) -> PortSpec {
         let plural_name = format!("{singular_name}s");
         let span = match (&single, &plural) {
             (Some(s), Some(p)) => {
@@ -408,7 +427,10 @@ impl Ctx<'_> {
             } else {
                 "use the plural field for several ports"
             };
-            self.warning(format!("port value `{text}` contains a comma: {hint}"), raw.span);
+            self.warning(
+                format!("port value `{text}` contains a comma: {hint}"),
+                raw.span,
+            );
         }
         for part in text.split(',') {
             match parse_port_range(part) {
@@ -420,7 +442,10 @@ impl Ctx<'_> {
                 }
                 Err(message) => {
                     self.invalid(message, raw.span);
-                    out.push(Spanned::new(Val::unknown("invalid port", raw.span), raw.span));
+                    out.push(Spanned::new(
+                        Val::unknown("invalid port", raw.span),
+                        raw.span,
+                    ));
                 }
             }
         }
@@ -493,7 +518,12 @@ impl Ctx<'_> {
         AddressSpec { items, span }
     }
 
-    fn address_items(&mut self, raw: &RawField, in_plural: bool, out: &mut Vec<Field<AddressItem>>) {
+    fn address_items(
+        &mut self,
+        raw: &RawField,
+        in_plural: bool,
+        out: &mut Vec<Field<AddressItem>>,
+    ) {
         let text = match &raw.value {
             Val::Unknown(u) => {
                 out.push(Spanned::new(Val::Unknown(u.clone()), raw.span));
@@ -582,7 +612,9 @@ pub fn parse_port_range(text: &str) -> Result<PortRange, String> {
         Some((lo, hi)) => {
             let (lo, hi) = (port(lo)?, port(hi)?);
             if lo > hi {
-                return Err(format!("port range `{t}` is reversed (low end above high end)"));
+                return Err(format!(
+                    "port range `{t}` is reversed (low end above high end)"
+                ));
             }
             Ok(PortRange { lo, hi })
         }
@@ -632,13 +664,20 @@ pub fn parse_address(text: &str) -> ParsedAddress {
             return note(
                 Some(AddressItem::Prefix(net.trunc())),
                 NoteSeverity::Warning,
-                format!("`{t}` has host bits set; Azure treats it as {}", net.trunc()),
+                format!(
+                    "`{t}` has host bits set; Azure treats it as {}",
+                    net.trunc()
+                ),
             );
         }
         return ok(AddressItem::Prefix(net));
     }
     if t.contains('/') || looks_like_ip(t) {
-        return note(None, NoteSeverity::Error, format!("`{t}` is not a valid IP address or CIDR prefix"));
+        return note(
+            None,
+            NoteSeverity::Error,
+            format!("`{t}` is not a valid IP address or CIDR prefix"),
+        );
     }
     if t.contains('-') && t.split('-').all(|p| p.trim().parse::<IpAddr>().is_ok()) {
         return note(
@@ -651,15 +690,19 @@ pub fn parse_address(text: &str) -> ParsedAddress {
 }
 
 fn looks_like_ip(t: &str) -> bool {
-    let dotted = t.split('.').count() == 4 && t.split('.').all(|p| p.chars().all(|c| c.is_ascii_digit()));
-    let colons = t.contains(':') && t.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
+    let dotted =
+        t.split('.').count() == 4 && t.split('.').all(|p| p.chars().all(|c| c.is_ascii_digit()));
+    let colons = t.contains(':')
+        && t.chars()
+            .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
     dotted || colons
 }
 
 fn classify_tag(t: &str) -> ParsedAddress {
     let valid_tag = !t.is_empty()
         && t.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
     if !valid_tag {
         return ParsedAddress {
             item: None,
@@ -677,9 +720,21 @@ fn classify_tag(t: &str) -> ParsedAddress {
         }],
     };
     match t {
-        "VIRTUAL_NETWORK" => classic(ServiceTag::VirtualNetwork, NoteSeverity::Error, "; Resource Manager rejects it"),
-        "AZURE_LOADBALANCER" => classic(ServiceTag::AzureLoadBalancer, NoteSeverity::Error, "; Resource Manager rejects it"),
-        "INTERNET" => classic(ServiceTag::Internet, NoteSeverity::Warning, ", kept for classic deployments; write `Internet`"),
+        "VIRTUAL_NETWORK" => classic(
+            ServiceTag::VirtualNetwork,
+            NoteSeverity::Error,
+            "; Resource Manager rejects it",
+        ),
+        "AZURE_LOADBALANCER" => classic(
+            ServiceTag::AzureLoadBalancer,
+            NoteSeverity::Error,
+            "; Resource Manager rejects it",
+        ),
+        "INTERNET" => classic(
+            ServiceTag::Internet,
+            NoteSeverity::Warning,
+            ", kept for classic deployments; write `Internet`",
+        ),
         _ if t.eq_ignore_ascii_case("VirtualNetwork") => tag_ok(ServiceTag::VirtualNetwork),
         _ if t.eq_ignore_ascii_case("AzureLoadBalancer") => tag_ok(ServiceTag::AzureLoadBalancer),
         _ if t.eq_ignore_ascii_case("Internet") => tag_ok(ServiceTag::Internet),
@@ -707,7 +762,13 @@ mod tests {
     }
     fn list(items: &[&str], n: usize) -> Option<RawListField> {
         Some(Spanned::new(
-            RawList::Items(items.iter().enumerate().map(|(i, t)| s(t, n + i).unwrap()).collect()),
+            RawList::Items(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| s(t, n + i).unwrap())
+                    .collect(),
+            ),
             sp(n),
         ))
     }
@@ -735,21 +796,44 @@ mod tests {
         let (rule, problems) = build(base(), Dialect::Terraform);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(rule.priority(), Some(350));
-        let ports: Vec<_> = rule.destination_ports.items.iter().map(|p| p.value.clone()).collect();
-        assert_eq!(ports, vec![Val::Known(PortRange::single(3389)), Val::Known(PortRange::single(20000))]);
+        let ports: Vec<_> = rule
+            .destination_ports
+            .items
+            .iter()
+            .map(|p| p.value.clone())
+            .collect();
+        assert_eq!(
+            ports,
+            vec![
+                Val::Known(PortRange::single(3389)),
+                Val::Known(PortRange::single(20000))
+            ]
+        );
     }
 
     #[test]
     fn protocol_parses_any_case_and_terraform_reports_wrong_case() {
-        for (text, want) in [("tcp", Protocol::Tcp), ("UDP", Protocol::Udp), ("Icmp", Protocol::Icmp), ("esp", Protocol::Esp), ("AH", Protocol::Ah)] {
-            assert_eq!(parse_protocol(text).map(|p| p.1), Some(ProtocolSpec::Only(want)));
+        for (text, want) in [
+            ("tcp", Protocol::Tcp),
+            ("UDP", Protocol::Udp),
+            ("Icmp", Protocol::Icmp),
+            ("esp", Protocol::Esp),
+            ("AH", Protocol::Ah),
+        ] {
+            assert_eq!(
+                parse_protocol(text).map(|p| p.1),
+                Some(ProtocolSpec::Only(want))
+            );
         }
         assert_eq!(parse_protocol("*").map(|p| p.1), Some(ProtocolSpec::Any));
         assert_eq!(parse_protocol("gre"), None);
         let mut raw = base();
         raw.protocol = s("TCP", 5);
         let (rule, problems) = build(raw.clone(), Dialect::Terraform);
-        assert_eq!(rule.protocol.value, Val::Known(ProtocolSpec::Only(Protocol::Tcp)));
+        assert_eq!(
+            rule.protocol.value,
+            Val::Known(ProtocolSpec::Only(Protocol::Tcp))
+        );
         assert_eq!(problems.len(), 1);
         assert!(problems[0].message.contains("write `Tcp`"));
         assert_eq!(problems[0].span, sp(5));
@@ -761,8 +845,16 @@ mod tests {
     fn ports_accept_star_single_range_and_numbers() {
         assert_eq!(parse_port_range("*"), Ok(PortRange::ALL));
         assert_eq!(parse_port_range(" 22 "), Ok(PortRange::single(22)));
-        assert_eq!(parse_port_range("1024-65535"), Ok(PortRange { lo: 1024, hi: 65535 }));
-        assert!(parse_port_range("65536").unwrap_err().contains("outside 0–65535"));
+        assert_eq!(
+            parse_port_range("1024-65535"),
+            Ok(PortRange {
+                lo: 1024,
+                hi: 65535
+            })
+        );
+        assert!(parse_port_range("65536")
+            .unwrap_err()
+            .contains("outside 0–65535"));
         assert!(parse_port_range("90-80").unwrap_err().contains("reversed"));
         assert!(parse_port_range("http").is_err());
         let mut raw = base();
@@ -770,7 +862,10 @@ mod tests {
         raw.destination_port_range = Some(Spanned::new(Val::Known(Raw::Num(3389.0)), sp(7)));
         let (rule, problems) = build(raw, Dialect::Arm);
         assert!(problems.is_empty());
-        assert_eq!(rule.destination_ports.items[0].value, Val::Known(PortRange::single(3389)));
+        assert_eq!(
+            rule.destination_ports.items[0].value,
+            Val::Known(PortRange::single(3389))
+        );
     }
 
     #[test]
@@ -799,11 +894,15 @@ mod tests {
         let mut raw = base();
         raw.destination_port_range = s("3389", 20);
         let (_, problems) = build(raw, Dialect::Terraform);
-        assert!(problems.iter().any(|p| p.message.contains("only one of `destination_port_range` and `destination_port_ranges`")));
+        assert!(problems.iter().any(|p| p
+            .message
+            .contains("only one of `destination_port_range` and `destination_port_ranges`")));
         let mut raw = base();
         raw.source_address_prefixes = list(&["10.0.0.0/8"], 21);
         let (_, problems) = build(raw, Dialect::Terraform);
-        assert!(problems.iter().any(|p| p.message.contains("only one of `source_address_prefix`")));
+        assert!(problems
+            .iter()
+            .any(|p| p.message.contains("only one of `source_address_prefix`")));
     }
 
     #[test]
@@ -821,13 +920,36 @@ mod tests {
         let item = |t: &str| parse_address(t).item;
         assert_eq!(item("*"), Some(AddressItem::Any));
         assert_eq!(item("Any"), Some(AddressItem::Any));
-        assert_eq!(item("172.16.0.0"), Some(AddressItem::Prefix("172.16.0.0/32".parse().unwrap())));
-        assert_eq!(item("2001:db8::1"), Some(AddressItem::Prefix("2001:db8::1/128".parse().unwrap())));
-        assert_eq!(item("0.0.0.0/0"), Some(AddressItem::Prefix("0.0.0.0/0".parse().unwrap())));
-        assert_eq!(item("::/0"), Some(AddressItem::Prefix("::/0".parse().unwrap())));
-        assert_eq!(item("virtualnetwork"), Some(AddressItem::Tag(ServiceTag::VirtualNetwork)));
-        assert_eq!(item("AzureLoadBalancer"), Some(AddressItem::Tag(ServiceTag::AzureLoadBalancer)));
-        assert_eq!(item("Storage.WestEurope"), Some(AddressItem::Tag(ServiceTag::Other("Storage.WestEurope".into()))));
+        assert_eq!(
+            item("172.16.0.0"),
+            Some(AddressItem::Prefix("172.16.0.0/32".parse().unwrap()))
+        );
+        assert_eq!(
+            item("2001:db8::1"),
+            Some(AddressItem::Prefix("2001:db8::1/128".parse().unwrap()))
+        );
+        assert_eq!(
+            item("0.0.0.0/0"),
+            Some(AddressItem::Prefix("0.0.0.0/0".parse().unwrap()))
+        );
+        assert_eq!(
+            item("::/0"),
+            Some(AddressItem::Prefix("::/0".parse().unwrap()))
+        );
+        assert_eq!(
+            item("virtualnetwork"),
+            Some(AddressItem::Tag(ServiceTag::VirtualNetwork))
+        );
+        assert_eq!(
+            item("AzureLoadBalancer"),
+            Some(AddressItem::Tag(ServiceTag::AzureLoadBalancer))
+        );
+        assert_eq!(
+            item("Storage.WestEurope"),
+            Some(AddressItem::Tag(ServiceTag::Other(
+                "Storage.WestEurope".into()
+            )))
+        );
         assert_eq!(item("10.0.0.0/33"), None);
         assert_eq!(item("300.1.1.1"), None);
         assert_eq!(item("10.0.0.1-10.0.0.9"), None);
@@ -843,7 +965,10 @@ mod tests {
         assert_eq!(p.item, Some(AddressItem::Tag(ServiceTag::VirtualNetwork)));
         assert_eq!(p.notes[0].severity, NoteSeverity::Error);
         let p = parse_address("10.1.0.5/24");
-        assert_eq!(p.item, Some(AddressItem::Prefix("10.1.0.0/24".parse().unwrap())));
+        assert_eq!(
+            p.item,
+            Some(AddressItem::Prefix("10.1.0.0/24".parse().unwrap()))
+        );
         assert!(p.notes[0].message.contains("host bits"));
     }
 
@@ -859,7 +984,9 @@ mod tests {
         raw.source_address_prefix = None;
         raw.source_address_prefixes = list(&["10.0.0.0/8", "fd00::/8"], 40);
         let (_, problems) = build(raw, Dialect::Terraform);
-        assert!(problems.iter().any(|p| p.message.contains("mixes IPv4 and IPv6")));
+        assert!(problems
+            .iter()
+            .any(|p| p.message.contains("mixes IPv4 and IPv6")));
     }
 
     #[test]
@@ -890,17 +1017,25 @@ mod tests {
     #[test]
     fn unknown_values_stay_unknown_without_findings() {
         let mut raw = base();
-        raw.source_address_prefix = Some(Spanned::new(Val::unknown("known after apply", sp(9)), sp(9)));
+        raw.source_address_prefix = Some(Spanned::new(
+            Val::unknown("known after apply", sp(9)),
+            sp(9),
+        ));
         let (rule, problems) = build(raw, Dialect::Terraform);
         assert!(problems.is_empty());
-        assert_eq!(rule.source.items[0].value.as_unknown().unwrap().reason, "known after apply");
+        assert_eq!(
+            rule.source.items[0].value.as_unknown().unwrap().reason,
+            "known after apply"
+        );
     }
 
     #[test]
     fn more_than_ten_asgs_is_invalid() {
         let mut raw = base();
         raw.source_address_prefix = None;
-        let links = (0..11).map(|i| Link::Key(Spanned::new(format!("asg{i}"), sp(50)))).collect();
+        let links = (0..11)
+            .map(|i| Link::Key(Spanned::new(format!("asg{i}"), sp(50))))
+            .collect();
         raw.source_asgs = Some(Spanned::new(links, sp(50)));
         let (rule, problems) = build(raw, Dialect::Terraform);
         assert_eq!(rule.source.items.len(), 11);
