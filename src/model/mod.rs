@@ -7,6 +7,7 @@
 
 pub mod builder;
 pub mod defaults;
+pub mod dump;
 pub mod link;
 pub mod validate;
 pub mod values;
