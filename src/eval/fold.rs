@@ -1,0 +1,316 @@
+//! The first-match fold of one NSG in one direction, over a set of flows (Batfish style).
+//!
+//! Rules are taken by ascending priority (ties: order written), then Azure's defaults. For a
+//! rule with certain match `lo` and possible match `hi`, each flow still walking the list
+//! either certainly matches (its verdict is decided), may match (the verdict may be the rule's
+//! access or whatever comes later), or does not match. Flows are tracked in three branches:
+//! none of their earlier rules *may* have matched, or one that may have matched would have
+//! allowed, or denied. A flow whose possible verdicts include both Allow and Deny is
+//! indeterminate (nsg-semantics §2.10). With no uncertainty this is the plain fold:
+//! `decided = remaining ∩ match(rule); remaining = remaining \ match(rule)`.
+//!
+//! Rules whose priority or direction is unknown may sit anywhere: they are treated as
+//! possibly matching before every rule of that direction, which over-approximates the
+//! verdicts they could cause (sound: an Allow is never claimed that could be a Deny).
+//!
+//! Cost: O(R · C) cube operations for R rules and C cubes in the walking region (C is bounded
+//! by [`MAX_CUBES`](crate::eval::flowset::MAX_CUBES)).
+
+use crate::eval::compile::{compile, CompiledRule, RuleContext};
+use crate::eval::flowset::{FlowSet, TooComplex};
+use crate::model::defaults::default_rules;
+use crate::model::{Access, Direction, Nsg, SecurityRule, Unknown, Val};
+
+/// A rule of an NSG in one direction: a user rule (index into `Nsg::rules`) or a default
+/// (index into `default_rules(direction)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RuleRef {
+    User(usize),
+    Default(Direction, usize),
+}
+
+impl RuleRef {
+    pub fn resolve<'a>(&self, nsg: &'a Nsg) -> Option<&'a SecurityRule> {
+        match *self {
+            RuleRef::User(i) => nsg.rules.get(i),
+            RuleRef::Default(d, i) => default_rules(d).get(i),
+        }
+    }
+}
+
+/// Flows a rule certainly decides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided {
+    pub rule: RuleRef,
+    pub access: Access,
+    pub region: FlowSet,
+}
+
+/// Flows whose verdict depends on something unknown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Uncertain {
+    pub region: FlowSet,
+    /// The rules that may or may not have matched (or whose access is unknown), in order.
+    pub rules: Vec<RuleRef>,
+    pub reasons: Vec<Unknown>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoldResult {
+    /// In evaluation order; only rules that decide some flow.
+    pub decided: Vec<Decided>,
+    pub indeterminate: Vec<Uncertain>,
+    /// Flows no rule decided (empty whenever the defaults are reached, as they catch all).
+    pub remainder: FlowSet,
+    /// The order the rules were considered in.
+    pub order: Vec<RuleRef>,
+}
+
+impl FoldResult {
+    /// Flows certainly allowed / denied.
+    pub fn region(&self, access: Access) -> Result<FlowSet, TooComplex> {
+        let mut out = FlowSet::empty();
+        for d in self.decided.iter().filter(|d| d.access == access) {
+            out = out.union(&d.region)?;
+        }
+        Ok(out)
+    }
+
+    pub fn uncertain_region(&self) -> Result<FlowSet, TooComplex> {
+        let mut out = FlowSet::empty();
+        for u in &self.indeterminate {
+            out = out.union(&u.region)?;
+        }
+        Ok(out)
+    }
+
+    /// User rules that decide no flow and take part in no uncertain verdict.
+    pub fn dead_user_rules(&self) -> Vec<usize> {
+        self.order
+            .iter()
+            .filter_map(|r| match r {
+                RuleRef::User(i) => Some(*i),
+                RuleRef::Default(..) => None,
+            })
+            .filter(|i| {
+                let r = RuleRef::User(*i);
+                !self.decided.iter().any(|d| d.rule == r)
+                    && !self.indeterminate.iter().any(|u| u.rules.contains(&r))
+            })
+            .collect()
+    }
+}
+
+/// The order rules are considered in for `direction`, each with whether its place is certain.
+pub fn rule_order(nsg: &Nsg, direction: Direction) -> Vec<(RuleRef, bool)> {
+    let mut unplaced = Vec::new();
+    let mut placed = Vec::new();
+    for (i, rule) in nsg.rules.iter().enumerate() {
+        match (&rule.priority.value, &rule.direction.value) {
+            (Val::Known(p), Val::Known(d)) if *d == direction => placed.push((*p, i, true)),
+            (Val::Known(p), Val::Unknown(_)) => placed.push((*p, i, false)),
+            (Val::Unknown(_), Val::Unknown(_)) => unplaced.push(i),
+            (Val::Unknown(_), Val::Known(d)) if *d == direction => unplaced.push(i),
+            _ => {}
+        }
+    }
+    placed.sort_by_key(|(p, i, _)| (*p, *i));
+    let mut order: Vec<(RuleRef, bool)> = unplaced
+        .into_iter()
+        .map(|i| (RuleRef::User(i), false))
+        .collect();
+    order.extend(
+        placed
+            .into_iter()
+            .map(|(_, i, known)| (RuleRef::User(i), known)),
+    );
+    order.extend(
+        (0..default_rules(direction).len()).map(|i| (RuleRef::Default(direction, i), true)),
+    );
+    order
+}
+
+/// A branch of flows still walking the rule list (see the module doc).
+#[derive(Debug, Default)]
+struct Branch {
+    region: FlowSet,
+    because: Vec<RuleRef>,
+    reasons: Vec<Unknown>,
+}
+
+/// Fold `flows` through `nsg` in `direction` under `ctx`.
+pub fn fold(
+    nsg: &Nsg,
+    direction: Direction,
+    ctx: &RuleContext<'_>,
+    flows: FlowSet,
+) -> Result<FoldResult, TooComplex> {
+    let order = rule_order(nsg, direction);
+    // Branches: [0] nothing uncertain yet, [1] may already be allowed, [2] may already be denied.
+    let mut branches = [
+        Branch {
+            region: flows,
+            ..Branch::default()
+        },
+        Branch::default(),
+        Branch::default(),
+    ];
+    let mut decided: Vec<Decided> = Vec::new();
+    let mut indeterminate: Vec<Uncertain> = Vec::new();
+    for &(rule_ref, placed) in &order {
+        if branches.iter().all(|b| b.region.is_empty()) {
+            break;
+        }
+        let Some(rule) = rule_ref.resolve(nsg) else {
+            continue;
+        };
+        let compiled = compile(rule, ctx, placed);
+        step(
+            rule_ref,
+            &compiled,
+            &mut branches,
+            &mut decided,
+            &mut indeterminate,
+        )?;
+    }
+    let mut remainder = std::mem::take(&mut branches[0].region);
+    for b in branches.iter_mut().skip(1) {
+        if !b.region.is_empty() {
+            // Flows that may have been decided by an uncertain rule and then matched nothing.
+            indeterminate.push(Uncertain {
+                region: std::mem::take(&mut b.region),
+                rules: std::mem::take(&mut b.because),
+                reasons: std::mem::take(&mut b.reasons),
+            });
+        }
+    }
+    remainder.coalesce();
+    Ok(FoldResult {
+        decided,
+        indeterminate,
+        remainder,
+        order: order.into_iter().map(|(r, _)| r).collect(),
+    })
+}
+
+fn branch_index(access: Access) -> usize {
+    match access {
+        Access::Allow => 1,
+        Access::Deny => 2,
+    }
+}
+
+fn step(
+    rule_ref: RuleRef,
+    rule: &CompiledRule,
+    branches: &mut [Branch; 3],
+    decided: &mut Vec<Decided>,
+    indeterminate: &mut Vec<Uncertain>,
+) -> Result<(), TooComplex> {
+    let Some(hi) = &rule.hi else { return Ok(()) };
+    let exact = rule.lo.as_ref() == Some(hi);
+    // Regions moving into branch 1/2 after this rule (applied after all branches are walked,
+    // so a flow meets each rule once).
+    let mut moved: [Branch; 3] = Default::default();
+    for (index, branch) in branches.iter_mut().enumerate() {
+        if branch.region.is_empty() {
+            continue;
+        }
+        let seen = match index {
+            1 => Some(Access::Allow),
+            2 => Some(Access::Deny),
+            _ => None,
+        };
+        let yes = match &rule.lo {
+            Some(lo) => branch.region.intersect_cube(lo),
+            None => FlowSet::empty(),
+        };
+        let maybe = if exact {
+            FlowSet::empty()
+        } else {
+            let possible = branch.region.intersect_cube(hi);
+            match &rule.lo {
+                Some(lo) => possible.subtract_cube(lo)?,
+                None => possible,
+            }
+        };
+        if yes.is_empty() && maybe.is_empty() {
+            continue;
+        }
+        branch.region = branch.region.subtract_cube(hi)?;
+        let mut because = branch.because.clone();
+        because.push(rule_ref);
+        let mut reasons = branch.reasons.clone();
+        reasons.extend(rule.reasons.iter().cloned());
+        // The verdict is certain when the rule's access is known and agrees with any access an
+        // earlier uncertain rule may have given.
+        let certain = rule.access.filter(|a| seen.is_none_or(|s| s == *a));
+        if !yes.is_empty() {
+            match certain {
+                Some(a) => record(decided, rule_ref, a, yes)?,
+                None => indeterminate.push(Uncertain {
+                    region: yes,
+                    rules: because.clone(),
+                    reasons: reasons.clone(),
+                }),
+            }
+        }
+        if !maybe.is_empty() {
+            let target = certain.map(branch_index).and_then(|i| moved.get_mut(i));
+            match target {
+                Some(slot) => absorb(slot, maybe, because, reasons)?,
+                None => indeterminate.push(Uncertain {
+                    region: maybe,
+                    rules: because,
+                    reasons,
+                }),
+            }
+        }
+    }
+    for (branch, moved) in branches.iter_mut().zip(moved) {
+        if !moved.region.is_empty() {
+            absorb(branch, moved.region, moved.because, moved.reasons)?;
+        }
+    }
+    Ok(())
+}
+
+/// Add flows (and why they are uncertain) to a branch.
+fn absorb(
+    branch: &mut Branch,
+    region: FlowSet,
+    because: Vec<RuleRef>,
+    reasons: Vec<Unknown>,
+) -> Result<(), TooComplex> {
+    branch.region = branch.region.union(&region)?;
+    for r in because {
+        if !branch.because.contains(&r) {
+            branch.because.push(r);
+        }
+    }
+    for u in reasons {
+        if !branch.reasons.contains(&u) {
+            branch.reasons.push(u);
+        }
+    }
+    Ok(())
+}
+
+fn record(
+    decided: &mut Vec<Decided>,
+    rule: RuleRef,
+    access: Access,
+    region: FlowSet,
+) -> Result<(), TooComplex> {
+    // A rule's parts are recorded while that rule is walked, so only the last entry can match.
+    if let Some(d) = decided.last_mut().filter(|d| d.rule == rule) {
+        d.region = d.region.union(&region)?;
+    } else {
+        decided.push(Decided {
+            rule,
+            access,
+            region,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,447 @@
+//! The path a flow takes through NSGs (nsg-semantics.md §2.6), and the query API.
+//!
+//! `source NIC NSG (out) → source subnet NSG (out) → destination subnet NSG (in) →
+//! destination NIC NSG (in)`; a level without an NSG passes everything, a deny at any hop
+//! ends the walk, and intra-subnet traffic takes the same path (the subnet's NSG is evaluated
+//! twice, once per direction). A hop whose NSG could not be resolved makes every flow reaching
+//! it indeterminate — never allowed.
+
+use std::fmt;
+
+use crate::eval::compile::{Membership, RuleContext};
+use crate::eval::flowset::{AddrSet, Cube, FlowSet, TooComplex};
+use crate::eval::fold::{fold, RuleRef};
+use crate::eval::intervals::IntervalSet;
+use crate::eval::tags::TagContext;
+use crate::model::{Direction, IpVersion, Link, Network, NicId, NsgId, SubnetId, Unknown, Val};
+use crate::source::Span;
+
+/// One end of a flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    /// The addresses this end may have.
+    pub addresses: AddrSet,
+    /// The subnet it sits in (`None`: outside every modelled subnet).
+    pub subnet: Option<SubnetId>,
+    /// The NIC, when this end is a NIC IP configuration (or a class of NICs alike).
+    pub nics: Vec<NicId>,
+    /// The NSG on the NIC(s), when there is one.
+    pub nic_nsg: Option<Link<NsgId>>,
+    pub membership: Membership,
+    /// For messages: `subnet roles`, `NIC vm1`, `10.0.0.0/8`.
+    pub label: String,
+}
+
+impl Endpoint {
+    /// Hosts of a subnet that have no NIC in the model (Cloud Services role instances, VMs
+    /// deployed elsewhere): only the subnet's NSG applies, and they belong to no ASG.
+    pub fn subnet_hosts(network: &Network, subnet: SubnetId) -> Endpoint {
+        let name = network
+            .subnet(subnet)
+            .map(|s| s.resource.name.value.clone())
+            .unwrap_or_default();
+        Endpoint {
+            addresses: subnet_addresses(network, subnet),
+            subnet: Some(subnet),
+            nics: Vec::new(),
+            nic_nsg: None,
+            membership: Membership::Known(Vec::new()),
+            label: format!("subnet {name}"),
+        }
+    }
+
+    /// One IP configuration of a NIC.
+    pub fn nic(network: &Network, nic: NicId, ip_config: usize) -> Option<Endpoint> {
+        let n = network.nic(nic)?;
+        let ip = n.ip_configs.get(ip_config)?;
+        let subnet = ip.subnet.as_ref().and_then(|l| l.resolved());
+        let addresses = match ip.private_ip.as_ref().map(|f| &f.value) {
+            Some(Val::Known(addr)) => AddrSet::addr(*addr),
+            // Dynamic (or unknown) address: somewhere in its subnet, in its family.
+            _ => {
+                let mut set = match subnet {
+                    Some(s) => subnet_addresses(network, s),
+                    None => AddrSet::full(),
+                };
+                match ip.version {
+                    IpVersion::V4 => set.v6 = IntervalSet::empty(),
+                    IpVersion::V6 => set.v4 = IntervalSet::empty(),
+                }
+                set
+            }
+        };
+        let mut asgs: Vec<_> = ip.asgs.iter().filter_map(|a| a.resolved()).collect();
+        asgs.sort();
+        let membership = if ip.asgs.iter().all(|a| a.resolved().is_some()) {
+            Membership::Known(asgs)
+        } else {
+            Membership::Unknown
+        };
+        Some(Endpoint {
+            addresses,
+            subnet,
+            nics: vec![nic],
+            nic_nsg: n.nsg.clone(),
+            membership,
+            label: format!("NIC {}", n.resource.name.value),
+        })
+    }
+
+    /// Addresses outside the model (Internet, on-premises): no NSG on this side.
+    pub fn external(addresses: AddrSet, label: impl Into<String>) -> Endpoint {
+        Endpoint {
+            addresses,
+            subnet: None,
+            nics: Vec::new(),
+            nic_nsg: None,
+            membership: Membership::Known(Vec::new()),
+            label: label.into(),
+        }
+    }
+
+    /// Usable host addresses: Azure reserves the first four and the last address of each IPv4
+    /// prefix. For witnesses, so they look like real instances.
+    pub fn usable_addresses(&self, network: &Network) -> AddrSet {
+        let Some(subnet) = self.subnet.and_then(|s| network.subnet(s)) else {
+            return self.addresses.clone();
+        };
+        let mut reserved = Vec::new();
+        for p in subnet.prefixes.iter().filter_map(|p| p.value.known()) {
+            if let ipnet::IpNet::V4(n) = p {
+                let (first, last) = (u32::from(n.network()), u32::from(n.broadcast()));
+                if last - first >= 5 {
+                    reserved.push((first, first + 3));
+                    reserved.push((last, last));
+                }
+            }
+        }
+        let reserved = AddrSet {
+            v4: IntervalSet::from_ranges(reserved),
+            v6: IntervalSet::empty(),
+        };
+        self.addresses.difference(&reserved)
+    }
+}
+
+fn subnet_addresses(network: &Network, subnet: SubnetId) -> AddrSet {
+    let nets: Vec<_> = network
+        .subnet(subnet)
+        .map(|s| {
+            s.prefixes
+                .iter()
+                .filter_map(|p| p.value.known().copied())
+                .collect()
+        })
+        .unwrap_or_default();
+    AddrSet::from_nets(nets.iter())
+}
+
+/// The classes of endpoints in a subnet that NSGs can tell apart: NICs grouped by their NSG
+/// and ASG memberships (addresses united), and — when the model has no NIC in the subnet — its
+/// plain hosts. Checking every pair of classes covers every pair of hosts without a quadratic
+/// walk over NICs.
+pub fn subnet_endpoint_classes(network: &Network, subnet: SubnetId) -> Vec<Endpoint> {
+    let mut classes: Vec<Endpoint> = Vec::new();
+    for (nic_index, nic) in network.nics.iter().enumerate() {
+        for (ip_index, ip) in nic.ip_configs.iter().enumerate() {
+            if ip.subnet.as_ref().and_then(|l| l.resolved()) != Some(subnet) {
+                continue;
+            }
+            let Some(e) = Endpoint::nic(network, NicId(nic_index), ip_index) else {
+                continue;
+            };
+            let same = |c: &Endpoint| {
+                c.nic_nsg.as_ref().map(link_key) == e.nic_nsg.as_ref().map(link_key)
+                    && c.membership == e.membership
+            };
+            match classes.iter_mut().find(|c| same(c)) {
+                Some(c) => {
+                    c.addresses = c.addresses.union(&e.addresses);
+                    c.nics.extend(e.nics);
+                    if c.nics.len() == 2 {
+                        c.label = format!("{} (and NICs alike)", c.label);
+                    }
+                }
+                None => classes.push(e),
+            }
+        }
+    }
+    if classes.is_empty() {
+        classes.push(Endpoint::subnet_hosts(network, subnet));
+    }
+    classes
+}
+
+fn link_key(l: &Link<NsgId>) -> Option<NsgId> {
+    l.resolved()
+}
+
+/// Which hop of the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HopKind {
+    SourceNic,
+    SourceSubnet,
+    DestinationSubnet,
+    DestinationNic,
+}
+
+impl HopKind {
+    pub fn direction(self) -> Direction {
+        match self {
+            HopKind::SourceNic | HopKind::SourceSubnet => Direction::Outbound,
+            HopKind::DestinationSubnet | HopKind::DestinationNic => Direction::Inbound,
+        }
+    }
+}
+
+impl fmt::Display for HopKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HopKind::SourceNic => "source NIC, outbound",
+            HopKind::SourceSubnet => "source subnet, outbound",
+            HopKind::DestinationSubnet => "destination subnet, inbound",
+            HopKind::DestinationNic => "destination NIC, inbound",
+        })
+    }
+}
+
+/// What sits at a hop.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HopNsg {
+    /// No NSG at this level: everything passes.
+    None,
+    /// This NSG, associated at `association` (where the user wrote the link).
+    Nsg { nsg: NsgId, association: Span },
+    /// An NSG may be here but could not be resolved.
+    Unknown(Unknown),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hop {
+    pub kind: HopKind,
+    pub nsg: HopNsg,
+    /// The subnet whose VNet gives `VirtualNetwork` its meaning here.
+    pub subnet: Option<SubnetId>,
+}
+
+/// Flows denied at a hop by a rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Denial {
+    pub hop: HopKind,
+    pub nsg: NsgId,
+    pub rule: RuleRef,
+    pub region: FlowSet,
+}
+
+/// Flows allowed at a hop by a rule (for explanations).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pass {
+    pub hop: HopKind,
+    pub nsg: NsgId,
+    pub rule: RuleRef,
+    pub region: FlowSet,
+}
+
+/// Flows whose verdict depends on something unknown, at the first hop where that happened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undecided {
+    pub hop: HopKind,
+    pub nsg: Option<NsgId>,
+    pub rules: Vec<RuleRef>,
+    pub reasons: Vec<Unknown>,
+    pub region: FlowSet,
+}
+
+/// The verdict on a set of flows between two endpoints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathResult {
+    pub hops: Vec<Hop>,
+    /// Certainly allowed end to end.
+    pub allowed: FlowSet,
+    /// Certainly denied, each part by the first hop and rule that deny it.
+    pub denied: Vec<Denial>,
+    /// Verdict depends on an unknown.
+    pub indeterminate: Vec<Undecided>,
+    /// For allowed flows: the rule that let them through at each hop.
+    pub passes: Vec<Pass>,
+}
+
+impl PathResult {
+    pub fn is_fully_allowed(&self) -> bool {
+        self.denied.is_empty() && self.indeterminate.is_empty()
+    }
+}
+
+fn hop_nsg(link: Option<&Link<NsgId>>, network: &Network) -> HopNsg {
+    match link {
+        None => HopNsg::None,
+        Some(Link::Resolved(s)) if network.nsg(s.value).is_some() => HopNsg::Nsg {
+            nsg: s.value,
+            association: s.span,
+        },
+        Some(Link::Resolved(s)) => HopNsg::Unknown(Unknown {
+            reason: "association points at a missing network security group".into(),
+            span: s.span,
+        }),
+        Some(Link::Unknown(u)) => HopNsg::Unknown(u.clone()),
+        Some(Link::Key(k)) => HopNsg::Unknown(Unknown {
+            reason: format!("network security group `{}` was not linked", k.value),
+            span: k.span,
+        }),
+    }
+}
+
+/// The hops between two endpoints, in Azure's order.
+pub fn hops(network: &Network, src: &Endpoint, dst: &Endpoint) -> Vec<Hop> {
+    let subnet_nsg = |s: Option<SubnetId>| -> Option<&Link<NsgId>> {
+        s.and_then(|id| network.subnet(id))
+            .and_then(|s| s.nsg.as_ref())
+    };
+    let mut out = Vec::new();
+    if !src.nics.is_empty() {
+        out.push(Hop {
+            kind: HopKind::SourceNic,
+            nsg: hop_nsg(src.nic_nsg.as_ref(), network),
+            subnet: src.subnet,
+        });
+    }
+    if src.subnet.is_some() {
+        out.push(Hop {
+            kind: HopKind::SourceSubnet,
+            nsg: hop_nsg(subnet_nsg(src.subnet), network),
+            subnet: src.subnet,
+        });
+    }
+    if dst.subnet.is_some() {
+        out.push(Hop {
+            kind: HopKind::DestinationSubnet,
+            nsg: hop_nsg(subnet_nsg(dst.subnet), network),
+            subnet: dst.subnet,
+        });
+    }
+    if !dst.nics.is_empty() {
+        out.push(Hop {
+            kind: HopKind::DestinationNic,
+            nsg: hop_nsg(dst.nic_nsg.as_ref(), network),
+            subnet: dst.subnet,
+        });
+    }
+    out
+}
+
+/// The flows of `flows` going from `src` to `dst`: which are allowed, which denied (by which
+/// hop and rule), and which depend on unknowns. `flows` is first narrowed to the endpoints'
+/// addresses.
+pub fn evaluate_path(
+    network: &Network,
+    flows: &FlowSet,
+    src: &Endpoint,
+    dst: &Endpoint,
+) -> Result<PathResult, TooComplex> {
+    let ends = Cube {
+        src: src.addresses.clone(),
+        dst: dst.addresses.clone(),
+        ..Cube::universe()
+    };
+    let mut allowed = flows.intersect_cube(&ends);
+    let hops = hops(network, src, dst);
+    let mut denied = Vec::new();
+    let mut passes = Vec::new();
+    let mut undecided: Vec<Undecided> = Vec::new();
+    for hop in &hops {
+        match &hop.nsg {
+            HopNsg::None => {}
+            HopNsg::Unknown(u) => {
+                if !allowed.is_empty() {
+                    undecided.push(Undecided {
+                        hop: hop.kind,
+                        nsg: None,
+                        rules: Vec::new(),
+                        reasons: vec![u.clone()],
+                        region: std::mem::take(&mut allowed),
+                    });
+                }
+            }
+            HopNsg::Nsg { nsg: id, .. } => {
+                let Some(nsg) = network.nsg(*id) else {
+                    continue;
+                };
+                let tags = TagContext::for_subnet(network, hop.subnet);
+                let ctx = RuleContext {
+                    network,
+                    tags: &tags,
+                    source: &src.membership,
+                    destination: &dst.membership,
+                };
+                let direction = hop.kind.direction();
+                // Certainly-allowed flows so far.
+                let result = fold(nsg, direction, &ctx, std::mem::take(&mut allowed))?;
+                for d in result.decided {
+                    match d.access {
+                        crate::model::Access::Allow => {
+                            allowed = allowed.union(&d.region)?;
+                            passes.push(Pass {
+                                hop: hop.kind,
+                                nsg: *id,
+                                rule: d.rule,
+                                region: d.region,
+                            });
+                        }
+                        crate::model::Access::Deny => denied.push(Denial {
+                            hop: hop.kind,
+                            nsg: *id,
+                            rule: d.rule,
+                            region: d.region,
+                        }),
+                    }
+                }
+                for u in result.indeterminate {
+                    undecided.push(Undecided {
+                        hop: hop.kind,
+                        nsg: Some(*id),
+                        rules: u.rules,
+                        reasons: u.reasons,
+                        region: u.region,
+                    });
+                }
+                // Flows already undecided are still denied for certain if this hop denies them.
+                let mut still = Vec::with_capacity(undecided.len());
+                for mut u in std::mem::take(&mut undecided) {
+                    if u.hop == hop.kind {
+                        still.push(u);
+                        continue;
+                    }
+                    let later = fold(nsg, direction, &ctx, std::mem::take(&mut u.region))?;
+                    let mut keep = FlowSet::empty();
+                    for d in later.decided {
+                        match d.access {
+                            crate::model::Access::Deny => denied.push(Denial {
+                                hop: hop.kind,
+                                nsg: *id,
+                                rule: d.rule,
+                                region: d.region,
+                            }),
+                            crate::model::Access::Allow => keep = keep.union(&d.region)?,
+                        }
+                    }
+                    for x in later.indeterminate {
+                        keep = keep.union(&x.region)?;
+                        u.reasons.extend(x.reasons);
+                    }
+                    if !keep.is_empty() {
+                        u.region = keep;
+                        still.push(u);
+                    }
+                }
+                undecided = still;
+            }
+        }
+    }
+    Ok(PathResult {
+        hops,
+        allowed,
+        denied,
+        indeterminate: undecided,
+        passes,
+    })
+}
