@@ -6,7 +6,7 @@
 //! an ASG applies only to member NICs, nsg-semantics §2.5), so the context carries the
 //! endpoints' memberships when they are known.
 
-use crate::eval::flowset::{all_ports, port_set, AddrSet, Cube, PortSet, ProtoSet, NO_PORT};
+use crate::eval::flowset::{all_ports, port_set, AddrSet, Cube, Hull, PortSet, ProtoSet, NO_PORT};
 use crate::eval::intervals::IntervalSet;
 use crate::eval::tags::{Bounds, TagContext};
 use crate::model::{
@@ -85,6 +85,7 @@ pub fn compile(rule: &SecurityRule, ctx: &RuleContext<'_>, position_known: bool)
         src_ports: sp.1,
         dst: dst.hi,
         dst_ports: dp.1,
+        hull: Hull::FULL,
     }
     .normalize();
     let lo = if position_known {
@@ -94,6 +95,7 @@ pub fn compile(rule: &SecurityRule, ctx: &RuleContext<'_>, position_known: bool)
             src_ports: sp.0,
             dst: dst.lo,
             dst_ports: dp.0,
+            hull: Hull::FULL,
         }
         .normalize()
     } else {

@@ -14,11 +14,12 @@
 //! [`TooComplex`] so an adversarial rule set cannot exhaust memory (the caller reports the
 //! verdict as indeterminate, never as a pass).
 
-use std::collections::HashMap;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
+use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::eval::intervals::IntervalSet;
 use crate::model::{PortRange, Protocol};
@@ -170,13 +171,88 @@ pub fn port_set(ranges: impl IntoIterator<Item = PortRange>) -> PortSet {
 }
 
 /// A product of one set per dimension (see the module doc for the constraints applied).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct Cube {
     pub protocols: ProtoSet,
     pub src: AddrSet,
     pub src_ports: PortSet,
     pub dst: AddrSet,
     pub dst_ports: PortSet,
+    /// A box containing the cube, for a fast disjointness test. It may be larger than the cube
+    /// (never smaller): [`Cube::normalize`] makes it tight, and [`Hull::FULL`] is always safe.
+    pub hull: Hull,
+}
+
+// The hull is a cache of the dimensions: equality and hashing ignore it.
+impl PartialEq for Cube {
+    fn eq(&self, o: &Cube) -> bool {
+        self.protocols == o.protocols
+            && self.src == o.src
+            && self.src_ports == o.src_ports
+            && self.dst == o.dst
+            && self.dst_ports == o.dst_ports
+    }
+}
+
+impl Eq for Cube {}
+
+impl Hash for Cube {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.protocols.hash(h);
+        self.src.hash(h);
+        self.src_ports.hash(h);
+        self.dst.hash(h);
+        self.dst_ports.hash(h);
+    }
+}
+
+/// Smallest and largest value of each dimension (`lo > hi` for an empty one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hull {
+    src_ports: (u32, u32),
+    dst_ports: (u32, u32),
+    src4: (u32, u32),
+    dst4: (u32, u32),
+    src6: (u128, u128),
+    dst6: (u128, u128),
+}
+
+impl Hull {
+    pub const FULL: Hull = Hull {
+        src_ports: (0, u32::MAX),
+        dst_ports: (0, u32::MAX),
+        src4: (0, u32::MAX),
+        dst4: (0, u32::MAX),
+        src6: (0, u128::MAX),
+        dst6: (0, u128::MAX),
+    };
+
+    fn of(c: &Cube) -> Hull {
+        fn span<T: crate::eval::intervals::Point>(s: &IntervalSet<T>) -> (T, T) {
+            match (s.ranges().first(), s.ranges().last()) {
+                (Some(a), Some(b)) => (a.0, b.1),
+                _ => (T::MAX, T::MIN),
+            }
+        }
+        Hull {
+            src_ports: span(&c.src_ports),
+            dst_ports: span(&c.dst_ports),
+            src4: span(&c.src.v4),
+            dst4: span(&c.dst.v4),
+            src6: span(&c.src.v6),
+            dst6: span(&c.dst.v6),
+        }
+    }
+
+    fn overlaps(&self, o: &Hull) -> bool {
+        fn meet<T: Ord>(a: &(T, T), b: &(T, T)) -> bool {
+            a.0 <= b.1 && b.0 <= a.1
+        }
+        meet(&self.dst_ports, &o.dst_ports)
+            && meet(&self.src_ports, &o.src_ports)
+            && ((meet(&self.src4, &o.src4) && meet(&self.dst4, &o.dst4))
+                || (meet(&self.src6, &o.src6) && meet(&self.dst6, &o.dst6)))
+    }
 }
 
 impl Cube {
@@ -188,6 +264,7 @@ impl Cube {
             src_ports: all_ports(),
             dst: AddrSet::full(),
             dst_ports: all_ports(),
+            hull: Hull::FULL,
         }
     }
 
@@ -225,33 +302,57 @@ impl Cube {
         if self.protocols.is_empty() {
             return None;
         }
+        self.hull = Hull::of(&self);
         Some(self)
     }
 
+    /// A cheap test without allocation: `false` means certainly disjoint.
+    pub fn may_intersect(&self, o: &Cube) -> bool {
+        // Cheapest and most selective tests first.
+        !self.protocols.and(o.protocols).is_empty()
+            && self.hull.overlaps(&o.hull)
+            && self.dst_ports.intersects(&o.dst_ports)
+            && self.src_ports.intersects(&o.src_ports)
+            && ((self.src.v4.intersects(&o.src.v4) && self.dst.v4.intersects(&o.dst.v4))
+                || (self.src.v6.intersects(&o.src.v6) && self.dst.v6.intersects(&o.dst.v6)))
+    }
+
     pub fn intersect(&self, o: &Cube) -> Option<Cube> {
-        let protocols = self.protocols.and(o.protocols);
-        if protocols.is_empty() {
+        if !self.may_intersect(o) {
             return None;
         }
+        let protocols = self.protocols.and(o.protocols);
         Cube {
             protocols,
             src: self.src.intersect(&o.src),
             src_ports: self.src_ports.intersect(&o.src_ports),
             dst: self.dst.intersect(&o.dst),
             dst_ports: self.dst_ports.intersect(&o.dst_ports),
+            hull: Hull::FULL,
         }
         .normalize()
     }
 
     /// `self \ o` as at most five disjoint cubes.
     pub fn subtract(&self, o: &Cube) -> Vec<Cube> {
-        let Some(common) = self.intersect(o) else {
-            return vec![self.clone()];
-        };
-        if common == *self {
-            return Vec::new();
-        }
         let mut out = Vec::with_capacity(5);
+        let common = self.intersect(o);
+        self.clone().subtract_into(o, common.as_ref(), &mut out);
+        out
+    }
+
+    /// Push the pieces of `self \ o` to `out`, moving `self` when the two are disjoint.
+    /// Returns whether `self` was split into more than one piece.
+    /// `common` is `self ∩ o`, computed by the caller.
+    fn subtract_into(self, o: &Cube, common: Option<&Cube>, out: &mut Vec<Cube>) -> bool {
+        let Some(common) = common else {
+            out.push(self);
+            return false;
+        };
+        if *common == self {
+            return false;
+        }
+        let before = out.len();
         // Piece k keeps dimensions before k inside `o`, dimension k outside it, the rest as is.
         let mut inside = self.clone();
         let protocols = self.protocols.minus(o.protocols);
@@ -308,7 +409,7 @@ impl Cube {
                 .normalize(),
             );
         }
-        out
+        out.len() - before > 1
     }
 
     pub fn contains(&self, f: &Flow) -> bool {
@@ -354,6 +455,7 @@ impl Flow {
             src_ports: IntervalSet::point(sp),
             dst: AddrSet::addr(self.dst),
             dst_ports: IntervalSet::point(dp),
+            hull: Hull::FULL,
         }
     }
 }
@@ -376,10 +478,20 @@ impl fmt::Display for Flow {
 }
 
 /// A union of pairwise-disjoint cubes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct FlowSet {
     cubes: Vec<Cube>,
+    /// Size after the last full coalescing pass (coalescing is amortized).
+    settled: usize,
 }
+
+impl PartialEq for FlowSet {
+    fn eq(&self, o: &FlowSet) -> bool {
+        self.cubes == o.cubes
+    }
+}
+
+impl Eq for FlowSet {}
 
 impl FlowSet {
     pub fn empty() -> FlowSet {
@@ -393,6 +505,7 @@ impl FlowSet {
     pub fn from_cube(c: Cube) -> FlowSet {
         FlowSet {
             cubes: c.normalize().into_iter().collect(),
+            settled: 1,
         }
     }
 
@@ -409,8 +522,10 @@ impl FlowSet {
     }
 
     pub fn intersect_cube(&self, c: &Cube) -> FlowSet {
+        let cubes: Vec<Cube> = self.cubes.iter().filter_map(|x| x.intersect(c)).collect();
         FlowSet {
-            cubes: self.cubes.iter().filter_map(|x| x.intersect(c)).collect(),
+            settled: cubes.len(),
+            cubes,
         }
     }
 
@@ -426,26 +541,53 @@ impl FlowSet {
                 }
             }
         }
-        let mut out = FlowSet { cubes };
+        let mut out = FlowSet { cubes, settled: 0 };
         out.coalesce();
         Ok(out)
     }
 
-    pub fn subtract_cube(&self, c: &Cube) -> Result<FlowSet, TooComplex> {
-        let mut cubes = Vec::with_capacity(self.cubes.len());
+    /// `self \ c`, consuming `self`; cubes `c` does not touch stay where they are.
+    pub fn subtract_cube(mut self, c: &Cube) -> Result<FlowSet, TooComplex> {
+        self.split_off(c, false)?;
+        Ok(self)
+    }
+
+    /// Remove `self ∩ c` from `self` and return it: one pass for the fold's
+    /// `decided = remaining ∩ match; remaining = remaining \ match`.
+    pub fn split(&mut self, c: &Cube) -> Result<FlowSet, TooComplex> {
+        self.split_off(c, true)
+    }
+
+    fn split_off(&mut self, c: &Cube, keep_inside: bool) -> Result<FlowSet, TooComplex> {
+        let mut inside = Vec::new();
+        let mut pieces = Vec::new();
         let mut split = false;
-        for a in &self.cubes {
-            let pieces = a.subtract(c);
-            split |= pieces.len() > 1;
-            cubes.extend(pieces);
-            if cubes.len() > MAX_CUBES {
+        let mut i = 0;
+        while i < self.cubes.len() {
+            let touches = self.cubes.get(i).is_some_and(|a| a.may_intersect(c));
+            if !touches {
+                i += 1;
+                continue;
+            }
+            let a = self.cubes.swap_remove(i);
+            let common = a.intersect(c);
+            split |= a.subtract_into(c, common.as_ref(), &mut pieces);
+            if keep_inside {
+                inside.extend(common);
+            }
+            if self.cubes.len() + pieces.len() > MAX_CUBES {
                 return Err(TooComplex);
             }
         }
-        let mut out = FlowSet { cubes };
+        self.cubes.append(&mut pieces);
         if split {
-            out.coalesce();
+            self.maybe_coalesce();
         }
+        let mut out = FlowSet {
+            settled: inside.len(),
+            cubes: inside,
+        };
+        out.maybe_coalesce();
         Ok(out)
     }
 
@@ -461,24 +603,39 @@ impl FlowSet {
     }
 
     pub fn union(&self, o: &FlowSet) -> Result<FlowSet, TooComplex> {
+        if o.is_empty() {
+            return Ok(self.clone());
+        }
+        if self.is_empty() {
+            return Ok(o.clone());
+        }
         let mut extra = o.subtract(self)?;
         let mut cubes = self.cubes.clone();
         cubes.append(&mut extra.cubes);
         if cubes.len() > MAX_CUBES {
             return Err(TooComplex);
         }
-        let mut out = FlowSet { cubes };
-        out.coalesce();
+        let mut out = FlowSet {
+            cubes,
+            settled: self.settled,
+        };
+        out.maybe_coalesce();
         Ok(out)
+    }
+
+    /// Coalesce small sets always and large ones when they doubled since the last pass, so the
+    /// cost stays amortized linear while the set stays compact.
+    fn maybe_coalesce(&mut self) {
+        let n = self.cubes.len();
+        if n >= 2 && n >= 2 * self.settled.max(4) {
+            self.coalesce();
+        }
     }
 
     /// Merge cubes equal in all but one dimension, until nothing merges. Keeps disjointness
     /// (the merged dimension's parts were disjoint) and shrinks typical fold results a lot.
     pub fn coalesce(&mut self) {
-        if self.cubes.len() < 2 {
-            return;
-        }
-        loop {
+        while self.cubes.len() >= 2 {
             let before = self.cubes.len();
             for dim in 0..5 {
                 self.merge_along(dim);
@@ -487,15 +644,19 @@ impl FlowSet {
                 break;
             }
         }
+        self.settled = self.cubes.len();
     }
 
     fn merge_along(&mut self, dim: usize) {
-        let mut groups: HashMap<Cube, usize> = HashMap::with_capacity(self.cubes.len());
+        let mut groups: FxHashMap<u64, usize> = FxHashMap::default();
+        groups.reserve(self.cubes.len());
         let mut out: Vec<Cube> = Vec::with_capacity(self.cubes.len());
         for c in self.cubes.drain(..) {
-            let key = blank(&c, dim);
+            let key = hash_except(&c, dim);
             match groups.get(&key).and_then(|&i| out.get_mut(i)) {
-                Some(existing) => merge_dim(existing, &c, dim),
+                // Equal hashes are checked for real equality: a collision only skips a merge.
+                Some(existing) if same_except(existing, &c, dim) => merge_dim(existing, &c, dim),
+                Some(_) => out.push(c),
                 None => {
                     groups.insert(key, out.len());
                     out.push(c);
@@ -537,16 +698,33 @@ impl FlowSet {
     }
 }
 
-fn blank(c: &Cube, dim: usize) -> Cube {
-    let mut k = c.clone();
-    match dim {
-        0 => k.protocols = ProtoSet::EMPTY,
-        1 => k.src = AddrSet::empty(),
-        2 => k.dst = AddrSet::empty(),
-        3 => k.src_ports = PortSet::empty(),
-        _ => k.dst_ports = PortSet::empty(),
+/// A hash of every dimension but `dim`, without copying the cube.
+fn hash_except(c: &Cube, dim: usize) -> u64 {
+    let mut h = FxHasher::default();
+    if dim != 0 {
+        c.protocols.hash(&mut h);
     }
-    k
+    if dim != 1 {
+        c.src.hash(&mut h);
+    }
+    if dim != 2 {
+        c.dst.hash(&mut h);
+    }
+    if dim != 3 {
+        c.src_ports.hash(&mut h);
+    }
+    if dim != 4 {
+        c.dst_ports.hash(&mut h);
+    }
+    h.finish()
+}
+
+fn same_except(a: &Cube, b: &Cube, dim: usize) -> bool {
+    (dim == 0 || a.protocols == b.protocols)
+        && (dim == 1 || a.src == b.src)
+        && (dim == 2 || a.dst == b.dst)
+        && (dim == 3 || a.src_ports == b.src_ports)
+        && (dim == 4 || a.dst_ports == b.dst_ports)
 }
 
 fn merge_dim(into: &mut Cube, from: &Cube, dim: usize) {
@@ -557,6 +735,8 @@ fn merge_dim(into: &mut Cube, from: &Cube, dim: usize) {
         3 => into.src_ports = into.src_ports.union(&from.src_ports),
         _ => into.dst_ports = into.dst_ports.union(&from.dst_ports),
     }
+    // The merged dimension grew: the hull must still contain the cube.
+    into.hull = Hull::of(into);
 }
 
 /// The smallest flow of a normalized cube: IPv4 before IPv6, TCP first, lowest values; the
@@ -617,7 +797,10 @@ mod tests {
             src_ports: all_ports(),
             dst: net(dst),
             dst_ports: IntervalSet::range(ports.0, ports.1),
+            hull: Hull::FULL,
         }
+        .normalize()
+        .unwrap()
     }
     fn flow(s: &str, sp: u16, d: &str, dp: u16) -> Flow {
         Flow {
@@ -641,7 +824,10 @@ mod tests {
                 assert!(p.intersect(q).is_none());
             }
         }
-        let set = FlowSet { cubes: pieces };
+        let set = FlowSet {
+            cubes: pieces,
+            settled: 0,
+        };
         assert!(!set.contains(&flow("10.1.2.3", 5, "10.1.0.9", 3389)));
         assert!(set.contains(&flow("10.1.2.3", 5, "10.1.0.9", 3390)));
         assert!(set.contains(&flow("10.2.2.3", 5, "10.1.0.9", 3389)));
@@ -678,8 +864,9 @@ mod tests {
     fn coalescing_rebuilds_a_split_cube() {
         let a = FlowSet::from_cube(tcp("10.0.0.0/8", "10.0.0.0/8", (0, 65535)));
         let b = tcp("10.1.0.0/16", "10.1.0.0/24", (3389, 3389));
-        let split = a.subtract_cube(&b).unwrap();
-        let rebuilt = split.union(&FlowSet::from_cube(b)).unwrap();
+        let split = a.clone().subtract_cube(&b).unwrap();
+        let mut rebuilt = split.union(&FlowSet::from_cube(b)).unwrap();
+        rebuilt.coalesce();
         assert_eq!(rebuilt, a);
     }
 

@@ -221,23 +221,27 @@ fn step(
             2 => Some(Access::Deny),
             _ => None,
         };
-        let yes = match &rule.lo {
-            Some(lo) => branch.region.intersect_cube(lo),
-            None => FlowSet::empty(),
-        };
-        let maybe = if exact {
-            FlowSet::empty()
+        let (yes, maybe) = if exact {
+            // The common case: one pass splits off what the rule decides.
+            (branch.region.split(hi)?, FlowSet::empty())
         } else {
+            let yes = match &rule.lo {
+                Some(lo) => branch.region.intersect_cube(lo),
+                None => FlowSet::empty(),
+            };
             let possible = branch.region.intersect_cube(hi);
-            match &rule.lo {
+            let maybe = match &rule.lo {
                 Some(lo) => possible.subtract_cube(lo)?,
                 None => possible,
+            };
+            if !yes.is_empty() || !maybe.is_empty() {
+                branch.region = std::mem::take(&mut branch.region).subtract_cube(hi)?;
             }
+            (yes, maybe)
         };
         if yes.is_empty() && maybe.is_empty() {
             continue;
         }
-        branch.region = branch.region.subtract_cube(hi)?;
         let mut because = branch.because.clone();
         because.push(rule_ref);
         let mut reasons = branch.reasons.clone();

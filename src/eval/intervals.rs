@@ -6,6 +6,11 @@
 
 use std::fmt;
 
+use smallvec::SmallVec;
+
+/// Most dimensions of a rule or region are one or two intervals: keep those inline.
+type Ranges<T> = SmallVec<[(T, T); 2]>;
+
 /// A point type with a total order and a bounded domain.
 pub trait Point: Copy + Ord + fmt::Debug + std::hash::Hash {
     const MIN: Self;
@@ -36,7 +41,7 @@ point!(u128);
 /// A canonical set of points: intervals sorted, disjoint and never adjacent.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct IntervalSet<T: Point> {
-    ranges: Vec<(T, T)>,
+    ranges: Ranges<T>,
 }
 
 impl<T: Point> fmt::Debug for IntervalSet<T> {
@@ -47,7 +52,9 @@ impl<T: Point> fmt::Debug for IntervalSet<T> {
 
 impl<T: Point> IntervalSet<T> {
     pub fn empty() -> Self {
-        IntervalSet { ranges: Vec::new() }
+        IntervalSet {
+            ranges: SmallVec::new(),
+        }
     }
 
     /// The whole domain `[MIN, MAX]`.
@@ -60,9 +67,9 @@ impl<T: Point> IntervalSet<T> {
         if lo > hi {
             return IntervalSet::empty();
         }
-        IntervalSet {
-            ranges: vec![(lo, hi)],
-        }
+        let mut ranges = SmallVec::new();
+        ranges.push((lo, hi));
+        IntervalSet { ranges }
     }
 
     pub fn point(p: T) -> Self {
@@ -71,9 +78,9 @@ impl<T: Point> IntervalSet<T> {
 
     /// Build from arbitrary (possibly overlapping, unordered) ranges.
     pub fn from_ranges(ranges: impl IntoIterator<Item = (T, T)>) -> Self {
-        let mut v: Vec<(T, T)> = ranges.into_iter().filter(|(lo, hi)| lo <= hi).collect();
+        let mut v: Ranges<T> = ranges.into_iter().filter(|(lo, hi)| lo <= hi).collect();
         v.sort_unstable();
-        let mut out: Vec<(T, T)> = Vec::with_capacity(v.len());
+        let mut out: Ranges<T> = SmallVec::with_capacity(v.len());
         for (lo, hi) in v {
             match out.last_mut() {
                 Some(last) if last.1 == T::MAX || lo <= last.1.succ() => {
@@ -94,7 +101,7 @@ impl<T: Point> IntervalSet<T> {
     }
 
     pub fn is_full(&self) -> bool {
-        self.ranges == [(T::MIN, T::MAX)]
+        self.ranges.as_slice() == [(T::MIN, T::MAX)]
     }
 
     pub fn first(&self) -> Option<T> {
@@ -118,7 +125,7 @@ impl<T: Point> IntervalSet<T> {
     }
 
     pub fn intersect(&self, other: &Self) -> Self {
-        let mut out = Vec::new();
+        let mut out = SmallVec::new();
         let (mut i, mut j) = (0, 0);
         while let (Some(a), Some(b)) = (self.ranges.get(i), other.ranges.get(j)) {
             let lo = a.0.max(b.0);
@@ -151,7 +158,7 @@ impl<T: Point> IntervalSet<T> {
     }
 
     pub fn complement(&self) -> Self {
-        let mut out = Vec::with_capacity(self.ranges.len() + 1);
+        let mut out = SmallVec::with_capacity(self.ranges.len() + 1);
         let mut next = Some(T::MIN);
         for &(lo, hi) in &self.ranges {
             if let Some(start) = next {
