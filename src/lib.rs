@@ -9,4 +9,6 @@
 pub mod eval;
 pub mod frontend;
 pub mod model;
+pub mod policy;
+pub mod report;
 pub mod source;

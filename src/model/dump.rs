@@ -8,6 +8,14 @@ use crate::model::{
 };
 use crate::source::{Sources, Span};
 
+/// A field's value as text, `<unknown: reason>` when unknown.
+pub fn field_text<T: Display>(f: &Field<T>) -> String {
+    match &f.value {
+        Val::Known(v) => v.to_string(),
+        Val::Unknown(u) => format!("<unknown: {}>", u.reason),
+    }
+}
+
 pub fn dump(network: &Network, sources: &Sources) -> String {
     let d = Dumper { network, sources };
     let mut out = String::new();

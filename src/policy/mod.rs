@@ -1,0 +1,156 @@
+//! The policy engine: policies are data (TOML rule files), policy *kinds* are code.
+//!
+//! Built-in rule files live in `policies/` and are embedded in the binary; users add their own
+//! with `--policies` or a `policies` entry in `nsgate.toml`. Each kind is one file in
+//! [`kinds`], listed once in [`kinds::REGISTRY`].
+
+pub mod builtin;
+pub mod describe;
+pub mod file;
+pub mod finding;
+pub mod fix;
+pub mod kinds;
+
+use std::fmt;
+
+pub use file::PolicyError;
+pub use finding::{DecidedBy, Finding, Fix, Label, Witness};
+
+use crate::model::{Network, Severity};
+use crate::source::{FileId, Sources, Span};
+
+/// What every policy has, whatever its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyMeta {
+    pub id: String,
+    pub name: String,
+    pub severity: Severity,
+    pub summary: String,
+    pub why: String,
+    pub fix: String,
+    pub kind: &'static str,
+    /// The rule file it came from.
+    pub file: FileId,
+    /// Where its `id` is written, for diagnostics about the policy itself.
+    pub id_span: Span,
+}
+
+/// The code of a policy kind, configured by one rule file.
+pub trait Check: fmt::Debug + Send + Sync {
+    fn check(&self, policy: &PolicyMeta, ctx: &CheckContext<'_>, out: &mut Vec<Finding>);
+
+    /// Replace the scope's subnet globs (from `nsgate.toml`); kinds without a scope ignore it.
+    fn set_scope(&mut self, _subnets: Vec<String>) {}
+
+    /// Add prefixes exempted as sources (from `nsgate.toml`).
+    fn add_except_from(&mut self, _prefixes: Vec<ipnet::IpNet>) {}
+}
+
+#[derive(Debug)]
+pub struct Policy {
+    pub meta: PolicyMeta,
+    pub check: Box<dyn Check>,
+}
+
+/// What checks read.
+pub struct CheckContext<'a> {
+    pub network: &'a Network,
+    pub sources: &'a Sources,
+    /// The `unknown-value` policy (NSG030), when enabled: verdicts that depend on an Unknown
+    /// are reported under it. When it is disabled they are reported under the policy that
+    /// could not decide — never dropped.
+    pub unknown_value: Option<&'a PolicyMeta>,
+}
+
+/// Parse one rule file (already added to `sources`).
+pub fn load_policy(file: FileId, sources: &Sources) -> Result<Policy, PolicyError> {
+    let text = sources
+        .get(file)
+        .map(|f| f.text.clone())
+        .unwrap_or_default();
+    let raw = file::parse_raw(file, &text)?;
+    let kind_name = raw.kind.get_ref().as_str();
+    let Some(entry) = kinds::REGISTRY.iter().find(|k| k.name == kind_name) else {
+        let names: Vec<&str> = kinds::REGISTRY.iter().map(|k| k.name).collect();
+        return Err(PolicyError::at(
+            file,
+            raw.kind.span(),
+            format!("unknown policy kind `{kind_name}`"),
+        )
+        .with_help(format!("kinds: {}", names.join(", "))));
+    };
+    for (key, range) in raw.kind_keys() {
+        if !entry.keys.contains(&key) {
+            return Err(PolicyError::at(
+                file,
+                range,
+                format!("`{key}` is not used by policies of kind `{}`", entry.name),
+            ));
+        }
+    }
+    let id = raw.id.get_ref();
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(PolicyError::at(
+            file,
+            raw.id.span(),
+            format!("policy id `{id}` must be letters, digits, `-` or `_`"),
+        ));
+    }
+    let severity = file::parse_severity(file, &raw.severity)?;
+    let check = (entry.build)(&raw, file)?;
+    let text_of = |s: &Option<toml::Spanned<String>>| {
+        s.as_ref()
+            .map(|s| s.get_ref().trim().to_string())
+            .unwrap_or_default()
+    };
+    let id_range = raw.id.span();
+    Ok(Policy {
+        meta: PolicyMeta {
+            id: id.clone(),
+            name: raw.name.get_ref().clone(),
+            severity,
+            summary: raw.summary.get_ref().trim().to_string(),
+            why: text_of(&raw.why),
+            fix: text_of(&raw.fix),
+            kind: entry.name,
+            file,
+            id_span: Span::new(file, id_range.start, id_range.end),
+        },
+        check,
+    })
+}
+
+/// Run every policy and return findings in a deterministic order.
+pub fn run(policies: &[Policy], ctx: &CheckContext<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for p in policies {
+        p.check.check(&p.meta, ctx, &mut out);
+    }
+    sort_findings(&mut out);
+    out.dedup_by(|a, b| {
+        a.fingerprint == b.fingerprint && a.message == b.message && a.primary == b.primary
+    });
+    out
+}
+
+/// Order: file, position, policy, message — the same input always gives the same output.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (
+            a.primary.span.file,
+            a.primary.span.start,
+            &a.policy,
+            &a.message,
+        )
+            .cmp(&(
+                b.primary.span.file,
+                b.primary.span.start,
+                &b.policy,
+                &b.message,
+            ))
+    });
+}
