@@ -381,7 +381,7 @@ fn remote_modules_and_data_sources_are_notes_and_unknowns() {
     let src = &rule(n, "nsg-local", "AllowFromModule").source.items[0];
     assert!(unknown_reason(src).contains("not fetched"));
     let src = &rule(n, "nsg-local", "AllowFromShared").source.items[0];
-    assert!(unknown_reason(src).contains("read from Azure"));
+    assert!(unknown_reason(src).contains("read by a data source"));
 }
 
 #[test]

@@ -440,7 +440,9 @@ impl<'a> Evaluator<'a> {
         let address = rkey.strip_prefix("tf:").unwrap_or(rkey);
         let id = if data {
             let key = super::keys::data_source_key(rtype, &map);
-            let reason = format!("`{address}.id` is read from Azure, not from the configuration");
+            let reason = format!(
+                "`{address}.id` is read by a data source at plan time, not from the configuration"
+            );
             Value::unknown(reason, block.span).with_of(key.map(Rc::from))
         } else {
             Value::unknown(

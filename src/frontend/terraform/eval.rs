@@ -399,7 +399,7 @@ fn missing_attr(value: &Value, name: &str, span: Span) -> Value {
             let address = key.strip_prefix("tf:").unwrap_or(key);
             if address.starts_with("data.") || address.contains(".data.") {
                 Value::unknown(
-                    format!("`{address}.{name}` is read from Azure, not from the configuration"),
+                    format!("`{address}.{name}` is read by a data source at plan time, not from the configuration"),
                     span,
                 )
             } else {

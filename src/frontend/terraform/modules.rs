@@ -147,14 +147,20 @@ impl Evaluator<'_> {
             );
         }
         if !self.fs.is_dir(&dir) {
-            self.error(
-                format!(
-                    "module `{address}`: directory `{}` does not exist",
-                    display(&dir)
-                ),
+            // Not an input error: the module may simply not be checked out here.
+            self.problems.push(
+                Problem::new(
+                    ProblemKind::Unresolved,
+                    Severity::Warning,
+                    format!("module `{address}`: directory `{}` does not exist; what depends on it is unknown", display(&dir)),
+                    source_span,
+                )
+                .with_resource(address.clone()),
+            );
+            return unknown_result(
+                format!("module `{address}`: directory `{source}` does not exist"),
                 source_span,
             );
-            return unknown_result(format!("module `{address}` could not be read"), source_span);
         }
         let child_config = self.module_config(&dir);
         let what = format!("`{address}`");
