@@ -162,3 +162,220 @@ fn run(
     out.errors.append(&mut ev.errors);
     out.network.merge(fragment);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Network, Val};
+
+    fn load_mem(files: &[(&str, &str)]) -> (Network, Vec<InputError>) {
+        let mut fs = MemFs::new();
+        for (name, text) in files {
+            fs.add(format!("root/{name}"), *text);
+        }
+        let mut sources = Sources::new();
+        let mut out = Loaded::default();
+        load_dir(
+            &fs,
+            Path::new("root"),
+            &LoadOptions::default(),
+            &mut sources,
+            &mut out,
+        );
+        (out.network, out.errors)
+    }
+
+    /// One NSG whose single rule's source is `expr`; returns the rule's source as text.
+    fn source_of(prelude: &str, expr: &str) -> String {
+        let text = format!(
+            "{prelude}\nresource \"azurerm_network_security_group\" \"t\" {{\n  name = \"t\"\n  resource_group_name = \"rg\"\n  security_rule {{\n    name = \"r\"\n    priority = 100\n    direction = \"Inbound\"\n    access = \"Allow\"\n    protocol = \"Tcp\"\n    source_port_range = \"*\"\n    destination_port_range = \"*\"\n    destination_address_prefix = \"*\"\n    source_address_prefix = {expr}\n  }}\n}}\n"
+        );
+        let (n, errors) = load_mem(&[("main.tf", &text)]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let item = &n.nsgs[0].rules[0].source.items[0];
+        match &item.value {
+            Val::Known(a) => a.to_string(),
+            Val::Unknown(u) => format!("unknown: {}", u.reason),
+        }
+    }
+
+    #[test]
+    fn expressions_evaluate_like_terraform() {
+        let locals = r#"locals {
+  net   = "10.1.0.0/16"
+  tiers = { web = 1, app = 2 }
+  list  = ["10.0.0.0/8", "192.168.0.0/16"]
+  objs  = [{ p = "10.9.0.0/16" }, { p = "10.8.0.0/16" }]
+}"#;
+        assert_eq!(
+            source_of(locals, "cidrsubnet(local.net, 8, local.tiers[\"app\"])"),
+            "10.1.2.0/24"
+        );
+        assert_eq!(source_of(locals, "local.list[1]"), "192.168.0.0/16");
+        assert_eq!(source_of(locals, "(local.objs[*].p)[1]"), "10.8.0.0/16");
+        assert_eq!(
+            source_of(
+                locals,
+                "[for o in local.objs : o.p if o.p != \"10.9.0.0/16\"][0]"
+            ),
+            "10.8.0.0/16"
+        );
+        assert_eq!(
+            source_of(
+                locals,
+                "{ for k, v in local.tiers : k => v * 10 }[\"web\"] == 10 ? \"Internet\" : \"*\""
+            ),
+            "Internet"
+        );
+        assert_eq!(
+            source_of(
+                locals,
+                "\"%{ if length(local.list) > 1 }10.0.0.0/8%{ else }*%{ endif }\""
+            ),
+            "10.0.0.0/8"
+        );
+        assert_eq!(
+            source_of(locals, "try(local.objs[5].p, \"VirtualNetwork\")"),
+            "VirtualNetwork"
+        );
+        assert_eq!(
+            source_of(
+                locals,
+                "can(local.objs[5].p) ? \"*\" : \"AzureLoadBalancer\""
+            ),
+            "AzureLoadBalancer"
+        );
+        assert_eq!(
+            source_of(
+                locals,
+                "lookup(local.tiers, \"db\", 3) == 3 ? element(local.list, 2) : \"*\""
+            ),
+            "10.0.0.0/8"
+        );
+    }
+
+    #[test]
+    fn unknowns_propagate_and_never_become_defaults() {
+        let vars = "variable \"admin\" {}\nvariable \"flag\" { type = bool }";
+        let r = source_of(vars, "var.admin");
+        assert_eq!(r, "unknown: variable `admin` has no value");
+        assert_eq!(source_of(vars, "\"${var.admin}/32\""), r);
+        assert_eq!(source_of(vars, "coalesce(var.admin, \"*\")"), r);
+        assert_eq!(source_of(vars, "try(var.admin, \"*\")"), r);
+        assert_eq!(
+            source_of(vars, "var.flag ? \"*\" : \"Internet\""),
+            "unknown: variable `flag` has no value"
+        );
+        assert_eq!(source_of(vars, "upper(format(\"%s\", var.admin))"), r);
+        let unsupported = source_of("", "file(\"ip.txt\")");
+        assert!(
+            unsupported.contains("function `file` is not evaluated"),
+            "{unsupported}"
+        );
+    }
+
+    #[test]
+    fn local_cycles_are_unknown_not_hangs() {
+        let r = source_of("locals {\n a = local.b\n b = local.a\n}", "local.a");
+        assert!(r.contains("refers to itself"), "{r}");
+    }
+
+    #[test]
+    fn module_cycles_and_depth_end_with_an_error() {
+        let (_, errors) = load_mem(&[
+            ("main.tf", "module \"a\" {\n  source = \"./a\"\n}\n"),
+            ("a/main.tf", "module \"b\" {\n  source = \"../b\"\n}\n"),
+            ("b/main.tf", "module \"a\" {\n  source = \"../a\"\n}\n"),
+        ]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0]
+                .message
+                .contains("module cycle: root/a → root/b → root/a"),
+            "{}",
+            errors[0].message
+        );
+        assert!(errors[0].span.is_some());
+        // A chain deeper than the limit.
+        let mut files = vec![(
+            "main.tf".to_string(),
+            "module \"m\" {\n  source = \"./m0\"\n}\n".to_string(),
+        )];
+        let mut dir = String::new();
+        for i in 0..20 {
+            dir.push_str(&format!("m{i}/"));
+            files.push((
+                format!("{dir}main.tf"),
+                format!("module \"m\" {{\n  source = \"./m{}\"\n}}\n", i + 1),
+            ));
+        }
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let (_, errors) = load_mem(&refs);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.message.contains("nested more than")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_for_each_gives_a_placeholder_with_unknown_fields() {
+        let text = r#"variable "rules" {}
+resource "azurerm_network_security_group" "t" {
+  name = "t"
+  resource_group_name = "rg"
+  dynamic "security_rule" {
+    for_each = var.rules
+    content {
+      name = security_rule.value.name
+      priority = security_rule.value.priority
+      direction = "Inbound"
+      access = "Allow"
+      protocol = "Tcp"
+      source_port_range = "*"
+      destination_port_range = "22"
+      source_address_prefix = "*"
+      destination_address_prefix = "*"
+    }
+  }
+}
+"#;
+        let (n, _) = load_mem(&[("main.tf", text)]);
+        let rule = &n.nsgs[0].rules[0];
+        let u = rule.priority.value.as_unknown().unwrap();
+        assert!(
+            u.reason.contains("variable `rules` has no value"),
+            "{}",
+            u.reason
+        );
+        assert_eq!(
+            rule.destination_ports.items[0]
+                .value
+                .known()
+                .map(|p| p.to_string())
+                .as_deref(),
+            Some("22")
+        );
+    }
+
+    #[test]
+    fn load_text_reads_one_file_and_notes_local_modules() {
+        let mut sources = Sources::new();
+        let mut out = Loaded::default();
+        load_text(
+            "stdin.tf",
+            "module \"m\" {\n  source = \"./m\"\n}\n",
+            &LoadOptions::default(),
+            &mut sources,
+            &mut out,
+        );
+        assert!(out.errors.is_empty());
+        assert!(out.network.problems.iter().any(|p| p
+            .message
+            .contains("cannot be read when the configuration is given as text")));
+    }
+}
