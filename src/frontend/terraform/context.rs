@@ -19,6 +19,8 @@ use crate::source::{Sources, Span};
 
 /// Most instances one `count`/`for_each` may create.
 pub const MAX_INSTANCES: usize = 10_000;
+/// Most instances of all `count`/`for_each` of one run together.
+pub const MAX_TOTAL_INSTANCES: usize = 100_000;
 
 #[derive(Debug, Clone)]
 pub enum Slot {
@@ -131,6 +133,10 @@ pub struct Evaluator<'a> {
     pub problems: Vec<Problem>,
     pub insts: Vec<Instance>,
     pub depth: usize,
+    /// Expressions evaluated so far (bounded by [`super::eval::MAX_EVAL_STEPS`]).
+    pub steps: u64,
+    /// Resource and module instances created so far (bounded by [`MAX_TOTAL_INSTANCES`]).
+    pub instances: usize,
     pub configs: HashMap<PathBuf, Rc<ModuleConfig>>,
 }
 
@@ -143,6 +149,8 @@ impl<'a> Evaluator<'a> {
             problems: Vec::new(),
             insts: Vec::new(),
             depth: 0,
+            steps: 0,
+            instances: 0,
             configs: HashMap::new(),
         }
     }
@@ -507,6 +515,13 @@ impl<'a> Evaluator<'a> {
                 Ok(n) => n,
                 Err(u) => return placeholder(Shape::Count, scope, u, what),
             };
+            if self.instances + n.max(0.0) as usize > MAX_TOTAL_INSTANCES {
+                let u = Value::unknown(
+                    format!("more than {MAX_TOTAL_INSTANCES} instances in one configuration"),
+                    attr.expr.span,
+                );
+                return placeholder(Shape::Count, scope, u, what);
+            }
             if !(0.0..=MAX_INSTANCES as f64).contains(&n) || n.fract() != 0.0 {
                 let u = Value::unknown(
                     format!("`count = {n}` is not a whole number from 0 to {MAX_INSTANCES}"),
@@ -514,6 +529,7 @@ impl<'a> Evaluator<'a> {
                 );
                 return placeholder(Shape::Count, scope, u, what);
             }
+            self.instances += n as usize;
             let items = (0..n as usize)
                 .map(|i| {
                     let mut s = scope.clone();
@@ -560,13 +576,14 @@ impl<'a> Evaluator<'a> {
                 return placeholder(Shape::ForEach, scope, u, what);
             }
         };
-        if pairs.len() > MAX_INSTANCES {
+        if pairs.len() > MAX_INSTANCES || self.instances + pairs.len() > MAX_TOTAL_INSTANCES {
             let u = Value::unknown(
                 format!("for_each has more than {MAX_INSTANCES} elements"),
                 attr.expr.span,
             );
             return placeholder(Shape::ForEach, scope, u, what);
         }
+        self.instances += pairs.len();
         let items = pairs
             .into_iter()
             .map(|(k, key, value)| {

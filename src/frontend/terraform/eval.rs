@@ -19,6 +19,11 @@ use crate::source::Span;
 
 /// Deepest nesting of evaluation (expressions within references within expressions…).
 pub const MAX_EVAL_DEPTH: usize = 160;
+/// Most expressions one run evaluates; hostile input (nested `for` over large ranges) stops
+/// here with Unknowns instead of running for hours.
+pub const MAX_EVAL_STEPS: u64 = 5_000_000;
+/// Longest string and list a value may hold (doubling chains of locals stop here).
+pub const MAX_VALUE_LEN: usize = 1 << 20;
 
 /// Where an expression is evaluated: a module instance plus `count`/`each` and the names bound
 /// by `for` expressions and `dynamic` block iterators.
@@ -67,9 +72,24 @@ impl Evaluator<'_> {
                 e.span,
             );
         }
+        self.steps += 1;
+        if self.steps > MAX_EVAL_STEPS {
+            return Value::unknown(
+                format!("nsgate stopped evaluating after {MAX_EVAL_STEPS} expressions"),
+                e.span,
+            );
+        }
         self.depth += 1;
         let v = self.eval_inner(e, scope);
         self.depth -= 1;
+        let too_long = match &v.v {
+            V::Str(s) => s.len() > MAX_VALUE_LEN,
+            V::List(items) => items.len() > MAX_VALUE_LEN,
+            _ => false,
+        };
+        if too_long {
+            return Value::unknown("the value is too large for nsgate to evaluate", e.span);
+        }
         v
     }
 
@@ -154,6 +174,12 @@ impl Evaluator<'_> {
         out: &mut String,
     ) -> Result<(), Value> {
         for part in parts {
+            if out.len() > MAX_VALUE_LEN {
+                return Err(Value::unknown(
+                    "the value is too large for nsgate to evaluate",
+                    scope_span(parts),
+                ));
+            }
             match part {
                 Part::Lit(s) => out.push_str(s),
                 Part::Interp(e) => {
@@ -487,4 +513,17 @@ fn binary(op: BinaryOperator, l: &Value, r: &Value, span: Span) -> Value {
             }
         }
     }
+}
+
+/// A span for a template's parts (the first interpolation's), for messages.
+fn scope_span(parts: &[Part]) -> Span {
+    parts
+        .iter()
+        .find_map(|p| match p {
+            Part::Interp(e) => Some(e.span),
+            Part::If { cond, .. } => Some(cond.span),
+            Part::For { collection, .. } => Some(collection.span),
+            Part::Lit(_) => None,
+        })
+        .unwrap_or_else(|| Span::new(crate::source::FileId(0), 0, 0))
 }

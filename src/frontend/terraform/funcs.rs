@@ -8,10 +8,15 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
 
+use super::eval::MAX_VALUE_LEN;
 use super::value::{num_text, Value, V};
 use crate::source::Span;
 
 type R = Result<Value, Value>;
+
+fn too_large(span: Span) -> Value {
+    Value::unknown("the value is too large for nsgate to evaluate", span)
+}
 
 pub fn call(name: &str, args: Vec<Value>, span: Span) -> Value {
     // Collection functions handle unknown elements themselves; a top-level Unknown argument
@@ -358,9 +363,15 @@ impl Call {
     fn join(&self) -> R {
         let sep = self.text(0)?;
         let mut parts = Vec::new();
+        let mut total = 0usize;
         for i in 1..self.args.len() {
             for item in self.list(i)? {
-                parts.push(item.to_text("a joined element")?);
+                let t = item.to_text("a joined element")?;
+                total += t.len() + sep.len();
+                if total > MAX_VALUE_LEN {
+                    return Err(too_large(self.span));
+                }
+                parts.push(t);
             }
         }
         Ok(Value::str(parts.join(&sep), self.span))
@@ -391,6 +402,9 @@ impl Call {
         }
         if from.is_empty() {
             return Ok(Value::str(s, self.span));
+        }
+        if s.matches(from.as_str()).count().saturating_mul(to.len()) > MAX_VALUE_LEN {
+            return Err(too_large(self.span));
         }
         Ok(Value::str(s.replace(&from, &to), self.span))
     }
@@ -828,7 +842,8 @@ fn format_str(fmt: &str, args: &[Value], span: Span) -> Result<String, Value> {
                 let precision = flags
                     .split_once('.')
                     .and_then(|(_, p)| p.parse::<usize>().ok())
-                    .unwrap_or(6);
+                    .unwrap_or(6)
+                    .min(64);
                 format!("{n:.precision$}")
             }
             'q' => format!("{:?}", arg.to_text("a %q argument")?),
@@ -853,7 +868,8 @@ fn format_str(fmt: &str, args: &[Value], span: Span) -> Result<String, Value> {
             .next()
             .map(|w| w.trim_start_matches(['-', '+', ' ', '#', '0']))
             .and_then(|w| w.parse().ok())
-            .unwrap_or(0);
+            .unwrap_or(0usize)
+            .min(1024);
         let pad = width.saturating_sub(text.chars().count());
         if flags.starts_with('-') {
             out.push_str(&text);

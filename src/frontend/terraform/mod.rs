@@ -275,6 +275,23 @@ mod tests {
     }
 
     #[test]
+    fn hostile_sizes_stop_with_unknowns() {
+        let mut locals = String::from("locals {\n  s0 = \"0123456789abcdef\"\n");
+        for i in 1..64 {
+            locals.push_str(&format!(
+                "  s{i} = \"${{local.s{}}}${{local.s{}}}\"\n",
+                i - 1,
+                i - 1
+            ));
+        }
+        locals.push_str("  big = [for a in range(100000) : [for b in range(100000) : a * b]]\n}\n");
+        let r = source_of(&locals, "length(local.s63) > 0 ? \"*\" : \"*\"");
+        assert!(r.contains("too large"), "{r}");
+        let r = source_of(&locals, "length(local.big) > 0 ? \"*\" : \"*\"");
+        assert!(r.contains("stopped evaluating"), "{r}");
+    }
+
+    #[test]
     fn local_cycles_are_unknown_not_hangs() {
         let r = source_of("locals {\n a = local.b\n b = local.a\n}", "local.a");
         assert!(r.contains("refers to itself"), "{r}");
