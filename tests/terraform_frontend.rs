@@ -337,6 +337,9 @@ fn nic_level_nsg_by_reference_and_by_literal_id() {
     }
     let dst = &rule(n, "nsg-vm", "AllowRdpFromJump").destination.items[0];
     assert_eq!(dst.value.known().unwrap().to_string(), "10.6.1.10/32");
+    // A static address written in the configuration is the NIC's `private_ip_address`.
+    let dst = &rule(n, "nsg-vm", "AllowWinRmFromJump").destination.items[0];
+    assert_eq!(dst.value.known().unwrap().to_string(), "10.6.1.10/32");
     let dst = &rule(n, "nsg-vm", "AllowRdpToVm2").destination.items[0];
     assert!(unknown_reason(dst).contains("known only after apply"));
     assert!(problems(n)
@@ -428,5 +431,43 @@ fn inline_vnet_subnets_and_their_conflicts() {
         p.iter()
             .any(|m| m.contains("sets `security_group` inline and also has the association")),
         "{p:?}"
+    );
+}
+
+#[test]
+fn vnet_peerings_by_reference_and_literal_id() {
+    let c = load("vnet-peering");
+    insta::assert_snapshot!(c.dump);
+    let n = &c.network;
+    let hub = n
+        .vnets
+        .iter()
+        .find(|v| v.resource.name.value == "vnet-hub")
+        .unwrap();
+    let spoke = n
+        .vnets
+        .iter()
+        .find(|v| v.resource.name.value == "vnet-spoke")
+        .unwrap();
+    assert_eq!(hub.peerings.len(), 2);
+    assert_eq!(
+        n.vnet(hub.peerings[0].resolved().unwrap())
+            .unwrap()
+            .resource
+            .name
+            .value,
+        "vnet-spoke"
+    );
+    assert!(
+        hub.peerings[1].resolved().is_none(),
+        "a VNet outside the input stays unknown"
+    );
+    assert_eq!(
+        n.vnet(spoke.peerings[0].resolved().unwrap())
+            .unwrap()
+            .resource
+            .name
+            .value,
+        "vnet-hub"
     );
 }

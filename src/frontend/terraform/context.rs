@@ -14,7 +14,7 @@ use super::eval::{iterate, Scope};
 use super::fs::Fs;
 use super::value::{Value, V};
 use crate::frontend::InputError;
-use crate::model::Problem;
+use crate::model::{Link, Problem, VnetId};
 use crate::source::{Sources, Span};
 
 /// Most instances one `count`/`for_each` may create.
@@ -137,6 +137,8 @@ pub struct Evaluator<'a> {
     pub steps: u64,
     /// Resource and module instances created so far (bounded by [`MAX_TOTAL_INSTANCES`]).
     pub instances: usize,
+    /// `azurerm_virtual_network_peering`s lowered so far: (local VNet, remote VNet, address).
+    pub peerings: Vec<(Link<VnetId>, Link<VnetId>, String, Span)>,
     pub configs: HashMap<PathBuf, Rc<ModuleConfig>>,
 }
 
@@ -151,6 +153,7 @@ impl<'a> Evaluator<'a> {
             depth: 0,
             steps: 0,
             instances: 0,
+            peerings: Vec::new(),
             configs: HashMap::new(),
         }
     }
@@ -460,6 +463,9 @@ impl<'a> Evaluator<'a> {
             .with_of(Some(Rc::clone(&of)))
         };
         map.insert("id".into(), id);
+        if rtype == "azurerm_network_interface" && !data {
+            derive_nic_addresses(&mut map);
+        }
         Value::map(map, block.span).with_of(Some(of))
     }
 
@@ -787,4 +793,43 @@ fn iterator_value(key: Value, value: Value, span: Span) -> Value {
     m.insert("key".to_string(), key);
     m.insert("value".to_string(), value);
     Value::map(m, span)
+}
+
+/// `private_ip_address(es)` of a NIC are computed, but a static address written in the
+/// configuration is what Azure assigns: `private_ip_address` is the primary configuration's
+/// (the one marked `primary`, else the first) when static; `private_ip_addresses` is set when
+/// every configuration is static.
+fn derive_nic_addresses(map: &mut BTreeMap<String, Value>) {
+    if map.contains_key("private_ip_address") {
+        return;
+    }
+    let Some(V::List(configs)) = map.get("ip_configuration").map(|v| &v.v) else {
+        return;
+    };
+    let static_ip = |c: &Value| -> Option<Value> {
+        let V::Map(m) = &c.v else { return None };
+        let is_static = matches!(
+            m.get("private_ip_address_allocation").map(|v| &v.v),
+            Some(V::Str(a)) if a.eq_ignore_ascii_case("static")
+        );
+        m.get("private_ip_address")
+            .filter(|ip| is_static && !ip.is_null())
+            .cloned()
+    };
+    let is_primary = |c: &Value| match &c.v {
+        V::Map(m) => matches!(m.get("primary").map(|v| &v.v), Some(V::Bool(true))),
+        _ => false,
+    };
+    let primary = configs
+        .iter()
+        .find(|c| is_primary(c))
+        .or_else(|| configs.first());
+    let all: Option<Vec<Value>> = configs.iter().map(static_ip).collect();
+    let span = configs.first().map(|c| c.span);
+    if let Some(ip) = primary.and_then(static_ip) {
+        map.insert("private_ip_address".into(), ip);
+    }
+    if let (Some(all), Some(span)) = (all, span) {
+        map.insert("private_ip_addresses".into(), Value::list(all, span));
+    }
 }

@@ -55,6 +55,27 @@ pub fn detect(path: &Path) -> bool {
     is_config_file(path)
 }
 
+/// Whether text read from standard input looks like Terraform HCL (a top-level `resource`,
+/// `variable`, `module`, `data`, `locals`, `output`, `provider` or `terraform` block).
+pub fn sniff(text: &str) -> bool {
+    text.lines().any(|line| {
+        let t = line.trim_start();
+        [
+            "resource ",
+            "variable ",
+            "module ",
+            "data ",
+            "output ",
+            "provider ",
+        ]
+        .iter()
+        .any(|k| t.starts_with(k) && t.contains('"') && t.trim_end().ends_with('{'))
+            || ["locals", "terraform"]
+                .iter()
+                .any(|k| t.starts_with(k) && t.trim_end().ends_with('{'))
+    })
+}
+
 /// Whether a file name is a Terraform configuration file (`.tf`, `.tf.json`).
 pub fn is_config_file(path: &Path) -> bool {
     path.file_name()
@@ -377,6 +398,14 @@ resource "azurerm_network_security_group" "t" {
                 .as_deref(),
             Some("22")
         );
+    }
+
+    #[test]
+    fn sniffing_recognises_hcl_but_not_json() {
+        assert!(sniff("# x\nresource \"azurerm_subnet\" \"a\" {\n}\n"));
+        assert!(sniff("locals {\n a = 1\n}"));
+        assert!(!sniff("{\"resource\": {}}"));
+        assert!(!sniff("param x string"));
     }
 
     #[test]

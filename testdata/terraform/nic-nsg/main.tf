@@ -62,6 +62,18 @@ resource "azurerm_network_security_group" "vm" {
   }
 
   security_rule {
+    name                       = "AllowWinRmFromJump"
+    priority                   = 105
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_address_prefix      = "10.6.9.4"
+    source_port_range          = "*"
+    destination_address_prefix = azurerm_network_interface.vm1.private_ip_address
+    destination_port_range     = "5986"
+  }
+
+  security_rule {
     name                       = "AllowRdpToVm2"
     priority                   = 110
     direction                  = "Inbound"

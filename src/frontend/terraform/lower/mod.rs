@@ -309,6 +309,7 @@ pub fn lower(ev: &mut Evaluator, out: &mut Network) {
         }
         inst += 1;
     }
+    network::apply_peerings(std::mem::take(&mut ev.peerings), out);
     network::check_inline_subnet_conflicts(out);
 }
 
@@ -324,6 +325,7 @@ fn is_supported(rtype: &str) -> bool {
             | "azurerm_network_interface_security_group_association"
             | "azurerm_network_interface_application_security_group_association"
             | "azurerm_application_security_group"
+            | "azurerm_virtual_network_peering"
     )
 }
 
@@ -344,6 +346,7 @@ fn lower_one(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut Network) {
             nic::asg_association(ev, res, out)
         }
         "azurerm_application_security_group" => nic::asg(ev, res, out),
+        "azurerm_virtual_network_peering" => network::peering(ev, res),
         _ => {}
     }
 }

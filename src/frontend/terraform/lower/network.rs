@@ -1,5 +1,6 @@
 //! `azurerm_virtual_network` (with inline `subnet` blocks), `azurerm_subnet` and
-//! `azurerm_subnet_network_security_group_association` (nsg-semantics §3.3–3.5).
+//! `azurerm_subnet_network_security_group_association` (nsg-semantics §3.3–3.5), and
+//! `azurerm_virtual_network_peering` (peered VNets widen the `VirtualNetwork` tag, §2.4).
 
 use std::collections::{HashMap, HashSet};
 
@@ -9,8 +10,9 @@ use crate::frontend::terraform::keys::{id_link, name_key, name_link};
 use crate::frontend::terraform::value::Value;
 use crate::model::{
     Association, Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Subnet, Unknown,
-    Vnet,
+    Vnet, VnetId,
 };
+use crate::source::Span;
 
 pub fn vnet(ev: &mut Evaluator, res: &Res, out: &mut Network) {
     let name = ev.text_arg(&res.item, "name");
@@ -237,4 +239,57 @@ pub fn check_inline_subnet_conflicts(n: &mut Network) {
         }
     }
     n.problems.extend(problems);
+}
+
+/// `azurerm_virtual_network_peering`: remembered, then added to its local VNet by
+/// [`apply_peerings`] once every VNet of the configuration is known.
+pub fn peering(ev: &mut Evaluator, res: &Res) {
+    let local = match (
+        ev.arg(&res.item, "virtual_network_name"),
+        ev.arg(&res.item, "resource_group_name"),
+    ) {
+        (Some(n), rg) => {
+            let rg = rg.map(|a| a.value).unwrap_or_else(|| Value::null(res.span));
+            name_link(&n.value, &rg, "vnet", &[], "virtual_network_name")
+        }
+        (None, _) => Link::Unknown(Unknown {
+            reason: "`virtual_network_name` is not set".into(),
+            span: res.span,
+        }),
+    };
+    let remote = required_link(ev, res, "remote_virtual_network_id");
+    ev.peerings
+        .push((local, remote, res.address.clone(), res.span));
+}
+
+pub fn apply_peerings(peerings: Vec<(Link<VnetId>, Link<VnetId>, String, Span)>, n: &mut Network) {
+    let index: HashMap<String, usize> = n
+        .vnets
+        .iter()
+        .enumerate()
+        .flat_map(|(i, v)| {
+            v.resource
+                .keys
+                .iter()
+                .map(move |k| (k.to_ascii_lowercase(), i))
+        })
+        .collect();
+    for (local, remote, address, span) in peerings {
+        let target = match &local {
+            Link::Key(k) => index.get(&k.value.to_ascii_lowercase()).copied(),
+            _ => None,
+        };
+        match target.and_then(|i| n.vnets.get_mut(i)) {
+            Some(v) => v.peerings.push(remote),
+            None => n.problems.push(
+                Problem::new(
+                    ProblemKind::Unresolved,
+                    Severity::Warning,
+                    format!("peering `{address}`: its virtual network is not defined in this configuration; the peering is not applied"),
+                    span,
+                )
+                .with_resource(address),
+            ),
+        }
+    }
 }
