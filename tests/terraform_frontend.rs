@@ -471,3 +471,31 @@ fn vnet_peerings_by_reference_and_literal_id() {
         "vnet-hub"
     );
 }
+
+#[test]
+fn a_file_means_its_directory_and_a_missing_path_is_an_input_error() {
+    let mut sources = Sources::new();
+    let mut loaded = Loaded::default();
+    let opts = LoadOptions::default();
+    terraform::load(
+        Path::new("testdata/terraform/cses-fixed/main.tf"),
+        &opts,
+        &mut sources,
+        &mut loaded,
+    );
+    assert!(loaded.errors.is_empty());
+    assert_eq!(loaded.inputs[0].path, "testdata/terraform/cses-fixed");
+    assert_eq!(loaded.network.nsgs[0].rules.len(), 4);
+    let mut loaded = Loaded::default();
+    terraform::load(
+        Path::new("testdata/terraform/nope/main.tf"),
+        &opts,
+        &mut sources,
+        &mut loaded,
+    );
+    assert_eq!(loaded.errors.len(), 1);
+    assert!(terraform::detect(Path::new(
+        "testdata/terraform/cses-fixed"
+    )));
+    assert!(!terraform::detect(Path::new("testdata")));
+}

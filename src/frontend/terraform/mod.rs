@@ -91,6 +91,19 @@ fn has_config_files(fs: &dyn Fs, dir: &Path) -> bool {
 
 /// Load the root module at `path` (a directory, or a `.tf` file standing for its directory).
 pub fn load(path: &Path, opts: &LoadOptions, sources: &mut Sources, out: &mut Loaded) {
+    if !path.exists() {
+        out.inputs.push(Input {
+            path: display(path),
+            kind: InputKind::Terraform,
+        });
+        out.errors.push(InputError {
+            message: format!("{} does not exist", display(path)),
+            span: None,
+            path: display(path),
+            help: None,
+        });
+        return;
+    }
     let dir = if path.is_dir() {
         path.to_path_buf()
     } else {
