@@ -15,6 +15,10 @@ pub fn validate(network: &mut Network) {
             if let (Some(p), Some(d)) = (rule.priority(), rule.direction()) {
                 by_priority.entry((p, d)).or_default().push(rule);
             }
+            // An unresolved name (`build_rule` writes `<unknown name: …>`) is not a duplicate.
+            if rule.name.value.starts_with("<unknown name") {
+                continue;
+            }
             by_name
                 .entry(rule.name.value.to_ascii_lowercase())
                 .or_default()
@@ -101,6 +105,15 @@ mod tests {
             RuleSpec::new("B", 300).outbound().build(),
         ]);
         assert!(p.is_empty(), "{p:?}");
+    }
+
+    #[test]
+    fn unknown_names_are_not_duplicates() {
+        let mut a = rule("x", 300);
+        a.name.value = "<unknown name: variable `n` has no value>".into();
+        let mut b = rule("y", 310);
+        b.name.value = a.name.value.clone();
+        assert!(problems_for(vec![a, b]).is_empty());
     }
 
     #[test]

@@ -1,0 +1,529 @@
+//! The expression evaluator: operators, traversals, templates, `for` expressions, function
+//! calls and the scopes they run in.
+//!
+//! Evaluation is lazy and memoised per module instance (see [`super::context`]): a reference
+//! to a local, a resource or a module output is evaluated when first needed. Anything that
+//! cannot be known offline is an Unknown with the reason and span where it arose; it flows
+//! through every operation unchanged (see [`super::value`]).
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use hcl_edit::expr::{BinaryOperator, UnaryOperator};
+
+use super::ast::{Expr, ExprKind, ForExpr, ObjKey, Part, TOp};
+use super::context::Evaluator;
+use super::funcs;
+use super::value::{Value, V};
+use crate::source::Span;
+
+/// Deepest nesting of evaluation (expressions within references within expressions…).
+pub const MAX_EVAL_DEPTH: usize = 160;
+/// Most expressions one run evaluates; hostile input (nested `for` over large ranges) stops
+/// here with Unknowns instead of running for hours.
+pub const MAX_EVAL_STEPS: u64 = 5_000_000;
+/// Longest string and list a value may hold (doubling chains of locals stop here).
+pub const MAX_VALUE_LEN: usize = 1 << 20;
+
+/// Where an expression is evaluated: a module instance plus `count`/`each` and the names bound
+/// by `for` expressions and `dynamic` block iterators.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub inst: usize,
+    pub count: Option<Value>,
+    pub each: Option<(Value, Value)>,
+    pub names: Rc<Vec<(String, Value)>>,
+}
+
+impl Scope {
+    pub fn root(inst: usize) -> Scope {
+        Scope {
+            inst,
+            count: None,
+            each: None,
+            names: Rc::new(Vec::new()),
+        }
+    }
+
+    /// This scope with one more name bound (it shadows earlier ones).
+    pub fn bind(&self, name: &str, value: Value) -> Scope {
+        let mut names = self.names.as_ref().clone();
+        names.push((name.to_string(), value));
+        Scope {
+            names: Rc::new(names),
+            ..self.clone()
+        }
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<&Value> {
+        self.names
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+}
+
+impl Evaluator<'_> {
+    pub fn eval(&mut self, e: &Expr, scope: &Scope) -> Value {
+        if self.depth >= MAX_EVAL_DEPTH {
+            return Value::unknown(
+                "the expression is nested too deeply for nsgate to evaluate",
+                e.span,
+            );
+        }
+        self.steps += 1;
+        if self.steps > MAX_EVAL_STEPS {
+            return Value::unknown(
+                format!("nsgate stopped evaluating after {MAX_EVAL_STEPS} expressions"),
+                e.span,
+            );
+        }
+        self.depth += 1;
+        let v = self.eval_inner(e, scope);
+        self.depth -= 1;
+        let too_long = match &v.v {
+            V::Str(s) => s.len() > MAX_VALUE_LEN,
+            V::List(items) => items.len() > MAX_VALUE_LEN,
+            _ => false,
+        };
+        if too_long {
+            return Value::unknown("the value is too large for nsgate to evaluate", e.span);
+        }
+        v
+    }
+
+    fn eval_inner(&mut self, e: &Expr, scope: &Scope) -> Value {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Null => Value::null(span),
+            ExprKind::Bool(b) => Value::bool(*b, span),
+            ExprKind::Num(n) => Value::num(*n, span),
+            ExprKind::Str(s) => Value::str(s.clone(), span),
+            ExprKind::Template(parts) => self.template(parts, scope, span),
+            ExprKind::Array(items) => {
+                let items = items.iter().map(|x| self.eval(x, scope)).collect();
+                Value::list(items, span)
+            }
+            ExprKind::Object(members) => self.object(members, scope, span),
+            ExprKind::Var(name) => self.traversal_root(name, &[], scope, span).0,
+            ExprKind::Traversal(base, ops) => self.traversal(base, ops, scope, span),
+            ExprKind::Call { name, args, expand } => self.call(name, args, *expand, scope, span),
+            ExprKind::Cond(c, t, f) => {
+                let cond = self.eval(c, scope);
+                match cond.to_bool("the condition") {
+                    Ok(true) => self.eval(t, scope),
+                    Ok(false) => self.eval(f, scope),
+                    Err(u) => u,
+                }
+            }
+            ExprKind::Unary(op, x) => {
+                let v = self.eval(x, scope);
+                match op {
+                    UnaryOperator::Not => match v.to_bool("the operand of `!`") {
+                        Ok(b) => Value::bool(!b, span),
+                        Err(u) => u,
+                    },
+                    UnaryOperator::Neg => match v.to_num("the operand of `-`") {
+                        Ok(n) => Value::num(-n, span),
+                        Err(u) => u,
+                    },
+                }
+            }
+            ExprKind::Binary(op, l, r) => {
+                let l = self.eval(l, scope);
+                let r = self.eval(r, scope);
+                binary(*op, &l, &r, span)
+            }
+            ExprKind::For(f) => self.for_expr(f, scope, span),
+        }
+    }
+
+    fn object(&mut self, members: &[(ObjKey, Expr)], scope: &Scope, span: Span) -> Value {
+        let mut map = BTreeMap::new();
+        for (key, value) in members {
+            let key = match key {
+                ObjKey::Ident(name, _) => name.clone(),
+                ObjKey::Expr(x) => match self.eval(x, scope).to_text("an object key") {
+                    Ok(k) => k,
+                    Err(u) => return u,
+                },
+            };
+            let value = self.eval(value, scope);
+            map.insert(key, value);
+        }
+        Value::map(map, span)
+    }
+
+    pub fn template(&mut self, parts: &[Part], scope: &Scope, span: Span) -> Value {
+        // `"${x}"` is `x` itself, with its type and provenance (Terraform does the same).
+        if let [Part::Interp(e)] = parts {
+            return self.eval(e, scope);
+        }
+        let mut out = String::new();
+        if let Err(u) = self.template_into(parts, scope, &mut out) {
+            return u;
+        }
+        Value::str(out, span)
+    }
+
+    fn template_into(
+        &mut self,
+        parts: &[Part],
+        scope: &Scope,
+        out: &mut String,
+    ) -> Result<(), Value> {
+        for part in parts {
+            if out.len() > MAX_VALUE_LEN {
+                return Err(Value::unknown(
+                    "the value is too large for nsgate to evaluate",
+                    scope_span(parts),
+                ));
+            }
+            match part {
+                Part::Lit(s) => out.push_str(s),
+                Part::Interp(e) => {
+                    out.push_str(&self.eval(e, scope).to_text("an interpolated value")?)
+                }
+                Part::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    if self.eval(cond, scope).to_bool("a template condition")? {
+                        self.template_into(then, scope, out)?;
+                    } else {
+                        self.template_into(otherwise, scope, out)?;
+                    }
+                }
+                Part::For {
+                    key_var,
+                    value_var,
+                    collection,
+                    body,
+                } => {
+                    let coll = self.eval(collection, scope);
+                    for (k, v) in iterate(&coll)? {
+                        let mut s = scope.bind(value_var, v);
+                        if let Some(kv) = key_var {
+                            s = s.bind(kv, k);
+                        }
+                        self.template_into(body, &s, out)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn for_expr(&mut self, f: &ForExpr, scope: &Scope, span: Span) -> Value {
+        let coll = self.eval(&f.collection, scope);
+        let pairs = match iterate(&coll) {
+            Ok(p) => p,
+            Err(u) => return u,
+        };
+        let mut list = Vec::new();
+        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for (k, v) in pairs {
+            let mut s = scope.bind(&f.value_var, v);
+            if let Some(kv) = &f.key_var {
+                s = s.bind(kv, k);
+            }
+            if let Some(cond) = &f.cond {
+                match self.eval(cond, &s).to_bool("the `if` of a for expression") {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(u) => return u,
+                }
+            }
+            let value = self.eval(&f.value, &s);
+            match &f.key {
+                None => list.push(value),
+                Some(key_expr) => {
+                    let key = match self.eval(key_expr, &s).to_text("a for expression key") {
+                        Ok(k) => k,
+                        Err(u) => return u,
+                    };
+                    if f.grouping {
+                        groups.entry(key).or_default().push(value);
+                    } else {
+                        match map.entry(key) {
+                            std::collections::btree_map::Entry::Occupied(e) => {
+                                return Value::error(
+                                    format!("duplicate key `{}` in a for expression (use `...` to group)", e.key()),
+                                    span,
+                                );
+                            }
+                            std::collections::btree_map::Entry::Vacant(e) => {
+                                e.insert(value);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        match (&f.key, f.grouping) {
+            (None, _) => Value::list(list, span),
+            (Some(_), false) => Value::map(map, span),
+            (Some(_), true) => Value::map(
+                groups
+                    .into_iter()
+                    .map(|(k, items)| (k, Value::list(items, span)))
+                    .collect(),
+                span,
+            ),
+        }
+    }
+
+    fn call(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        expand: bool,
+        scope: &Scope,
+        span: Span,
+    ) -> Value {
+        match name {
+            "try" => {
+                let mut last = None;
+                for arg in args {
+                    let v = self.eval(arg, scope);
+                    if !v.contains_error() {
+                        return v;
+                    }
+                    last = Some(v);
+                }
+                return match last {
+                    Some(v) => v,
+                    None => Value::error("try() needs at least one argument", span),
+                };
+            }
+            "can" => {
+                let Some(arg) = args.first() else {
+                    return Value::error("can() needs one argument", span);
+                };
+                let v = self.eval(arg, scope);
+                if v.contains_error() {
+                    return Value::bool(false, span);
+                }
+                if v.is_unknown() {
+                    return v;
+                }
+                return Value::bool(true, span);
+            }
+            _ => {}
+        }
+        let mut values: Vec<Value> = args.iter().map(|a| self.eval(a, scope)).collect();
+        if expand {
+            if let Some(last) = values.pop() {
+                match last.elements("the expanded argument") {
+                    Ok(items) => values.extend(items),
+                    Err(u) => return u,
+                }
+            }
+        }
+        funcs::call(name, values, span)
+    }
+
+    fn traversal(&mut self, base: &Expr, ops: &[TOp], scope: &Scope, span: Span) -> Value {
+        let (value, consumed) = match &base.kind {
+            ExprKind::Var(name) => self.traversal_root(name, ops, scope, base.span.to(span)),
+            _ => (self.eval(base, scope), 0),
+        };
+        let rest = ops.get(consumed..).unwrap_or(&[]);
+        self.apply_ops(value, rest, scope, span)
+    }
+
+    pub fn apply_ops(&mut self, mut value: Value, ops: &[TOp], scope: &Scope, span: Span) -> Value {
+        let mut i = 0;
+        while let Some(op) = ops.get(i) {
+            i += 1;
+            value = match op {
+                TOp::Attr(name, op_span) => get_attr(&value, name, *op_span),
+                TOp::Index(e) => {
+                    let key = self.eval(e, scope);
+                    index(&value, &key, e.span)
+                }
+                TOp::AttrSplat(_) | TOp::FullSplat(_) => {
+                    // The splat takes the following attribute steps (all steps for `[*]`).
+                    let full = matches!(op, TOp::FullSplat(_));
+                    let start = i;
+                    while let Some(next) = ops.get(i) {
+                        if full || matches!(next, TOp::Attr(..)) {
+                            i += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                    let inner = ops.get(start..i).unwrap_or(&[]);
+                    let items = match &value.v {
+                        V::Null => Vec::new(),
+                        V::Unknown(_) => return value,
+                        V::List(items) => items.as_ref().clone(),
+                        _ => vec![value.clone()],
+                    };
+                    let mapped = items
+                        .into_iter()
+                        .map(|item| self.apply_ops(item, inner, scope, span))
+                        .collect();
+                    Value::list(mapped, span)
+                }
+            };
+            if value.is_unknown() {
+                return value;
+            }
+        }
+        value
+    }
+}
+
+/// Pairs (key, value) of a collection: index → element for lists, key → value for maps.
+pub fn iterate(coll: &Value) -> Result<Vec<(Value, Value)>, Value> {
+    match &coll.v {
+        V::List(items) => Ok(items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (Value::num(i as f64, v.span), v.clone()))
+            .collect()),
+        V::Map(items) => Ok(items
+            .iter()
+            .map(|(k, v)| (Value::str(k.clone(), v.span), v.clone()))
+            .collect()),
+        V::Unknown(_) => Err(coll.clone()),
+        _ => Err(Value::error(
+            format!("cannot iterate over a {}", coll.type_name()),
+            coll.span,
+        )),
+    }
+}
+
+/// `.name` on a value.
+pub fn get_attr(value: &Value, name: &str, span: Span) -> Value {
+    match &value.v {
+        V::Map(items) => match items.get(name) {
+            Some(v) => v.clone(),
+            None => missing_attr(value, name, span),
+        },
+        V::Unknown(_) => value.clone(),
+        V::Null => Value::error(format!("cannot read `{name}` of null"), span),
+        V::List(_) => Value::error(
+            format!("cannot read `{name}` of a list (use `[*].{name}` or an index)"),
+            span,
+        ),
+        _ => Value::error(
+            format!("cannot read `{name}` of a {}", value.type_name()),
+            span,
+        ),
+    }
+}
+
+fn missing_attr(value: &Value, name: &str, span: Span) -> Value {
+    match &value.of {
+        // A resource object: attributes not in the configuration are computed by Azure.
+        Some(key) => {
+            let address = key.strip_prefix("tf:").unwrap_or(key);
+            if address.starts_with("data.") || address.contains(".data.") {
+                Value::unknown(
+                    format!("`{address}.{name}` is read by a data source at plan time, not from the configuration"),
+                    span,
+                )
+            } else {
+                Value::unknown(
+                    format!("`{address}.{name}` is known only after apply"),
+                    span,
+                )
+            }
+        }
+        None => Value::error(format!("the object has no attribute `{name}`"), span),
+    }
+}
+
+/// `[key]` on a value.
+pub fn index(value: &Value, key: &Value, span: Span) -> Value {
+    if let V::Unknown(_) = key.v {
+        return key.clone();
+    }
+    match &value.v {
+        V::List(items) => match key.to_num("an index") {
+            Ok(n) if n >= 0.0 && n.fract() == 0.0 => match items.get(n as usize) {
+                Some(v) => v.clone(),
+                None => Value::error(
+                    format!(
+                        "index {} is out of range for a list of {} items",
+                        n as usize,
+                        items.len()
+                    ),
+                    span,
+                ),
+            },
+            Ok(n) => Value::error(format!("invalid index {n}"), span),
+            Err(u) => u,
+        },
+        V::Map(_) => match key.to_text("a key") {
+            Ok(k) => get_attr(value, &k, span),
+            Err(u) => u,
+        },
+        V::Unknown(_) => value.clone(),
+        _ => Value::error(format!("cannot index a {}", value.type_name()), span),
+    }
+}
+
+fn binary(op: BinaryOperator, l: &Value, r: &Value, span: Span) -> Value {
+    use BinaryOperator as B;
+    match op {
+        B::And | B::Or => {
+            let (a, b) = (l.to_bool("an operand"), r.to_bool("an operand"));
+            let decisive = op == B::Or;
+            match (a, b) {
+                (Ok(x), Ok(y)) => Value::bool(if decisive { x || y } else { x && y }, span),
+                (Ok(x), Err(_)) | (Err(_), Ok(x)) if x == decisive => Value::bool(decisive, span),
+                (Err(u), _) | (_, Err(u)) => u,
+            }
+        }
+        B::Eq | B::NotEq => match l.equals(r) {
+            Some(eq) => Value::bool(if op == B::Eq { eq } else { !eq }, span),
+            None => l
+                .first_unknown()
+                .or_else(|| r.first_unknown())
+                .unwrap_or_else(|| Value::unknown("comparison with an unknown value", span)),
+        },
+        _ => {
+            let a = match l.to_num("an operand") {
+                Ok(a) => a,
+                Err(u) => return u,
+            };
+            let b = match r.to_num("an operand") {
+                Ok(b) => b,
+                Err(u) => return u,
+            };
+            match op {
+                B::Plus => Value::num(a + b, span),
+                B::Minus => Value::num(a - b, span),
+                B::Mul => Value::num(a * b, span),
+                B::Div if b == 0.0 => Value::error("division by zero", span),
+                B::Div => Value::num(a / b, span),
+                B::Mod if b == 0.0 => Value::error("modulo by zero", span),
+                B::Mod => Value::num(a % b, span),
+                B::Less => Value::bool(a < b, span),
+                B::LessEq => Value::bool(a <= b, span),
+                B::Greater => Value::bool(a > b, span),
+                B::GreaterEq => Value::bool(a >= b, span),
+                _ => Value::error("unsupported operator", span),
+            }
+        }
+    }
+}
+
+/// A span for a template's parts (the first interpolation's), for messages.
+fn scope_span(parts: &[Part]) -> Span {
+    parts
+        .iter()
+        .find_map(|p| match p {
+            Part::Interp(e) => Some(e.span),
+            Part::If { cond, .. } => Some(cond.span),
+            Part::For { collection, .. } => Some(collection.span),
+            Part::Lit(_) => None,
+        })
+        .unwrap_or_else(|| Span::new(crate::source::FileId(0), 0, 0))
+}

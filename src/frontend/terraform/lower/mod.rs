@@ -1,0 +1,352 @@
+//! Lowering: azurerm resources of every module instance into the network model
+//! (nsg-semantics §3). One file per family of resources; this file walks the instances and
+//! reads arguments uniformly from blocks, `dynamic` blocks and attribute-form objects.
+
+mod network;
+mod nic;
+mod nsg;
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::context::{BlockItem, Evaluator, InstKey};
+use super::eval::Scope;
+use super::value::{Value, V};
+use crate::model::values::{Raw, RawField, RawList, RawListField};
+use crate::model::{Field, Network, Problem, Spanned, Unknown, Val};
+use crate::source::Span;
+
+/// One resource instance being lowered.
+pub struct Res<'b> {
+    /// `module.net.azurerm_subnet.this["a"]`.
+    pub address: String,
+    /// `tf:` + address.
+    pub key: String,
+    pub item: Item<'b>,
+    /// The resource block.
+    pub span: Span,
+    pub scope: Scope,
+}
+
+/// Something arguments are read from: a block (with its scope) or an object value.
+pub enum Item<'b> {
+    Block(Box<BlockItem<'b>>),
+    Value(Value),
+}
+
+impl Item<'_> {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Block(b) => b.element.as_ref().map(|e| e.span).unwrap_or(b.span),
+            Item::Value(v) => v.span,
+        }
+    }
+}
+
+/// An argument's value and the span of where it is set (the attribute's expression).
+pub struct Arg {
+    pub value: Value,
+    pub at: Span,
+}
+
+impl Evaluator<'_> {
+    /// The argument `name`, or `None` when it is not set or null.
+    pub fn arg(&mut self, item: &Item, name: &str) -> Option<Arg> {
+        let (value, at) = match item {
+            Item::Block(b) => {
+                let attr = b.body.attr(name)?;
+                (self.eval(&attr.expr, &b.scope), attr.expr.span)
+            }
+            Item::Value(v) => match &v.v {
+                V::Map(m) => {
+                    let x = m.get(name)?.clone();
+                    let at = x.span;
+                    (x, at)
+                }
+                V::Unknown(_) => (v.clone(), v.span),
+                _ => return None,
+            },
+        };
+        if value.is_null() {
+            return None;
+        }
+        Some(Arg { value, at })
+    }
+
+    /// The nested blocks `kind` of an item: blocks, `dynamic` blocks and the attribute form
+    /// (`security_rule = [{…}]`, JSON syntax).
+    pub fn nested<'b>(&mut self, item: &Item<'b>, kind: &str) -> Vec<Item<'b>> {
+        let mut out = Vec::new();
+        match item {
+            Item::Block(b) => {
+                for nb in self.dynamic_blocks(b.body, kind, &b.scope) {
+                    out.push(Item::Block(Box::new(nb)));
+                }
+                if let Some(attr) = b.body.attr(kind) {
+                    let v = self.eval(&attr.expr, &b.scope);
+                    push_values(v, &mut out);
+                }
+            }
+            Item::Value(v) => match &v.v {
+                V::Map(m) => {
+                    if let Some(x) = m.get(kind) {
+                        push_values(x.clone(), &mut out);
+                    }
+                }
+                V::Unknown(_) => out.push(Item::Value(v.clone())),
+                _ => {}
+            },
+        }
+        out
+    }
+
+    /// A string argument as spanned text; unknown stays unknown.
+    pub fn text_arg(&mut self, item: &Item, name: &str) -> Option<Field<String>> {
+        let arg = self.arg(item, name)?;
+        Some(match arg.value.to_text(name) {
+            Ok(t) => Spanned::new(Val::Known(t), arg.value.span),
+            Err(u) => Spanned::new(Val::Unknown(unknown_of(&u)), arg.at),
+        })
+    }
+}
+
+fn push_values<'b>(v: Value, out: &mut Vec<Item<'b>>) {
+    match &v.v {
+        V::List(items) => out.extend(
+            items
+                .iter()
+                .filter(|i| !i.is_null())
+                .cloned()
+                .map(Item::Value),
+        ),
+        V::Map(_) | V::Unknown(_) => out.push(Item::Value(v)),
+        _ => {}
+    }
+}
+
+/// The model's Unknown for a value that is unknown (or an error).
+pub fn unknown_of(v: &Value) -> Unknown {
+    match v.unk() {
+        Some(u) => Unknown {
+            reason: u.reason.clone(),
+            span: u.span,
+        },
+        None => Unknown {
+            reason: format!("unexpected {}", v.type_name()),
+            span: v.span,
+        },
+    }
+}
+
+/// A scalar argument for a [`crate::model::values::RawRule`].
+pub fn raw_field(arg: Option<Arg>, name: &str, problems: &mut Vec<Problem>) -> Option<RawField> {
+    let arg = arg?;
+    let raw = match &arg.value.v {
+        V::Str(s) => Raw::Str(s.clone()),
+        V::Num(n) => Raw::Num(*n),
+        V::Bool(b) => Raw::Bool(*b),
+        V::Null => return None,
+        V::Unknown(_) => {
+            return Some(Spanned::new(Val::Unknown(unknown_of(&arg.value)), arg.at));
+        }
+        _ => {
+            let msg = format!("`{name}` must be a string, not a {}", arg.value.type_name());
+            problems.push(Problem::invalid(msg.clone(), arg.value.span));
+            return Some(Spanned::new(
+                Val::unknown(msg, arg.value.span),
+                arg.value.span,
+            ));
+        }
+    };
+    Some(Spanned::new(Val::Known(raw), arg.value.span))
+}
+
+/// A list argument for a [`crate::model::values::RawRule`].
+pub fn raw_list(arg: Option<Arg>, name: &str, problems: &mut Vec<Problem>) -> Option<RawListField> {
+    let arg = arg?;
+    match &arg.value.v {
+        V::List(items) => {
+            let fields = items
+                .iter()
+                .filter_map(|i| {
+                    raw_field(
+                        Some(Arg {
+                            value: i.clone(),
+                            at: arg.at,
+                        }),
+                        name,
+                        problems,
+                    )
+                })
+                .collect();
+            Some(Spanned::new(RawList::Items(fields), arg.value.span))
+        }
+        V::Unknown(_) => Some(Spanned::new(
+            RawList::Unknown(unknown_of(&arg.value)),
+            arg.at,
+        )),
+        _ => {
+            let msg = format!("`{name}` must be a list, not a {}", arg.value.type_name());
+            problems.push(Problem::invalid(msg.clone(), arg.value.span));
+            Some(Spanned::new(
+                RawList::Unknown(Unknown {
+                    reason: msg,
+                    span: arg.value.span,
+                }),
+                arg.value.span,
+            ))
+        }
+    }
+}
+
+/// Prefixes (`address_space`, `address_prefixes`) as model fields.
+pub fn prefixes(arg: Option<Arg>, field: &str, problems: &mut Vec<Problem>) -> Vec<Field<IpNet>> {
+    let Some(arg) = arg else {
+        return Vec::new();
+    };
+    let items = match &arg.value.v {
+        V::List(items) => items.as_ref().clone(),
+        V::Str(_) => vec![arg.value.clone()],
+        V::Unknown(_) => {
+            return vec![Spanned::new(Val::Unknown(unknown_of(&arg.value)), arg.at)];
+        }
+        _ => {
+            problems.push(Problem::invalid(
+                format!("`{field}` must be a list of prefixes"),
+                arg.value.span,
+            ));
+            return Vec::new();
+        }
+    };
+    items
+        .iter()
+        .filter(|i| !i.is_null())
+        .map(|item| match item.to_text(field) {
+            Ok(t) => match t.trim().parse::<IpNet>() {
+                Ok(net) => Spanned::new(Val::Known(net), item.span),
+                Err(_) => {
+                    let msg = format!("`{t}` in `{field}` is not a CIDR prefix");
+                    problems.push(Problem::invalid(msg.clone(), item.span));
+                    Spanned::new(Val::unknown(msg, item.span), item.span)
+                }
+            },
+            Err(u) => Spanned::new(Val::Unknown(unknown_of(&u)), arg.at),
+        })
+        .collect()
+}
+
+/// A private IP address field.
+pub fn ip_field(arg: Arg, problems: &mut Vec<Problem>) -> Field<IpAddr> {
+    match arg.value.to_text("private_ip_address") {
+        Ok(t) => match t.trim().parse::<IpAddr>() {
+            Ok(ip) => Spanned::new(Val::Known(ip), arg.value.span),
+            Err(_) => {
+                let msg = format!("`{t}` is not an IP address");
+                problems.push(Problem::invalid(msg.clone(), arg.value.span));
+                Spanned::new(Val::unknown(msg, arg.value.span), arg.value.span)
+            }
+        },
+        Err(u) => Spanned::new(Val::Unknown(unknown_of(&u)), arg.at),
+    }
+}
+
+/// A resource's display name: its `name` when known, else its address.
+pub fn display_name(
+    name: &Option<Field<String>>,
+    address: &str,
+    fallback_span: Span,
+) -> Spanned<String> {
+    match name {
+        Some(Spanned {
+            value: Val::Known(n),
+            span,
+        }) => Spanned::new(n.clone(), *span),
+        Some(f) => Spanned::new(address.to_string(), f.span),
+        None => Spanned::new(address.to_string(), fallback_span),
+    }
+}
+
+pub fn known(f: &Option<Field<String>>) -> Option<&str> {
+    f.as_ref().and_then(|f| f.value.known()).map(String::as_str)
+}
+
+/// Lower every supported resource of every module instance into `out`.
+pub fn lower(ev: &mut Evaluator, out: &mut Network) {
+    let mut inst = 0;
+    while inst < ev.insts.len() {
+        let config = ev.config(inst);
+        for idx in 0..config.module_calls.len() {
+            ev.call_result(inst, idx);
+        }
+        let prefix = ev.insts.get(inst).map(|i| i.prefix()).unwrap_or_default();
+        for (ridx, def) in config.resources.iter().enumerate() {
+            if def.data || !is_supported(&def.rtype) {
+                continue;
+            }
+            let block = std::rc::Rc::clone(&def.block);
+            let exp = ev.resource_expansion(inst, ridx);
+            for (key, scope) in &exp.items {
+                let address = format!("{prefix}{}{}", def.address(), key.suffix());
+                let element = match (&scope.each, key) {
+                    (Some((_, v)), InstKey::Key(_)) if matches!(v.v, V::Map(_)) => Some(v.clone()),
+                    _ => None,
+                };
+                let res = Res {
+                    key: format!("tf:{address}"),
+                    address,
+                    item: Item::Block(Box::new(BlockItem {
+                        body: &block.body,
+                        scope: scope.clone(),
+                        span: block.span,
+                        element,
+                    })),
+                    span: block.span,
+                    scope: scope.clone(),
+                };
+                lower_one(ev, &def.rtype, &res, out);
+            }
+        }
+        inst += 1;
+    }
+    network::apply_peerings(std::mem::take(&mut ev.peerings), out);
+    network::check_inline_subnet_conflicts(out);
+}
+
+fn is_supported(rtype: &str) -> bool {
+    matches!(
+        rtype,
+        "azurerm_network_security_group"
+            | "azurerm_network_security_rule"
+            | "azurerm_virtual_network"
+            | "azurerm_subnet"
+            | "azurerm_subnet_network_security_group_association"
+            | "azurerm_network_interface"
+            | "azurerm_network_interface_security_group_association"
+            | "azurerm_network_interface_application_security_group_association"
+            | "azurerm_application_security_group"
+            | "azurerm_virtual_network_peering"
+    )
+}
+
+fn lower_one(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut Network) {
+    match rtype {
+        "azurerm_network_security_group" => nsg::nsg(ev, res, out),
+        "azurerm_network_security_rule" => nsg::standalone_rule(ev, res, out),
+        "azurerm_virtual_network" => network::vnet(ev, res, out),
+        "azurerm_subnet" => network::subnet(ev, res, out),
+        "azurerm_subnet_network_security_group_association" => {
+            network::subnet_association(ev, res, out)
+        }
+        "azurerm_network_interface" => nic::nic(ev, res, out),
+        "azurerm_network_interface_security_group_association" => {
+            nic::nsg_association(ev, res, out)
+        }
+        "azurerm_network_interface_application_security_group_association" => {
+            nic::asg_association(ev, res, out)
+        }
+        "azurerm_application_security_group" => nic::asg(ev, res, out),
+        "azurerm_virtual_network_peering" => network::peering(ev, res),
+        _ => {}
+    }
+}

@@ -1,0 +1,295 @@
+//! `azurerm_virtual_network` (with inline `subnet` blocks), `azurerm_subnet` and
+//! `azurerm_subnet_network_security_group_association` (nsg-semantics §3.3–3.5), and
+//! `azurerm_virtual_network_peering` (peered VNets widen the `VirtualNetwork` tag, §2.4).
+
+use std::collections::{HashMap, HashSet};
+
+use super::{display_name, known, prefixes, Res};
+use crate::frontend::terraform::context::Evaluator;
+use crate::frontend::terraform::keys::{id_link, name_key, name_link};
+use crate::frontend::terraform::value::Value;
+use crate::model::{
+    Association, Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Subnet, Unknown,
+    Vnet, VnetId,
+};
+use crate::source::Span;
+
+pub fn vnet(ev: &mut Evaluator, res: &Res, out: &mut Network) {
+    let name = ev.text_arg(&res.item, "name");
+    let rg = ev.text_arg(&res.item, "resource_group_name");
+    let mut keys = vec![res.key.clone()];
+    if let (Some(n), Some(r)) = (known(&name), known(&rg)) {
+        keys.push(name_key("vnet", r, &[n]));
+    }
+    let space = prefixes(
+        ev.arg(&res.item, "address_space"),
+        "address_space",
+        &mut out.problems,
+    );
+    for item in ev.nested(&res.item, "subnet") {
+        let sname = ev.text_arg(&item, "name");
+        let v4 = ev.arg(&item, "address_prefixes");
+        let v3 = ev.arg(&item, "address_prefix");
+        if let (Some(a), Some(b)) = (&v4, &v3) {
+            out.problems.push(
+                Problem::invalid(
+                    "an inline subnet sets both `address_prefix` (provider 3.x) and `address_prefixes` (4.x)",
+                    a.at.to(b.at),
+                )
+                .with_resource(res.address.clone()),
+            );
+        }
+        let mut subnet_prefixes = prefixes(v4, "address_prefixes", &mut out.problems);
+        subnet_prefixes.extend(prefixes(v3, "address_prefix", &mut out.problems));
+        let nsg = ev
+            .arg(&item, "security_group")
+            .and_then(|a| id_link(&a.value, "security_group"));
+        let label = known(&sname).unwrap_or("?").to_string();
+        let address = format!("{}.subnet[{label:?}]", res.address);
+        let mut skeys = vec![format!("tf:{address}")];
+        if let (Some(v), Some(r), Some(s)) = (known(&name), known(&rg), known(&sname)) {
+            skeys.push(name_key("subnet", r, &[v, s]));
+        }
+        out.subnets.push(Subnet {
+            resource: Resource {
+                name: display_name(&sname, &address, item.span()),
+                address,
+                keys: skeys,
+                span: item.span(),
+            },
+            vnet: Link::Key(Spanned::new(res.key.clone(), res.span)),
+            prefixes: subnet_prefixes,
+            nsg,
+        });
+    }
+    out.vnets.push(Vnet {
+        resource: Resource {
+            name: display_name(&name, &res.address, res.span),
+            address: res.address.clone(),
+            keys,
+            span: res.span,
+        },
+        address_space: space,
+        peerings: Vec::new(),
+    });
+}
+
+pub fn subnet(ev: &mut Evaluator, res: &Res, out: &mut Network) {
+    let name = ev.text_arg(&res.item, "name");
+    let rg_arg = ev.arg(&res.item, "resource_group_name");
+    let rg = ev.text_arg(&res.item, "resource_group_name");
+    let vnet_arg = ev.arg(&res.item, "virtual_network_name");
+    let vnet_name = ev.text_arg(&res.item, "virtual_network_name");
+    let vnet = match &vnet_arg {
+        Some(v) => {
+            let rg_value = rg_arg
+                .as_ref()
+                .map(|a| a.value.clone())
+                .unwrap_or_else(|| Value::null(res.span));
+            name_link(&v.value, &rg_value, "vnet", &[], "virtual_network_name")
+        }
+        None => Link::Unknown(Unknown {
+            reason: "`virtual_network_name` is not set".into(),
+            span: res.span,
+        }),
+    };
+    let mut keys = vec![res.key.clone()];
+    if let (Some(n), Some(r), Some(v)) = (known(&name), known(&rg), known(&vnet_name)) {
+        keys.push(name_key("subnet", r, &[v, n]));
+    }
+    let v4 = ev.arg(&res.item, "address_prefixes");
+    let legacy = ev.arg(&res.item, "address_prefix");
+    if let Some(l) = &legacy {
+        out.problems.push(
+            Problem::invalid(
+                "`address_prefix` was removed from azurerm_subnet in provider 3.0: use `address_prefixes`",
+                l.at,
+            )
+            .with_resource(res.address.clone()),
+        );
+    }
+    let mut subnet_prefixes = prefixes(v4, "address_prefixes", &mut out.problems);
+    subnet_prefixes.extend(prefixes(legacy, "address_prefix", &mut out.problems));
+    let mut nsg = ev
+        .arg(&res.item, "network_security_group_id_wo")
+        .and_then(|a| id_link(&a.value, "network_security_group_id_wo"));
+    if let Some(a) = ev.arg(&res.item, "network_security_group_id") {
+        out.problems.push(
+            Problem::warning(
+                "`network_security_group_id` on azurerm_subnet was removed in provider 2.0; use azurerm_subnet_network_security_group_association (evaluated as associated)",
+                a.at,
+            )
+            .with_resource(res.address.clone()),
+        );
+        nsg = nsg.or_else(|| id_link(&a.value, "network_security_group_id"));
+    }
+    out.subnets.push(Subnet {
+        resource: Resource {
+            name: display_name(&name, &res.address, res.span),
+            address: res.address.clone(),
+            keys,
+            span: res.span,
+        },
+        vnet,
+        prefixes: subnet_prefixes,
+        nsg,
+    });
+}
+
+pub fn subnet_association(ev: &mut Evaluator, res: &Res, out: &mut Network) {
+    let from = required_link(ev, res, "subnet_id");
+    let to = required_link(ev, res, "network_security_group_id");
+    out.subnet_nsg_associations.push(Association {
+        from,
+        to,
+        address: res.address.clone(),
+        span: res.span,
+    });
+}
+
+/// An id argument as a link; a missing one is an Unknown link (and a finding).
+pub fn required_link<Id>(ev: &mut Evaluator, res: &Res, field: &str) -> Link<Id> {
+    match ev
+        .arg(&res.item, field)
+        .and_then(|a| id_link(&a.value, field))
+    {
+        Some(link) => link,
+        None => Link::Unknown(Unknown {
+            reason: format!("`{field}` is not set"),
+            span: res.span,
+        }),
+    }
+}
+
+/// Inline `subnet` blocks conflict with separate `azurerm_subnet` resources on the same VNet,
+/// and an inline `security_group` with a separate association (nsg-semantics §3.3).
+pub fn check_inline_subnet_conflicts(n: &mut Network) {
+    let lower = |s: &str| s.to_ascii_lowercase();
+    let inline: Vec<&Subnet> = n
+        .subnets
+        .iter()
+        .filter(|s| s.resource.address.contains(".subnet["))
+        .collect();
+    if inline.is_empty() {
+        return;
+    }
+    let mut problems = Vec::new();
+    // VNet keys that have inline subnets.
+    let inline_vnets: HashSet<String> = inline
+        .iter()
+        .filter_map(|s| match &s.vnet {
+            Link::Key(k) => Some(lower(&k.value)),
+            _ => None,
+        })
+        .collect();
+    let vnet_keys: HashMap<String, &Vnet> = n
+        .vnets
+        .iter()
+        .filter(|v| {
+            v.resource
+                .keys
+                .iter()
+                .any(|k| inline_vnets.contains(&lower(k)))
+        })
+        .flat_map(|v| v.resource.keys.iter().map(move |k| (lower(k), v)))
+        .collect();
+    for s in n
+        .subnets
+        .iter()
+        .filter(|s| !s.resource.address.contains(".subnet["))
+    {
+        let Link::Key(k) = &s.vnet else { continue };
+        if let Some(v) = vnet_keys.get(&lower(&k.value)) {
+            problems.push(
+                Problem::new(
+                    ProblemKind::Ambiguous,
+                    Severity::Warning,
+                    format!(
+                        "virtual network `{}` has inline `subnet` blocks and a separate subnet resource `{}`; they overwrite each other on apply",
+                        v.resource.name.value, s.resource.address
+                    ),
+                    s.resource.span,
+                )
+                .with_related(v.resource.span, "virtual network with inline subnets")
+                .with_resource(s.resource.address.clone()),
+            );
+        }
+    }
+    let with_nsg: HashMap<String, &Subnet> = inline
+        .iter()
+        .filter(|s| s.nsg.is_some())
+        .flat_map(|s| s.resource.keys.iter().map(move |k| (lower(k), *s)))
+        .collect();
+    for a in &n.subnet_nsg_associations {
+        let Link::Key(k) = &a.from else { continue };
+        if let Some(s) = with_nsg.get(&lower(&k.value)) {
+            problems.push(
+                Problem::new(
+                    ProblemKind::Ambiguous,
+                    Severity::Warning,
+                    format!(
+                        "subnet `{}` sets `security_group` inline and also has the association `{}`; they conflict on apply",
+                        s.resource.name.value, a.address
+                    ),
+                    a.span,
+                )
+                .with_related(s.resource.span, "inline subnet with security_group")
+                .with_resource(a.address.clone()),
+            );
+        }
+    }
+    n.problems.extend(problems);
+}
+
+/// `azurerm_virtual_network_peering`: remembered, then added to its local VNet by
+/// [`apply_peerings`] once every VNet of the configuration is known.
+pub fn peering(ev: &mut Evaluator, res: &Res) {
+    let local = match (
+        ev.arg(&res.item, "virtual_network_name"),
+        ev.arg(&res.item, "resource_group_name"),
+    ) {
+        (Some(n), rg) => {
+            let rg = rg.map(|a| a.value).unwrap_or_else(|| Value::null(res.span));
+            name_link(&n.value, &rg, "vnet", &[], "virtual_network_name")
+        }
+        (None, _) => Link::Unknown(Unknown {
+            reason: "`virtual_network_name` is not set".into(),
+            span: res.span,
+        }),
+    };
+    let remote = required_link(ev, res, "remote_virtual_network_id");
+    ev.peerings
+        .push((local, remote, res.address.clone(), res.span));
+}
+
+pub fn apply_peerings(peerings: Vec<(Link<VnetId>, Link<VnetId>, String, Span)>, n: &mut Network) {
+    let index: HashMap<String, usize> = n
+        .vnets
+        .iter()
+        .enumerate()
+        .flat_map(|(i, v)| {
+            v.resource
+                .keys
+                .iter()
+                .map(move |k| (k.to_ascii_lowercase(), i))
+        })
+        .collect();
+    for (local, remote, address, span) in peerings {
+        let target = match &local {
+            Link::Key(k) => index.get(&k.value.to_ascii_lowercase()).copied(),
+            _ => None,
+        };
+        match target.and_then(|i| n.vnets.get_mut(i)) {
+            Some(v) => v.peerings.push(remote),
+            None => n.problems.push(
+                Problem::new(
+                    ProblemKind::Unresolved,
+                    Severity::Warning,
+                    format!("peering `{address}`: its virtual network is not defined in this configuration; the peering is not applied"),
+                    span,
+                )
+                .with_resource(address),
+            ),
+        }
+    }
+}

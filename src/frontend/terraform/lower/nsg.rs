@@ -1,0 +1,133 @@
+//! `azurerm_network_security_group` (inline rules as blocks, `dynamic` blocks or the attribute
+//! form) and `azurerm_network_security_rule` (nsg-semantics §3.1–3.2).
+
+use super::{display_name, known, raw_field, raw_list, Item, Res};
+use crate::frontend::terraform::context::Evaluator;
+use crate::frontend::terraform::keys::{id_link, name_key, name_link};
+use crate::frontend::terraform::value::V;
+use crate::model::values::{build_rule, Dialect, RawRule};
+use crate::model::{
+    AsgId, Link, Network, Nsg, Problem, Resource, RuleOrigin, SecurityRule, Spanned,
+    StandaloneRule, Unknown,
+};
+
+pub fn nsg(ev: &mut Evaluator, res: &Res, out: &mut Network) {
+    let name = ev.text_arg(&res.item, "name");
+    let rg = ev.text_arg(&res.item, "resource_group_name");
+    let mut keys = vec![res.key.clone()];
+    if let (Some(n), Some(r)) = (known(&name), known(&rg)) {
+        keys.push(name_key("nsg", r, &[n]));
+    }
+    let mut rules = Vec::new();
+    for item in ev.nested(&res.item, "security_rule") {
+        let rule = rule_from(ev, &item, RuleOrigin::Inline, &mut out.problems);
+        rules.push(rule);
+    }
+    out.nsgs.push(Nsg {
+        resource: Resource {
+            name: display_name(&name, &res.address, res.span),
+            address: res.address.clone(),
+            keys,
+            span: res.span,
+        },
+        rules,
+    });
+}
+
+pub fn standalone_rule(ev: &mut Evaluator, res: &Res, out: &mut Network) {
+    let origin = RuleOrigin::Standalone {
+        address: res.address.clone(),
+    };
+    let rule = rule_from(ev, &res.item, origin, &mut out.problems);
+    let nsg = match (
+        ev.arg(&res.item, "network_security_group_name"),
+        ev.arg(&res.item, "resource_group_name"),
+    ) {
+        (Some(n), Some(rg)) => name_link(
+            &n.value,
+            &rg.value,
+            "nsg",
+            &[],
+            "network_security_group_name",
+        ),
+        (Some(n), None) if n.value.of.is_some() => name_link(
+            &n.value,
+            &n.value,
+            "nsg",
+            &[],
+            "network_security_group_name",
+        ),
+        _ => {
+            out.problems.push(
+                Problem::invalid(
+                    "`network_security_group_name` and `resource_group_name` are required",
+                    res.span,
+                )
+                .with_resource(res.address.clone()),
+            );
+            Link::Unknown(Unknown {
+                reason: "the rule names no network security group".into(),
+                span: res.span,
+            })
+        }
+    };
+    out.standalone_rules.push(StandaloneRule { nsg, rule });
+}
+
+/// One rule from a block, a `dynamic` block instance, an object or a resource.
+fn rule_from(
+    ev: &mut Evaluator,
+    item: &Item,
+    origin: RuleOrigin,
+    problems: &mut Vec<Problem>,
+) -> SecurityRule {
+    let mut raw = RawRule::new(item.span(), origin);
+    macro_rules! scalar {
+        ($field:ident) => {
+            raw.$field = raw_field(
+                ev.arg(item, stringify!($field)),
+                stringify!($field),
+                problems,
+            );
+        };
+    }
+    macro_rules! list {
+        ($field:ident) => {
+            raw.$field = raw_list(
+                ev.arg(item, stringify!($field)),
+                stringify!($field),
+                problems,
+            );
+        };
+    }
+    scalar!(name);
+    scalar!(description);
+    scalar!(priority);
+    scalar!(direction);
+    scalar!(access);
+    scalar!(protocol);
+    scalar!(source_port_range);
+    list!(source_port_ranges);
+    scalar!(destination_port_range);
+    list!(destination_port_ranges);
+    scalar!(source_address_prefix);
+    list!(source_address_prefixes);
+    scalar!(destination_address_prefix);
+    list!(destination_address_prefixes);
+    raw.source_asgs = asg_links(ev, item, "source_application_security_group_ids");
+    raw.destination_asgs = asg_links(ev, item, "destination_application_security_group_ids");
+    build_rule(raw, Dialect::Terraform, problems)
+}
+
+fn asg_links(ev: &mut Evaluator, item: &Item, field: &str) -> Option<Spanned<Vec<Link<AsgId>>>> {
+    let arg = ev.arg(item, field)?;
+    let links = match &arg.value.v {
+        V::List(items) => items.iter().filter_map(|v| id_link(v, field)).collect(),
+        V::Unknown(_) => vec![Link::Unknown(super::unknown_of(&arg.value))],
+        _ => vec![Link::Unknown(Unknown {
+            reason: format!("`{field}` must be a list of ids"),
+            span: arg.value.span,
+        })],
+    };
+    Some(Spanned::new(links, arg.at))
+}
