@@ -24,7 +24,7 @@ use crate::source::{FileId, Span};
 /// element); far above real templates, low enough to stop exponential variable chains.
 pub const BUDGET: u64 = 2_000_000;
 /// Deepest evaluation nesting (expressions, JSON nodes, variable and parameter chains).
-pub const MAX_DEPTH: u32 = 96;
+pub const MAX_DEPTH: u32 = 256;
 /// ARM's limit on copy loop iterations.
 pub const MAX_COPY: i64 = 800;
 /// Deepest chain of nested deployments followed.
@@ -914,19 +914,17 @@ impl<'a> Machine<'a> {
     // ---- reference() and resourceInfo() -------------------------------------------------
 
     fn reference(&self, name: &str, args: &[Value], env: &Env, span: Span) -> Value {
-        let runtime = || match args.iter().find_map(Value::as_unknown) {
-            Some(u) => Value::derived(u, sym_call(name, args), span),
-            None => match sym_call(name, args) {
-                Some(sym) => Value::new(
-                    Kind::Unknown(Rc::new(Unk {
-                        reason: format!("`{name}()` reads the deployed resource's state").into(),
-                        span,
-                        sym: Some(sym),
-                    })),
-                    span,
-                ),
-                None => Value::unknown(format!("`{name}()` reads deployed state"), span),
-            },
+        let runtime = || {
+            let reason = format!(
+                "`{}()` reads the state of a deployed resource",
+                functions::pretty(name)
+            );
+            let cause = Unk {
+                reason: reason.into(),
+                span,
+                sym: None,
+            };
+            Value::derived(&cause, sym_call(name, args), span)
         };
         let Some(target) = args.first() else {
             return arity(name, span);
@@ -947,7 +945,8 @@ impl<'a> Machine<'a> {
         let rest_sym = sym_call(name, args).map(|s| render_sym_arg(&s));
         let rest = Rc::new(Unk {
             reason: format!(
-                "`{name}()` of `{}`: this property is known only after deployment",
+                "`{}()` of `{}`: this property is known only after deployment",
+                functions::pretty(name),
                 inst.address
             )
             .into(),

@@ -253,7 +253,7 @@ impl Parser<'_> {
                 })
             }
             Some(_) => Err(self.error("expected a value or a function call", start, start + 1)),
-            None => Err(self.error("unexpected end of expression", start, start)),
+            None => Err(self.error("unexpected end of expression", start, start + 1)),
         }
     }
 

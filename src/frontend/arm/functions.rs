@@ -110,8 +110,70 @@ fn wrong_type(name: &str, v: &Value, span: Span) -> Value {
     )
 }
 
+/// The usual spelling of a function name (names are parsed lower-cased), for messages.
+pub fn pretty(name: &str) -> &str {
+    const NAMES: &[&str] = &[
+        "uniqueString",
+        "utcNow",
+        "newGuid",
+        "guid",
+        "reference",
+        "resourceInfo",
+        "listKeys",
+        "listSecrets",
+        "listAccountSas",
+        "pickZones",
+        "resourceGroup",
+        "subscription",
+        "deployment",
+        "environment",
+        "tenant",
+        "managementGroup",
+        "base64",
+        "base64ToString",
+        "dataUri",
+        "uri",
+        "uriComponent",
+        "dateTimeAdd",
+        "copyIndex",
+        "resourceId",
+        "subscriptionResourceId",
+        "extensionResourceId",
+        "tenantResourceId",
+        "createArray",
+        "createObject",
+        "toLower",
+        "toUpper",
+        "startsWith",
+        "endsWith",
+        "indexOf",
+        "lastIndexOf",
+        "padLeft",
+        "cidrSubnet",
+        "cidrHost",
+        "parseCidr",
+        "tryGet",
+        "lambdaVariables",
+        "toObject",
+        "objectKeys",
+        "shallowMerge",
+        "greaterOrEquals",
+        "lessOrEquals",
+        "providers",
+        "listKeyValue",
+    ];
+    NAMES
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(name))
+        .copied()
+        .unwrap_or(name)
+}
+
 fn runtime(name: &str, args: &[Value], span: Span) -> Value {
-    let reason = format!("`{name}()` is computed by Azure at deployment time");
+    let reason = format!(
+        "`{}()` is computed by Azure at deployment time",
+        pretty(name)
+    );
     match sym_call(name, args) {
         Some(sym) => Value::new(
             Kind::Unknown(Rc::new(Unk {

@@ -97,6 +97,33 @@ pub fn display(v: &Value) -> String {
     }
 }
 
+/// `Namespace/type/name[/childType/childName]`, the way Azure ids spell a resource.
+fn address_of(ty: &str, name: &Value) -> String {
+    let types: Vec<&str> = ty.split('/').collect();
+    let names: Vec<String> = name
+        .to_sym()
+        .map(|s| {
+            value::split_sym(&s, '/')
+                .iter()
+                .map(|n| render_sym(n))
+                .collect()
+        })
+        .unwrap_or_default();
+    match types.split_first() {
+        Some((ns, rest)) if !rest.is_empty() && rest.len() == names.len() => {
+            let mut out = ns.to_string();
+            for (t, n) in rest.iter().zip(&names) {
+                out.push('/');
+                out.push_str(t);
+                out.push('/');
+                out.push_str(n);
+            }
+            out
+        }
+        _ => format!("{ty}/{}", display(name)),
+    }
+}
+
 /// Build the names (parameters, variables, functions) of a template. `supplied` holds values
 /// from a parameters file or the parent deployment, by lower-cased name.
 pub fn names<'a>(
@@ -398,7 +425,7 @@ fn make_inst<'a>(
     });
     let local = match &symbol {
         Some(s) => s.clone(),
-        None => format!("{ty}/{}", display(&name)),
+        None => address_of(&ty, &name),
     };
     let address = if ctx.path.is_empty() {
         local
