@@ -237,7 +237,11 @@ impl<'m, 'a> Lowerer<'m, 'a> {
             }
         }
         let mut raw = RawRule::new(span, origin.clone());
-        raw.name = name.or_else(|| self.scalar_at(item, "name", env));
+        raw.name = name.or_else(|| {
+            let v = m.get(item, "name", env)?;
+            let v = m.force(&v, env);
+            name_field(&v).or_else(|| self.scalar(&v, "name"))
+        });
         let Some(props) = m.get(item, "properties", env) else {
             self.problem(Problem::invalid("security rule has no `properties`", span));
             return build_rule(raw, Dialect::Arm, &mut self.net.problems);
@@ -862,24 +866,20 @@ fn name_segments(v: &Value) -> Vec<Vec<Part>> {
         .unwrap_or_default()
 }
 
-/// A name segment as a rule-name field.
+/// A name segment as a rule-name field: a symbolic name is shown as written (`{parameters('x')}`).
 fn sym_field(seg: &[Part], whole: &Value) -> RawField {
-    match value::sym_literal(seg) {
-        Some(s) => Spanned::new(Val::Known(Raw::Str(s)), whole.span),
-        None => {
-            let reason = whole
-                .as_unknown()
-                .map_or_else(|| "unknown name".to_string(), |u| u.reason.to_string());
-            let at = whole.as_unknown().map_or(whole.span, |u| u.span);
-            Spanned::new(
-                Val::Unknown(Unknown {
-                    reason: format!("{reason} ({})", value::render_sym(seg)),
-                    span: at,
-                }),
-                whole.span,
-            )
-        }
-    }
+    let text = value::sym_literal(seg).unwrap_or_else(|| value::render_sym(seg));
+    Spanned::new(Val::Known(Raw::Str(text)), whole.span)
+}
+
+/// A name that is unknown but symbolic is displayed by its symbol; names only label things.
+fn name_field(v: &Value) -> Option<RawField> {
+    let u = v.as_unknown()?;
+    let sym = u.sym.as_ref()?;
+    Some(Spanned::new(
+        Val::Known(Raw::Str(value::render_sym(sym))),
+        v.span,
+    ))
 }
 
 /// Drop repeated problems (a copy loop repeats the same expression), keeping the first.

@@ -267,7 +267,23 @@ pub fn expand<'a>(m: &Machine<'a>, ctx_id: CtxId, ctx: &Ctx<'a>) -> Table<'a> {
             table.by_symbol.insert(s.clone(), i);
         }
         if let Some(id) = &inst.id {
-            table.by_key.insert(id.link_key().to_ascii_lowercase(), i);
+            let key = id.link_key().to_ascii_lowercase();
+            if let Some(first) = table.by_key.get(&key).and_then(|j| table.insts.get(*j)) {
+                let plain = |x: &Inst<'_>| x.condition.is_none() && !x.existing;
+                if plain(first) && plain(&inst) {
+                    m.problem(
+                        Problem::invalid(
+                            format!(
+                                "`{}` is declared twice in this template; Azure rejects the template",
+                                inst.address
+                            ),
+                            m.span(inst.node),
+                        )
+                        .with_related(m.span(first.node), "first declaration"),
+                    );
+                }
+            }
+            table.by_key.insert(key, i);
         }
         table
             .by_name
