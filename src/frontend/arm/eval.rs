@@ -1054,6 +1054,10 @@ impl<'a> Machine<'a> {
         let found = match l {
             Lazy::Node(n) => match &n.value {
                 Json::Object(_) => match n.get_ci(key) {
+                    // An expression is evaluated once here, not again for each of its members.
+                    Some(m) if matches!(&m.value, Json::String(s) if expr::is_expression(s)) => {
+                        Some(Lazy::Val(self.eval_node(m, env)))
+                    }
                     Some(m) => Some(Lazy::Node(m)),
                     None => self.copy_member(n, key, env).map(Lazy::Val),
                 },

@@ -442,3 +442,184 @@ fn bad_values_are_problems_at_the_value() {
     assert!(spans.contains(&"\"nope\""), "{spans:?}");
     assert!(spans.contains(&"\"just-a-name\""), "{spans:?}");
 }
+
+#[test]
+fn subscription_scope_template_deploys_into_a_named_resource_group() {
+    let text = r#"{ "$schema": "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "resources": [
+    { "type": "Microsoft.Resources/resourceGroups", "apiVersion": "2022-09-01", "name": "rg-net", "location": "westeurope" },
+    { "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "net", "resourceGroup": "rg-net",
+      "properties": { "mode": "Incremental", "expressionEvaluationOptions": { "scope": "inner" },
+        "template": { "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "contentVersion": "1.0.0.0",
+          "resources": [
+            { "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2024-05-01", "name": "nsg" },
+            { "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2024-05-01", "name": "vnet",
+              "properties": { "addressSpace": { "addressPrefixes": ["10.0.0.0/16"] },
+                "subnets": [ { "name": "s", "properties": { "addressPrefix": "10.0.0.0/24",
+                  "networkSecurityGroup": { "id": "[resourceId('Microsoft.Network/networkSecurityGroups', 'nsg')]" } } } ] } },
+            { "type": "Microsoft.Network/networkInterfaces", "apiVersion": "2024-05-01", "name": "nic",
+              "properties": { "networkSecurityGroup": { "id": "[resourceId(resourceGroup().name, 'Microsoft.Network/networkSecurityGroups', 'nsg')]" } } }
+          ] } } } ] }"#;
+    let (net, sources, _) = run(text, None);
+    let d = dump(&net, &sources);
+    assert!(matches!(net.subnets[0].nsg, Some(Link::Resolved(_))), "{d}");
+    assert!(matches!(net.nics[0].nsg, Some(Link::Resolved(_))), "{d}");
+    let keys = &net.nsgs[0].resource.keys;
+    assert!(
+        keys.contains(&"name:nsg:rg-net/nsg".to_string()),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&"arm:@{subscription().subscriptionid}/rg-net/microsoft.network/networksecuritygroups/nsg".to_string()),
+        "{keys:?}"
+    );
+}
+
+#[test]
+fn literal_ids_link_across_inputs_by_azure_id() {
+    let text = r#"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "resources": [
+    { "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "d",
+      "subscriptionId": "00000000-0000-0000-0000-000000000001", "resourceGroup": "rg1",
+      "properties": { "mode": "Incremental", "expressionEvaluationOptions": { "scope": "inner" },
+        "template": { "resources": [ { "type": "Microsoft.Network/networkSecurityGroups", "name": "nsg" } ] } } },
+    { "type": "Microsoft.Network/networkInterfaces", "name": "nic",
+      "properties": { "networkSecurityGroup": { "id": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/nsg" } } } ] }"#;
+    let (net, _, _) = run(text, None);
+    assert!(net.nsgs[0].resource.keys.contains(
+        &"id:/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/nsg".to_string()
+    ));
+    assert!(matches!(net.nics[0].nsg, Some(Link::Resolved(_))));
+}
+
+#[test]
+fn outer_scope_nested_templates_use_the_parents_parameters() {
+    let text = tpl(
+        r#"{ "nsgName": { "type": "string", "defaultValue": "outer-nsg" } }"#,
+        "{}",
+        r#"[ { "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "d",
+      "properties": { "mode": "Incremental",
+        "template": { "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+          "parameters": { "nsgName": { "type": "string", "defaultValue": "inner-nsg" } },
+          "resources": [ { "type": "Microsoft.Network/networkSecurityGroups", "name": "[parameters('nsgName')]" } ] } } } ]"#,
+    );
+    let (net, _, _) = run(&text, None);
+    assert_eq!(net.nsgs[0].resource.name.value, "outer-nsg");
+}
+
+#[test]
+fn symbolic_module_outputs_and_resource_info() {
+    let text = format!(
+        r#"{{ "$schema": "{SCHEMA}", "languageVersion": "2.0", "contentVersion": "1.0.0.0",
+  "resources": {{
+    "nsgModule": {{ "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "nsg-mod",
+      "properties": {{ "mode": "Incremental", "expressionEvaluationOptions": {{ "scope": "inner" }},
+        "template": {{ "$schema": "{SCHEMA}", "languageVersion": "2.0", "contentVersion": "1.0.0.0",
+          "resources": {{ "nsg": {{ "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2024-05-01", "name": "m-nsg" }} }},
+          "outputs": {{ "id": {{ "type": "string", "value": "[resourceInfo('nsg').id]" }} }} }} }} }},
+    "asg": {{ "type": "Microsoft.Network/applicationSecurityGroups", "apiVersion": "2024-05-01", "name": "asg1" }},
+    "nic": {{ "type": "Microsoft.Network/networkInterfaces", "apiVersion": "2024-05-01", "name": "nic",
+      "properties": {{ "networkSecurityGroup": {{ "id": "[reference('nsgModule').outputs.id.value]" }},
+        "ipConfigurations": [ {{ "name": "ip", "properties": {{
+          "applicationSecurityGroups": [ {{ "id": "[resourceInfo('asg').id]" }} ] }} }} ] }} }}
+  }} }}"#
+    );
+    let (net, sources, _) = run(&text, None);
+    let d = dump(&net, &sources);
+    assert!(matches!(net.nics[0].nsg, Some(Link::Resolved(_))), "{d}");
+    assert!(
+        net.nics[0].ip_configs[0].asgs[0].resolved().is_some(),
+        "{d}"
+    );
+    assert!(net.nsgs[0]
+        .resource
+        .keys
+        .contains(&"arm-sym:nsg-mod/nsg".to_string()));
+}
+
+#[test]
+fn linked_templates_are_noted_not_guessed() {
+    let text = tpl(
+        "{}",
+        "{}",
+        r#"[ { "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "d",
+      "properties": { "mode": "Incremental", "templateLink": { "uri": "https://example.com/t.json" } } } ]"#,
+    );
+    let (net, _, _) = run(&text, None);
+    assert!(net
+        .problems
+        .iter()
+        .any(|p| p.kind == ProblemKind::Note && p.message.contains("links to a template file")));
+}
+
+#[test]
+fn reference_to_a_template_resource_by_name() {
+    // checkov's ImplicitDepsResources sample: `reference('myNSG', …).id`.
+    let text = tpl(
+        "{}",
+        "{}",
+        r#"[ { "type": "Microsoft.Network/networkSecurityGroups", "name": "myNSG" },
+      { "type": "Microsoft.Network/virtualNetworks", "name": "v",
+        "properties": { "addressSpace": { "addressPrefixes": ["10.0.0.0/16"] },
+          "subnets": [ { "name": "s", "properties": { "addressPrefix": "10.0.1.0/24",
+            "networkSecurityGroup": { "id": "[reference('myNSG', '2020-06-01').id]" } } } ] } } ]"#,
+    );
+    let (net, _, _) = run(&text, None);
+    assert!(matches!(net.subnets[0].nsg, Some(Link::Resolved(_))));
+}
+
+#[test]
+fn parameters_file_errors_are_input_errors_for_that_file() {
+    let text = tpl(
+        r#"{ "p": { "type": "string", "defaultValue": "x" } }"#,
+        "{}",
+        "[]",
+    );
+    let (_, sources, errors) = run(&text, Some("{ not json"));
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].path, "t.parameters.json");
+    assert_eq!(
+        sources.name(errors[0].span.unwrap().file),
+        "t.parameters.json"
+    );
+    let (_, _, errors) = run(&text, Some(r#"{ "values": {} }"#));
+    assert_eq!(errors.len(), 1);
+}
+
+#[test]
+fn parameters_the_template_does_not_declare_are_reported() {
+    let text = tpl(
+        r#"{ "p": { "type": "string", "defaultValue": "x" } }"#,
+        "{}",
+        "[]",
+    );
+    let (net, _, errors) = run(&text, Some(r#"{ "parameters": { "q": { "value": 1 } } }"#));
+    assert!(errors.is_empty());
+    assert!(net.problems.iter().any(|p| p.message.contains("`q`")));
+}
+
+#[test]
+fn a_parameters_file_loaded_as_a_template_is_an_input_error_with_help() {
+    let (_, _, errors) = run(
+        r#"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "parameters": {} }"#,
+        None,
+    );
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].help.is_some());
+}
+
+#[test]
+fn nullable_parameters_are_null_and_coalesce_works() {
+    let text = format!(
+        r#"{{ "$schema": "{SCHEMA}", "languageVersion": "2.0", "contentVersion": "1.0.0.0",
+  "parameters": {{ "rules": {{ "type": "array", "nullable": true }} }},
+  "resources": {{ "nsg": {{ "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2024-05-01", "name": "n",
+    "properties": {{ "copy": [ {{ "name": "securityRules", "count": "[length(coalesce(parameters('rules'), createArray()))]",
+      "input": "[coalesce(parameters('rules'), createArray())[copyIndex('securityRules')]]" }} ] }} }} }} }}"#
+    );
+    let (net, _, _) = run(&text, None);
+    assert!(net.nsgs[0].rules.is_empty());
+    assert!(net.problems.is_empty(), "{:?}", net.problems);
+}
