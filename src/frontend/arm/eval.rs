@@ -22,7 +22,7 @@ use crate::source::{FileId, Span};
 
 /// Evaluation steps allowed per template (a step is one expression node or one produced
 /// element); far above real templates, low enough to stop exponential variable chains.
-pub const BUDGET: u64 = 2_000_000;
+pub const BUDGET: u64 = 10_000_000;
 /// Deepest evaluation nesting (expressions, JSON nodes, variable and parameter chains).
 pub const MAX_DEPTH: u32 = 256;
 /// ARM's limit on copy loop iterations.

@@ -623,3 +623,36 @@ fn nullable_parameters_are_null_and_coalesce_works() {
     assert!(net.nsgs[0].rules.is_empty());
     assert!(net.problems.is_empty(), "{:?}", net.problems);
 }
+
+#[test]
+fn large_templates_evaluate_fully_within_the_budget() {
+    // 20 NSGs in a copy loop, each with 400 rules from a parameter array via a property copy.
+    let rules: Vec<String> = (0..400)
+        .map(|i| {
+            format!(
+                r#"{{ "name": "r{i}", "priority": {}, "port": "{}" }}"#,
+                100 + i,
+                1000 + i
+            )
+        })
+        .collect();
+    let text = tpl(
+        &format!(
+            r#"{{ "rules": {{ "type": "array", "defaultValue": [{}] }} }}"#,
+            rules.join(",")
+        ),
+        "{}",
+        r#"[ { "type": "Microsoft.Network/networkSecurityGroups", "name": "[format('nsg{0}', copyIndex())]",
+      "copy": { "name": "l", "count": 20 },
+      "properties": { "copy": [ { "name": "securityRules", "count": "[length(parameters('rules'))]",
+        "input": { "name": "[parameters('rules')[copyIndex('securityRules')].name]",
+          "properties": { "priority": "[parameters('rules')[copyIndex('securityRules')].priority]",
+            "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+            "sourceAddressPrefix": "*", "sourcePortRange": "*", "destinationAddressPrefix": "*",
+            "destinationPortRange": "[parameters('rules')[copyIndex('securityRules')].port]" } } } ] } } ]"#,
+    );
+    let (net, _, _) = run(&text, None);
+    assert_eq!(net.nsgs.len(), 20);
+    assert!(net.nsgs.iter().all(|n| n.rules.len() == 400));
+    assert!(net.problems.is_empty(), "{:?}", net.problems.first());
+}
