@@ -64,6 +64,9 @@ pub struct Param<'a> {
     pub decl: &'a Node,
     pub decl_span: Span,
     pub supplied: Option<Value>,
+    /// Declared `nullable` (directly, or by the type definition its `$ref` names): without a
+    /// value it is null, not unknown.
+    pub nullable: bool,
 }
 
 pub enum VarDef<'a> {
@@ -674,7 +677,7 @@ impl<'a> Machine<'a> {
         if let Some(default) = param.decl.get_ci("defaultValue") {
             return self.eval_node(default, &env);
         }
-        if param.decl.get_ci("nullable").and_then(Node::as_bool) == Some(true) {
+        if param.nullable {
             return Value::null(param.decl_span);
         }
         Value::atom(

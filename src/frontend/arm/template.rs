@@ -145,6 +145,7 @@ pub fn names<'a>(
                     decl: &p.value,
                     decl_span,
                     supplied: supplied.remove(&key).map(|(_, v, _)| v),
+                    nullable: nullable(template, &p.value, 0),
                 },
             );
         }
@@ -209,6 +210,23 @@ pub fn names<'a>(
         }
     }
     names
+}
+
+/// Whether a parameter or type declaration is nullable, following `$ref`s into
+/// `definitions` (languageVersion 2.0 user-defined types).
+fn nullable(template: &Node, decl: &Node, depth: usize) -> bool {
+    if decl.get_ci("nullable").and_then(Node::as_bool) == Some(true) {
+        return true;
+    }
+    let target = decl
+        .get_ci("$ref")
+        .and_then(Node::as_str)
+        .and_then(|r| r.strip_prefix("#/definitions/"))
+        .and_then(|name| template.get_ci("definitions")?.get(name));
+    match target {
+        Some(def) if depth < 16 => nullable(template, def, depth + 1),
+        _ => false,
+    }
 }
 
 /// Create a deployment context and point its names' home at it.

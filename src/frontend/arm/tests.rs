@@ -656,3 +656,73 @@ fn large_templates_evaluate_fully_within_the_budget() {
     assert!(net.nsgs.iter().all(|n| n.rules.len() == 400));
     assert!(net.problems.is_empty(), "{:?}", net.problems.first());
 }
+
+/// The shape of the Azure Verified Modules NSG module (compiled Bicep): a nullable typed rules
+/// parameter, a property copy with `coalesce`/`tryGet`, and ASG ids mapped with a lambda.
+const AVM_STYLE_NSG: &str = r##"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "languageVersion": "2.0", "contentVersion": "1.0.0.0",
+  "definitions": { "rulesType": { "type": "array", "items": { "type": "object" }, "nullable": true } },
+  "parameters": {
+    "name": { "type": "string" },
+    "securityRules": { "$ref": "#/definitions/rulesType" },
+    "enableTelemetry": { "type": "bool", "defaultValue": true }
+  },
+  "resources": {
+    "telemetry": { "condition": "[parameters('enableTelemetry')]", "type": "Microsoft.Resources/deployments",
+      "apiVersion": "2024-03-01", "name": "[format('tel.{0}', substring(uniqueString(deployment().name), 0, 4))]",
+      "properties": { "mode": "Incremental", "template": { "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0", "resources": [] } } },
+    "nsg": { "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-11-01", "name": "[parameters('name')]",
+      "properties": { "copy": [ { "name": "securityRules",
+        "count": "[length(coalesce(parameters('securityRules'), createArray()))]",
+        "input": {
+          "name": "[coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].name]",
+          "properties": {
+            "access": "[coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties.access]",
+            "description": "[coalesce(tryGet(coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties, 'description'), '')]",
+            "destinationAddressPrefix": "[coalesce(tryGet(coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties, 'destinationAddressPrefix'), '')]",
+            "destinationAddressPrefixes": "[coalesce(tryGet(coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties, 'destinationAddressPrefixes'), createArray())]",
+            "destinationApplicationSecurityGroups": "[map(coalesce(tryGet(coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties, 'destinationApplicationSecurityGroupResourceIds'), createArray()), lambda('id', createObject('id', lambdaVariables('id'))))]",
+            "destinationPortRange": "[coalesce(tryGet(coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties, 'destinationPortRange'), '')]",
+            "destinationPortRanges": "[coalesce(tryGet(coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties, 'destinationPortRanges'), createArray())]",
+            "direction": "[coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties.direction]",
+            "priority": "[coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties.priority]",
+            "protocol": "[coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties.protocol]",
+            "sourceAddressPrefix": "[coalesce(tryGet(coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties, 'sourceAddressPrefix'), '')]",
+            "sourceAddressPrefixes": "[coalesce(tryGet(coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties, 'sourceAddressPrefixes'), createArray())]",
+            "sourceApplicationSecurityGroups": "[map(coalesce(tryGet(coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties, 'sourceApplicationSecurityGroupResourceIds'), createArray()), lambda('id', createObject('id', lambdaVariables('id'))))]",
+            "sourcePortRange": "[coalesce(tryGet(coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties, 'sourcePortRange'), '')]",
+            "sourcePortRanges": "[coalesce(tryGet(coalesce(parameters('securityRules'), createArray())[copyIndex('securityRules')].properties, 'sourcePortRanges'), createArray())]"
+          } } } ] } } },
+  "outputs": { "resourceId": { "type": "string", "value": "[resourceId('Microsoft.Network/networkSecurityGroups', parameters('name'))]" } } }"##;
+
+#[test]
+fn avm_style_module_without_rules_has_an_empty_rule_list() {
+    let (net, _, errors) = run(AVM_STYLE_NSG, None);
+    assert!(errors.is_empty());
+    assert_eq!(net.nsgs.len(), 1);
+    assert!(net.nsgs[0].rules.is_empty());
+    assert!(net.problems.is_empty(), "{:?}", net.problems);
+}
+
+#[test]
+fn avm_style_module_with_rules_from_a_parameters_file() {
+    let params = r#"{ "parameters": { "name": { "value": "nsg-roles" }, "securityRules": { "value": [
+      { "name": "AllowInstances", "properties": { "access": "Allow", "direction": "Inbound", "priority": 350,
+        "protocol": "Tcp", "sourceAddressPrefix": "10.1.0.0/24", "sourcePortRange": "*",
+        "destinationAddressPrefix": "10.1.0.0/24", "destinationPortRanges": ["3389", "20000"] } },
+      { "name": "AllowWebFromAsg", "properties": { "access": "Allow", "direction": "Inbound", "priority": 360,
+        "protocol": "Tcp", "sourceApplicationSecurityGroupResourceIds": [
+          "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Network/applicationSecurityGroups/web" ],
+        "sourcePortRange": "*", "destinationAddressPrefix": "*", "destinationPortRange": "443" } } ] } } }"#;
+    let d = dumped(AVM_STYLE_NSG, Some(params));
+    assert!(
+        d.contains(
+            "rule AllowInstances 350 Inbound Allow Tcp 10.1.0.0/24:* -> 10.1.0.0/24:3389,20000"
+        ),
+        "{d}"
+    );
+    assert!(d.contains("rule AllowWebFromAsg 360 Inbound Allow Tcp asg:<unknown: application security group `id:/subscriptions/"), "{d}");
+    // Empty strings and lists from `coalesce(…, '')` mean "not set", so no singular/plural clash.
+    assert!(!d.contains("error["), "{d}");
+}
