@@ -53,6 +53,11 @@ pub fn call(m: &Machine<'_>, name: &str, args: Vec<Value>, span: Span) -> Value 
         "utcnow" | "newguid" => {
             Value::unknown(format!("`{name}()` changes with every deployment"), span)
         }
+        // A symbolic string with literal text (a resource id) is not empty.
+        "empty" => match args.as_slice() {
+            [v] if has_literal_text(v) => Value::bool(false, span),
+            _ => strict_unknown(name, &args, span).unwrap_or_else(|| strict(m, name, &args, span)),
+        },
         "equals" => match args.as_slice() {
             [a, b] => match value::equals(a, b) {
                 Some(r) => Value::bool(r, span),
@@ -67,6 +72,12 @@ pub fn call(m: &Machine<'_>, name: &str, args: Vec<Value>, span: Span) -> Value 
             strict(m, name, &args, span)
         }
     }
+}
+
+fn has_literal_text(v: &Value) -> bool {
+    v.as_unknown()
+        .and_then(|u| u.sym.as_ref())
+        .is_some_and(|s| s.iter().any(|p| matches!(p, Part::Lit(t) if !t.is_empty())))
 }
 
 /// When an argument is unknown, the Unknown result of a strict function.

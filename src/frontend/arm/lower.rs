@@ -464,12 +464,34 @@ impl<'m, 'a> Lowerer<'m, 'a> {
         let resource = self.resource(path, inst, display(&inst.name));
         let props = self.props(inst);
         let mut address_space = Vec::new();
-        let prefixes = props
+        let space = props.as_ref().and_then(|p| m.get(p, "addressSpace", env));
+        if let Some(list) = space
             .as_ref()
-            .and_then(|p| m.get(p, "addressSpace", env))
-            .and_then(|a| m.get(&a, "addressPrefixes", env));
-        if let Some(list) = prefixes {
+            .and_then(|a| m.get(a, "addressPrefixes", env))
+        {
             address_space = self.prefix_list(&list, env, "addressPrefixes");
+        }
+        if address_space.is_empty() {
+            let at = space
+                .as_ref()
+                .map_or(self.m.span(inst.node), |s| m.lazy_span(s));
+            let ipam = space
+                .as_ref()
+                .and_then(|a| m.get(a, "ipamPoolPrefixAllocations", env))
+                .is_some();
+            let reason = if ipam {
+                "the address space is allocated from an IPAM pool at deployment time"
+            } else {
+                self.problem(Problem::invalid(
+                    format!(
+                        "virtual network `{}` has no address space",
+                        resource.name.value
+                    ),
+                    at,
+                ));
+                "the virtual network has no address space"
+            };
+            address_space.push(Spanned::new(Val::unknown(reason, at), at));
         }
         let mut peerings = Vec::new();
         if let Some(props) = &props {

@@ -604,8 +604,13 @@ fn build_nested<'a>(m: &Machine<'a>, inst: &Inst<'a>) -> Option<CtxId> {
 
 /// A `{ "value": … }` or `{ "reference": … }` parameter passed to a nested deployment.
 fn passed_value<'a>(m: &Machine<'a>, p: &Lazy<'a>, name: &str, env: &Env, span: Span) -> Value {
-    if let Some(v) = m.get(p, "value", env) {
-        return m.force(&v, env);
+    // `"value": null` (what Bicep passes for an absent optional value) is a value.
+    let value = match p {
+        Lazy::Node(n) => n.get_ci("value").map(|v| m.eval_node(v, env)),
+        Lazy::Val(v) => v.as_object().and_then(|o| o.get("value")).cloned(),
+    };
+    if let Some(v) = value {
+        return v;
     }
     if m.get(p, "reference", env).is_some() {
         return Value::unknown(

@@ -726,3 +726,64 @@ fn avm_style_module_with_rules_from_a_parameters_file() {
     // Empty strings and lists from `coalesce(…, '')` mean "not set", so no singular/plural clash.
     assert!(!d.contains("error["), "{d}");
 }
+
+/// The shape of the AVM virtual network module: the VNet without inline subnets, and one
+/// nested deployment per subnet (a copy loop of deployments) declaring a child subnet.
+#[test]
+fn avm_style_subnet_modules_in_a_deployment_loop() {
+    let text = format!(
+        r#"{{ "$schema": "{SCHEMA}", "languageVersion": "2.0", "contentVersion": "1.0.0.0",
+  "parameters": {{
+    "name": {{ "type": "string", "defaultValue": "vnet-cs" }},
+    "subnets": {{ "type": "array", "defaultValue": [
+      {{ "name": "roles", "addressPrefix": "10.1.0.0/24",
+        "networkSecurityGroupResourceId": "[resourceId('Microsoft.Network/networkSecurityGroups', 'nsg-roles')]" }},
+      {{ "name": "GatewaySubnet", "addressPrefixes": ["10.1.255.0/27"] }} ] }}
+  }},
+  "resources": {{
+    "nsg": {{ "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2024-05-01", "name": "nsg-roles" }},
+    "virtualNetwork": {{ "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2024-05-01", "name": "[parameters('name')]",
+      "properties": {{ "addressSpace": {{ "addressPrefixes": ["10.1.0.0/16"] }} }} }},
+    "virtualNetwork_subnets": {{
+      "copy": {{ "name": "virtualNetwork_subnets", "count": "[length(coalesce(parameters('subnets'), createArray()))]", "mode": "serial", "batchSize": 1 }},
+      "type": "Microsoft.Resources/deployments", "apiVersion": "2025-04-01",
+      "name": "[format('{{0}}-subnet-{{1}}', uniqueString(subscription().id, resourceGroup().id, parameters('name')), copyIndex())]",
+      "properties": {{ "expressionEvaluationOptions": {{ "scope": "inner" }}, "mode": "Incremental",
+        "parameters": {{
+          "virtualNetworkName": {{ "value": "[parameters('name')]" }},
+          "name": {{ "value": "[coalesce(parameters('subnets'), createArray())[copyIndex()].name]" }},
+          "addressPrefix": {{ "value": "[tryGet(coalesce(parameters('subnets'), createArray())[copyIndex()], 'addressPrefix')]" }},
+          "addressPrefixes": {{ "value": "[tryGet(coalesce(parameters('subnets'), createArray())[copyIndex()], 'addressPrefixes')]" }},
+          "networkSecurityGroupResourceId": {{ "value": "[tryGet(coalesce(parameters('subnets'), createArray())[copyIndex()], 'networkSecurityGroupResourceId')]" }}
+        }},
+        "template": {{ "$schema": "{SCHEMA}", "languageVersion": "2.0", "contentVersion": "1.0.0.0",
+          "parameters": {{
+            "name": {{ "type": "string" }}, "virtualNetworkName": {{ "type": "string" }},
+            "addressPrefix": {{ "type": "string", "nullable": true }},
+            "addressPrefixes": {{ "type": "array", "nullable": true }},
+            "networkSecurityGroupResourceId": {{ "type": "string", "nullable": true }}
+          }},
+          "resources": {{
+            "virtualNetwork": {{ "existing": true, "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2024-05-01", "name": "[parameters('virtualNetworkName')]" }},
+            "subnet": {{ "type": "Microsoft.Network/virtualNetworks/subnets", "apiVersion": "2024-05-01",
+              "name": "[format('{{0}}/{{1}}', parameters('virtualNetworkName'), parameters('name'))]",
+              "properties": {{
+                "addressPrefix": "[parameters('addressPrefix')]",
+                "addressPrefixes": "[parameters('addressPrefixes')]",
+                "networkSecurityGroup": "[if(not(empty(parameters('networkSecurityGroupResourceId'))), createObject('id', parameters('networkSecurityGroupResourceId')), null())]"
+              }} }} }} }} }} }} }} }}"#
+    );
+    let (net, sources, _) = run(&text, None);
+    let d = dump(&net, &sources);
+    assert_eq!(net.subnets.len(), 2, "{d}");
+    assert!(d.contains("subnet roles ["), "{d}");
+    assert!(
+        d.contains("vnet=vnet-cs prefixes=10.1.0.0/24 nsg=nsg-roles"),
+        "{d}"
+    );
+    assert!(
+        d.contains("vnet=vnet-cs prefixes=10.1.255.0/27 nsg=none"),
+        "{d}"
+    );
+    assert!(!d.contains("error["), "{d}");
+}
