@@ -452,9 +452,16 @@ fn make_inst<'a>(
         (None, Some(c)) => Some(m.eval_node(c, &env)),
         (None, None) => parent.and_then(|p| p.condition.clone()),
     };
+    // An `existing` resource or a deployment may name another scope.
+    let scope_part = |key: &str, default: &Value| match node.get_ci(key) {
+        Some(n) => m.eval_node(n, &env).to_sym(),
+        None => default.to_sym(),
+    };
+    let sub = scope_part("subscriptionId", &ctx.scope.sub);
+    let rg = scope_part("resourceGroup", &ctx.scope.rg);
     let id = name.to_sym().and_then(|sym| {
         let names = value::split_sym(&sym, '/');
-        let parts = resource_id::build(ctx.scope.sub.to_sym(), ctx.scope.rg.to_sym(), &ty, names)?;
+        let parts = resource_id::build(sub, rg, &ty, names)?;
         resource_id::parse(&parts)
     });
     let local = match &symbol {

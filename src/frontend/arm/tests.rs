@@ -787,3 +787,25 @@ fn avm_style_subnet_modules_in_a_deployment_loop() {
     );
     assert!(!d.contains("error["), "{d}");
 }
+
+#[test]
+fn existing_resources_in_another_group_resolve_to_that_group() {
+    let text = format!(
+        r#"{{ "$schema": "{SCHEMA}", "languageVersion": "2.0", "contentVersion": "1.0.0.0",
+  "resources": {{
+    "hubNsg": {{ "existing": true, "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2024-05-01",
+      "resourceGroup": "rg-hub", "name": "nsg-hub" }},
+    "nic": {{ "type": "Microsoft.Network/networkInterfaces", "apiVersion": "2024-05-01", "name": "nic",
+      "properties": {{ "networkSecurityGroup": {{ "id": "[resourceInfo('hubNsg').id]" }} }} }} }} }}"#
+    );
+    let (net, _, _) = run(&text, None);
+    match &net.nics[0].nsg {
+        Some(Link::Unknown(u)) => assert!(
+            u.reason
+                .contains("/rg-hub/microsoft.network/networksecuritygroups/nsg-hub"),
+            "{}",
+            u.reason
+        ),
+        other => panic!("{other:?}"),
+    }
+}
