@@ -1287,3 +1287,109 @@ pub fn index_value(v: &Value, i: &Value, span: Span) -> Value {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Sources;
+
+    /// Evaluate `expr` (JSON string content) as variable `v` of a template with parameter `p`
+    /// (default 'pv') and variable `w` ('wv'); returns the canonical text of the result, or
+    /// `unknown(<reason>)`.
+    fn eval(expr: &str) -> String {
+        let text = format!(
+            r#"{{ "parameters": {{ "p": {{ "type": "string", "defaultValue": "pv" }} }},
+                 "variables": {{ "w": "wv", "v": "{expr}" }} }}"#
+        );
+        let mut sources = Sources::new();
+        let file = sources.add("t.json", text.as_str());
+        let root = crate::frontend::json::parse(&text, true).unwrap();
+        let m = Machine::new(file, &text);
+        let names = super::super::template::names(&m, &root, Default::default(), String::new());
+        let ctx = super::super::template::add_ctx(
+            &m,
+            Rc::new(names),
+            &root,
+            String::new(),
+            0,
+            root_scope(Span::new(file, 0, 0)),
+            true,
+        );
+        let node = root.get("variables").unwrap().get("v").unwrap();
+        let v = m.eval_node(node, &Env::root(ctx));
+        match &v.kind {
+            Kind::Unknown(u) => match &u.sym {
+                Some(s) => format!("unknown({})", value::render_sym(s)),
+                None => format!("unknown: {}", u.reason),
+            },
+            _ => v.canonical().unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_functions_of_the_issue_evaluate_like_arm() {
+        let cases = [
+            ("[concat('a', 'b', 1)]", "'ab1'"),
+            ("[concat(createArray(1), createArray(2, 3))]", "[1,2,3]"),
+            ("[format('{0}/{1}', 'x', 2)]", "'x/2'"),
+            ("[string(1)]", "'1'"),
+            ("[string(true)]", "'True'"),
+            ("[int('42')]", "42"),
+            ("[bool('true')]", "true"),
+            ("[length('abc')]", "3"),
+            ("[length(createArray(1, 2))]", "2"),
+            ("[split('a,b', ',')]", "['a','b']"),
+            ("[replace('a-b', '-', '_')]", "'a_b'"),
+            ("[toLower('AB')]", "'ab'"),
+            ("[toUpper('ab')]", "'AB'"),
+            ("[union(createObject('a', 1), createObject('b', 2))]", "{'a':1,'b':2}"),
+            ("[union(createArray(1, 2), createArray(2, 3))]", "[1,2,3]"),
+            ("[createArray(1, 'x')]", "[1,'x']"),
+            ("[createObject('k', 'v')]", "{'k':'v'}"),
+            ("[if(equals(1, 1), 'y', 'n')]", "'y'"),
+            ("[if(equals('a', 'A'), 'y', 'n')]", "'n'"),
+            ("[empty('')]", "true"),
+            ("[empty(createObject())]", "true"),
+            ("[contains(createArray('a'), 'a')]", "true"),
+            ("[contains(createObject('Key', 1), 'key')]", "true"),
+            ("[contains('abc', 'bc')]", "true"),
+            ("[json('{\\\"a\\\": [1, 2]}').a[1]]", "2"),
+            ("[json('null')]", "null"),
+            ("[first(createArray(1, 2))]", "1"),
+            ("[last('abc')]", "'c'"),
+            ("[range(1, 3)]", "[1,2,3]"),
+            ("[createObject('a', createArray(1, 2)).a[1]]", "2"),
+            ("[createObject('a', 1)['A']]", "1"),
+            ("[parameters('P')]", "'pv'"),
+            ("[variables('w')]", "'wv'"),
+            ("[[not an expression]", "'[not an expression]'"),
+            ("[coalesce(null(), 'x')]", "'x'"),
+            ("[tryGet(createObject('a', 1), 'b')]", "null"),
+            ("[cidrSubnet('10.1.0.0/16', 24, 1)]", "'10.1.1.0/24'"),
+            (
+                "[resourceId('Microsoft.Network/networkSecurityGroups', 'n')]",
+                "unknown(/subscriptions/{subscription().subscriptionid}/resourceGroups/{resourcegroup().name}/providers/Microsoft.Network/networkSecurityGroups/n)",
+            ),
+            (
+                "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'r')]",
+                "unknown(/subscriptions/{subscription().subscriptionid}/providers/Microsoft.Authorization/roleDefinitions/r)",
+            ),
+            (
+                "[resourceId('s1', 'rg1', 'Microsoft.Network/virtualNetworks/subnets', 'v', 's')]",
+                "'/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/v/subnets/s'",
+            ),
+            ("[resourceGroup().location]", "unknown({resourcegroup().location})"),
+            ("[uniqueString(resourceGroup().id)]", "unknown({uniquestring(resourcegroup().id)})"),
+            ("[copyIndex()]", "unknown: `copyIndex()` used outside a copy loop"),
+            ("[utcNow()]", "unknown: `utcNow()` changes with every deployment"),
+        ];
+        let mut failures = Vec::new();
+        for (expr, want) in cases {
+            let got = eval(expr);
+            if got != want {
+                failures.push(format!("{expr}: got {got}, want {want}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}

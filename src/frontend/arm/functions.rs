@@ -50,9 +50,10 @@ pub fn call(m: &Machine<'_>, name: &str, args: Vec<Value>, span: Span) -> Value 
             },
             _ => wrong_args(name, span),
         },
-        "utcnow" | "newguid" => {
-            Value::unknown(format!("`{name}()` changes with every deployment"), span)
-        }
+        "utcnow" | "newguid" => Value::unknown(
+            format!("`{}()` changes with every deployment", pretty(name)),
+            span,
+        ),
         // A symbolic string with literal text (a resource id) is not empty.
         "empty" => match args.as_slice() {
             [v] if has_literal_text(v) => Value::bool(false, span),
@@ -757,6 +758,12 @@ fn create_object(args: &[Value], span: Span) -> Value {
 /// `union` (objects merged, later wins, nested objects merged; arrays deduplicated) and
 /// `intersection`.
 fn set_op(m: &Machine<'_>, name: &str, args: &[Value], span: Span) -> Value {
+    // A null argument (an absent optional object) contributes nothing.
+    let args: Vec<Value> = args.iter().filter(|a| !a.is_null()).cloned().collect();
+    let args = args.as_slice();
+    if args.is_empty() {
+        return Value::null(span);
+    }
     let all_objects = args.iter().all(|a| matches!(a.kind, Kind::Object(_)));
     let all_arrays = args.iter().all(|a| matches!(a.kind, Kind::Array(_)));
     if all_objects {

@@ -122,7 +122,7 @@ impl<'m, 'a> Lowerer<'m, 'a> {
         }
         match ty.as_str() {
             NSG => self.nsg(path, inst),
-            RULE => self.rule_resource(path, inst),
+            RULE => self.rule_resource(inst),
             VNET => self.vnet(path, inst),
             SUBNET => self.subnet_resource(path, inst),
             PEERING => self.peering_resource(inst),
@@ -274,7 +274,7 @@ impl<'m, 'a> Lowerer<'m, 'a> {
         build_rule(raw, Dialect::Arm, &mut self.net.problems)
     }
 
-    fn rule_resource(&mut self, path: &str, inst: &Inst<'a>) {
+    fn rule_resource(&mut self, inst: &Inst<'a>) {
         let segments = name_segments(&inst.name);
         let (nsg, rule_name) = match segments.as_slice() {
             [nsg, rule] => (nsg.clone(), rule.clone()),
@@ -300,7 +300,6 @@ impl<'m, 'a> Lowerer<'m, 'a> {
             address: inst.address.clone(),
         };
         let rule = self.rule(&Lazy::Node(inst.node), &inst.env, origin, name);
-        let _ = path;
         self.net.standalone_rules.push(StandaloneRule {
             nsg: nsg_link,
             rule,
