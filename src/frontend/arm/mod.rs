@@ -67,6 +67,21 @@ pub fn detect(text: &str) -> bool {
     }
 }
 
+/// Whether `text` is an ARM parameters file (`…deploymentParameters.json#`), which a directory
+/// walk should skip quietly: it is read with the template beside it or via `--parameters`.
+pub fn is_parameters_file(text: &str) -> bool {
+    if !contains_ci(text, "deploymentparameters.json") {
+        return false;
+    }
+    match json::parse(text, true) {
+        Ok(root) => root
+            .get_ci("$schema")
+            .and_then(Node::as_str)
+            .is_some_and(params::is_parameters_schema),
+        Err(_) => false,
+    }
+}
+
 fn contains_ci(hay: &str, needle: &str) -> bool {
     let n = needle.len();
     hay.as_bytes()

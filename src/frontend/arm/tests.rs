@@ -55,6 +55,10 @@ fn detection_by_schema() {
     ));
     assert!(!detect("param x string // deploymentTemplate.json"));
     assert!(!detect(r#"{"a": "deploymentTemplate.json#"}"#));
+    assert!(is_parameters_file(
+        r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "parameters": {}}"#
+    ));
+    assert!(!is_parameters_file(&tpl("{}", "{}", "[]")));
 }
 
 #[test]
