@@ -15,6 +15,7 @@
 //! - input that cannot be read at all (a syntax error, an unreadable file) is an
 //!   [`InputError`]: the run ends with exit code 2 after reporting everything else.
 
+pub mod arm;
 pub mod json;
 pub mod terraform;
 
