@@ -16,6 +16,7 @@
 //!   [`InputError`]: the run ends with exit code 2 after reporting everything else.
 
 pub mod json;
+pub mod plan;
 
 use std::fmt;
 use std::path::PathBuf;

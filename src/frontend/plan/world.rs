@@ -1,0 +1,242 @@
+//! The post-apply world (nsg-semantics §5.2, §5.3): which object each resource instance will
+//! be after `terraform apply`, and where in the plan it is written.
+//!
+//! - `resource_changes`: the `after` object of every instance whose actions do not end in its
+//!   removal (`["delete"]` and `["forget"]` are dropped, replacements count as their new
+//!   value, `no-op` has `after == before`, data sources being `read` may be unknown); its
+//!   `after_unknown` says which values are known only after apply. Deposed objects are being
+//!   destroyed and are skipped.
+//! - `planned_values`, then `prior_state`: instances that have no change entry (older plans,
+//!   data sources read during planning).
+//!
+//! Each part is skimmed, and only the objects of network resources are parsed (see [`skim`]).
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use crate::frontend::json::{JsonError, Node};
+use crate::frontend::plan::address::Address;
+use crate::frontend::plan::config::{Config, Scope};
+use crate::frontend::plan::lower::{is_network_type, Instance, Lowerer};
+use crate::frontend::plan::skim;
+use crate::frontend::plan::value::View;
+use crate::model::{Problem, ProblemKind, Severity};
+use crate::source::Span;
+
+/// Walks the plan's parts in order and lowers each instance once.
+pub struct World<'t, 'c, 'l> {
+    pub text: &'t str,
+    pub config: &'c Config<'c>,
+    pub lower: &'l mut Lowerer<'c>,
+    seen: HashSet<String>,
+}
+
+/// Deepest module nesting walked in `planned_values`/`prior_state`.
+const MAX_MODULE_DEPTH: usize = 64;
+
+impl<'t, 'c, 'l> World<'t, 'c, 'l> {
+    pub fn new(text: &'t str, config: &'c Config<'c>, lower: &'l mut Lowerer<'c>) -> Self {
+        World {
+            text,
+            config,
+            lower,
+            seen: HashSet::new(),
+        }
+    }
+
+    fn span(&self, range: &Range<usize>) -> Span {
+        Span::new(self.lower.file, range.start, range.end)
+    }
+
+    fn note(&mut self, range: &Range<usize>, kind: ProblemKind, severity: Severity, msg: String) {
+        let span = self.span(range);
+        self.lower.problem(Problem::new(kind, severity, msg, span));
+    }
+
+    /// `resource_changes[]`.
+    pub fn resource_changes(&mut self, range: Range<usize>) -> Result<(), JsonError> {
+        for entry in skim::items(self.text, range) {
+            self.change(entry)?;
+        }
+        Ok(())
+    }
+
+    fn change(&mut self, entry: Range<usize>) -> Result<(), JsonError> {
+        let text = self.text;
+        let members = skim::members(text, entry.clone());
+        let get = |k: &str| {
+            members
+                .iter()
+                .rev()
+                .find(|m| m.key == k)
+                .map(|m| m.value.clone())
+        };
+        let Some(addr) = self.address(get("address"), &entry) else {
+            return Ok(());
+        };
+        if get("deposed").is_some_and(|d| !skim::string(text, d).unwrap_or_default().is_empty()) {
+            return Ok(());
+        }
+        let address = addr.canonical();
+        self.seen.insert(address.clone());
+        if !is_network_type(addr.mode, &addr.rtype) {
+            return Ok(());
+        }
+        let Some(change) = get("change") else {
+            self.note(
+                &entry,
+                ProblemKind::Note,
+                Severity::Warning,
+                format!("resource change `{address}` has no `change`; it is not evaluated"),
+            );
+            return Ok(());
+        };
+        let change_members = skim::members(text, change.clone());
+        let cget = |k: &str| {
+            change_members
+                .iter()
+                .rev()
+                .find(|m| m.key == k)
+                .map(|m| m.value.clone())
+        };
+        let actions: Vec<String> = cget("actions")
+            .map(|r| {
+                skim::items(text, r)
+                    .into_iter()
+                    .filter_map(|a| skim::string(text, a).map(|s| s.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if matches!(
+            actions.last().map(String::as_str),
+            Some("delete" | "forget")
+        ) && !actions.iter().any(|a| a == "create")
+        {
+            return Ok(());
+        }
+        let after = match cget("after") {
+            Some(r) if !text.get(r.clone()).is_some_and(|s| s == "null") => {
+                Some(skim::parse_range(text, r)?)
+            }
+            _ => None,
+        };
+        let unknown = match cget("after_unknown") {
+            Some(r) => Some(skim::parse_range(text, r)?),
+            None => None,
+        };
+        if after.is_none() && unknown.is_none() {
+            self.note(
+                &change,
+                ProblemKind::Unresolved,
+                Severity::Warning,
+                format!(
+                    "`{address}` ({}) has no planned value; it is not evaluated",
+                    actions.join(", ")
+                ),
+            );
+            return Ok(());
+        }
+        let fallback = self.span(&change);
+        self.lower_instance(addr, address, after.as_ref(), unknown.as_ref(), fallback);
+        Ok(())
+    }
+
+    /// `planned_values` or `prior_state.values`: `root_module` with nested `child_modules`.
+    pub fn values(&mut self, range: Range<usize>) -> Result<(), JsonError> {
+        if let Some(root) = skim::member(self.text, range, "root_module") {
+            self.module(root, 0)?;
+        }
+        Ok(())
+    }
+
+    fn module(&mut self, range: Range<usize>, depth: usize) -> Result<(), JsonError> {
+        if depth > MAX_MODULE_DEPTH {
+            return Ok(());
+        }
+        let text = self.text;
+        if let Some(resources) = skim::member(text, range.clone(), "resources") {
+            for r in skim::items(text, resources) {
+                self.value_resource(r)?;
+            }
+        }
+        if let Some(children) = skim::member(text, range, "child_modules") {
+            for c in skim::items(text, children) {
+                self.module(c, depth + 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn value_resource(&mut self, entry: Range<usize>) -> Result<(), JsonError> {
+        let text = self.text;
+        let members = skim::members(text, entry.clone());
+        let get = |k: &str| {
+            members
+                .iter()
+                .rev()
+                .find(|m| m.key == k)
+                .map(|m| m.value.clone())
+        };
+        let Some(addr) = self.address(get("address"), &entry) else {
+            return Ok(());
+        };
+        if get("deposed").is_some() {
+            return Ok(());
+        }
+        let address = addr.canonical();
+        if !self.seen.insert(address.clone()) || !is_network_type(addr.mode, &addr.rtype) {
+            return Ok(());
+        }
+        let values = match get("values") {
+            Some(r) => Some(skim::parse_range(text, r)?),
+            None => None,
+        };
+        let fallback = self.span(&entry);
+        self.lower_instance(addr, address, values.as_ref(), None, fallback);
+        Ok(())
+    }
+
+    fn address(&mut self, range: Option<Range<usize>>, entry: &Range<usize>) -> Option<Address> {
+        let raw = range.and_then(|r| skim::string(self.text, r));
+        let parsed = raw.as_deref().and_then(Address::parse);
+        if parsed.is_none() {
+            let shown = raw.as_deref().unwrap_or("<missing>").to_string();
+            self.note(
+                entry,
+                ProblemKind::Note,
+                Severity::Warning,
+                format!("resource address `{shown}` cannot be read; the resource is not evaluated"),
+            );
+        }
+        parsed
+    }
+
+    fn lower_instance(
+        &mut self,
+        addr: Address,
+        address: String,
+        values: Option<&Node>,
+        unknown: Option<&Node>,
+        fallback: Span,
+    ) {
+        let config = self
+            .config
+            .resource(&addr.config_path(), addr.mode, &addr.rtype, &addr.name);
+        let span = values
+            .map(|n| Span::new(self.lower.file, n.start as usize, n.end as usize))
+            .unwrap_or(fallback);
+        let scope = Scope {
+            module: addr.module.clone(),
+            key: addr.key.clone(),
+        };
+        let inst = Instance {
+            addr,
+            address,
+            config,
+            scope,
+            span,
+        };
+        let view = View::root(self.lower.file, values, unknown, span, "");
+        self.lower.instance(&inst, &view);
+    }
+}
