@@ -282,10 +282,12 @@ impl<'a> Config<'a> {
                 (None, false) => None,
                 (None, true) => match refs.marker.and_then(pair_key) {
                     Some(k) => Some(k),
-                    None => return Err(format!(
+                    None => {
+                        return Err(format!(
                         "module `{}` has several instances and the reference does not say which",
                         m.call
-                    )),
+                    ))
+                    }
                 },
             };
             let mut child_path = config_path.clone();

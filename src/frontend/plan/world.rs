@@ -112,6 +112,19 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
             Some("delete" | "forget")
         ) && !actions.iter().any(|a| a == "create")
         {
+            // Gone after apply; a removed rule or subnet still tells which mirrored copy to drop.
+            if matches!(
+                addr.rtype.as_str(),
+                "azurerm_network_security_rule" | "azurerm_subnet"
+            ) {
+                if let Some(r) = cget("before") {
+                    let before = skim::parse_range(text, r)?;
+                    let fallback = self.span(&change);
+                    let inst = self.instance(addr, address, Some(&before), fallback);
+                    let view = View::root(self.lower.file, Some(&before), None, inst.span, "");
+                    self.lower.removed(&inst, &view);
+                }
+            }
             return Ok(());
         }
         let after = match cget("after") {
@@ -219,6 +232,18 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
         unknown: Option<&Node>,
         fallback: Span,
     ) {
+        let inst = self.instance(addr, address, values, fallback);
+        let view = View::root(self.lower.file, values, unknown, inst.span, "");
+        self.lower.instance(&inst, &view);
+    }
+
+    fn instance(
+        &self,
+        addr: Address,
+        address: String,
+        values: Option<&Node>,
+        fallback: Span,
+    ) -> Instance<'c> {
         let config = self
             .config
             .resource(&addr.config_path(), addr.mode, &addr.rtype, &addr.name);
@@ -229,14 +254,12 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
             module: addr.module.clone(),
             key: addr.key.clone(),
         };
-        let inst = Instance {
+        Instance {
             addr,
             address,
             config,
             scope,
             span,
-        };
-        let view = View::root(self.lower.file, values, unknown, span, "");
-        self.lower.instance(&inst, &view);
+        }
     }
 }

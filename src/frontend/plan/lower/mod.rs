@@ -6,6 +6,7 @@
 //! references ([`Config::resolve`]); what neither can establish becomes a `Link::Unknown` with
 //! the reason.
 
+mod mirror;
 mod network;
 mod nic;
 mod rules;
@@ -102,6 +103,7 @@ pub struct Lowerer<'c> {
     pub config: &'c Config<'c>,
     pub net: Network,
     peerings: Vec<Peering>,
+    mirrors: mirror::Mirrors,
 }
 
 impl<'c> Lowerer<'c> {
@@ -111,6 +113,7 @@ impl<'c> Lowerer<'c> {
             config,
             net: Network::default(),
             peerings: Vec::new(),
+            mirrors: mirror::Mirrors::default(),
         }
     }
 
@@ -143,9 +146,11 @@ impl<'c> Lowerer<'c> {
         }
     }
 
-    /// Apply peerings and return the fragment.
+    /// Apply peerings, drop mirrored copies of separately managed rules and subnets, and
+    /// return the fragment.
     pub fn finish(mut self) -> Network {
         self.apply_peerings();
+        self.drop_mirrored();
         self.net
     }
 

@@ -45,6 +45,7 @@ impl Lowerer<'_> {
     ) {
         let set = view.get("subnet");
         let config = inst.expression("subnet");
+        let mirror = self.is_mirror(inst, "subnet");
         if set.is_unknown() {
             if config.is_some() {
                 self.problem(Problem::new(
@@ -88,6 +89,9 @@ impl Lowerer<'_> {
                 prefixes = self.prefixes(&item.get("address_prefix"));
             }
             let block = block_expression(config, name);
+            if mirror {
+                self.mark_mirror_subnet(self.net.subnets.len());
+            }
             let nsg = self.id_link(
                 inst,
                 &item.get("security_group"),
@@ -103,7 +107,8 @@ impl Lowerer<'_> {
         }
     }
 
-    pub(super) fn subnet(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
+    /// A subnet resource's record and keys.
+    pub(super) fn subnet_resource(&self, inst: &Instance<'_>, view: &View<'_, '_>) -> Resource {
         let name_key = match (
             view.get("resource_group_name").text(),
             view.get("virtual_network_name").text(),
@@ -112,7 +117,14 @@ impl Lowerer<'_> {
             (Some(rg), Some(v), Some(n)) => Some(format!("name:subnet:{rg}/{v}/{n}")),
             _ => None,
         };
-        let resource = self.resource(inst, view, name_key);
+        self.resource(inst, view, name_key)
+    }
+
+    pub(super) fn subnet(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
+        let resource = self.subnet_resource(inst, view);
+        if inst.addr.mode == Mode::Managed {
+            self.managed_subnet(&resource.keys);
+        }
         let vnet = self
             .name_link(inst, view, "vnet", "virtual_network_name", VNET)
             .unwrap_or_else(|| self.missing(view, "virtual_network_name"));

@@ -37,6 +37,9 @@ impl Lowerer<'_> {
                 rules.push(rule);
             }
         }
+        if self.is_mirror(inst, "security_rule") {
+            self.mark_mirror_nsg(self.net.nsgs.len());
+        }
         self.net.nsgs.push(Nsg { resource, rules });
     }
 
@@ -94,6 +97,7 @@ impl Lowerer<'_> {
                 address: inst.address.clone(),
             },
         );
+        self.managed_rule(&nsg, view.get("name").text());
         self.net.standalone_rules.push(StandaloneRule { nsg, rule });
     }
 
