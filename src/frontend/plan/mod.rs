@@ -32,10 +32,10 @@ use crate::source::{FileId, Sources, Span};
 /// Whether `text` is a Terraform plan JSON (any `format_version`; [`load_text`] rejects
 /// majors it does not read).
 pub fn detect(text: &str) -> bool {
-    let Ok(root) = skim::validate(text) else {
+    let Ok(doc) = skim::validate(text) else {
         return looks_like_plan_prefix(text);
     };
-    let members = skim::members(text, root);
+    let members = doc.members(doc.root.clone());
     members.iter().any(|m| m.key == "format_version")
         && members
             .iter()
@@ -129,7 +129,8 @@ impl Fatal {
 }
 
 fn read(file: FileId, text: &str) -> Result<crate::model::Network, Fatal> {
-    let root = skim::validate(text).map_err(|e| Fatal::json(file, e))?;
+    let doc = skim::validate(text).map_err(|e| Fatal::json(file, e))?;
+    let root = doc.root.clone();
     let span = |r: &Range<usize>| Span::new(file, r.start, r.end);
     if text.as_bytes().get(root.start) != Some(&b'{') {
         return Err(Fatal {
@@ -138,7 +139,7 @@ fn read(file: FileId, text: &str) -> Result<crate::model::Network, Fatal> {
             help: Some("produce it with `terraform show -json plan.tfplan`".into()),
         });
     }
-    let members = skim::members(text, root.clone());
+    let members = doc.members(root.clone());
     let get = |k: &str| {
         members
             .iter()
@@ -146,7 +147,7 @@ fn read(file: FileId, text: &str) -> Result<crate::model::Network, Fatal> {
             .find(|m| m.key == k)
             .map(|m| m.value.clone())
     };
-    check_version(text, get("format_version"), span(&root))?;
+    check_version(&doc, get("format_version"), span(&root))?;
     if get("planned_values").is_none() && get("resource_changes").is_none() {
         return Err(Fatal {
             message: "not a Terraform plan: it has neither `planned_values` nor `resource_changes` (a state file from `terraform show -json` without a plan?)".into(),
@@ -156,14 +157,14 @@ fn read(file: FileId, text: &str) -> Result<crate::model::Network, Fatal> {
     }
 
     let configuration = match get("configuration") {
-        Some(r) => Some(skim::parse_range(text, r).map_err(|e| Fatal::json(file, e))?),
+        Some(r) => Some(doc.parse(r).map_err(|e| Fatal::json(file, e))?),
         None => None,
     };
     let config = config::Config::new(configuration.as_ref());
     let mut lowerer = lower::Lowerer::new(file, &config);
-    plan_notes(text, &get, file, &mut lowerer);
+    plan_notes(&doc, &get, file, &mut lowerer);
     {
-        let mut world = world::World::new(text, &config, &mut lowerer);
+        let mut world = world::World::new(&doc, &config, &mut lowerer);
         let walk = |world: &mut world::World<'_, '_, '_>| -> Result<(), JsonError> {
             if let Some(r) = get("resource_changes") {
                 world.resource_changes(r)?;
@@ -171,7 +172,7 @@ fn read(file: FileId, text: &str) -> Result<crate::model::Network, Fatal> {
             if let Some(r) = get("planned_values") {
                 world.values(r)?;
             }
-            if let Some(r) = get("prior_state").and_then(|p| skim::member(text, p, "values")) {
+            if let Some(r) = get("prior_state").and_then(|p| doc.member(p, "values")) {
                 world.values(r)?;
             }
             Ok(())
@@ -181,7 +182,11 @@ fn read(file: FileId, text: &str) -> Result<crate::model::Network, Fatal> {
     Ok(lowerer.finish())
 }
 
-fn check_version(text: &str, range: Option<Range<usize>>, whole: Span) -> Result<(), Fatal> {
+fn check_version(
+    doc: &skim::Doc<'_>,
+    range: Option<Range<usize>>,
+    whole: Span,
+) -> Result<(), Fatal> {
     let file = whole.file;
     let Some(range) = range else {
         return Err(Fatal {
@@ -191,7 +196,7 @@ fn check_version(text: &str, range: Option<Range<usize>>, whole: Span) -> Result
         });
     };
     let span = Span::new(file, range.start, range.end);
-    let version = skim::string(text, range).unwrap_or_default();
+    let version = doc.string(range).unwrap_or_default();
     let major = version
         .split('.')
         .next()
@@ -212,14 +217,14 @@ fn check_version(text: &str, range: Option<Range<usize>>, whole: Span) -> Result
 
 /// Plan-level facts that limit what the plan shows.
 fn plan_notes(
-    text: &str,
+    doc: &skim::Doc<'_>,
     get: &dyn Fn(&str) -> Option<Range<usize>>,
     file: FileId,
     lowerer: &mut lower::Lowerer<'_>,
 ) {
     let span = |r: &Range<usize>| Span::new(file, r.start, r.end);
     if let Some(r) = get("errored") {
-        if text.get(r.clone()) == Some("true") {
+        if doc.raw(r.clone()) == "true" {
             lowerer.problem(Problem::new(
                 ProblemKind::Unresolved,
                 Severity::Warning,
@@ -229,7 +234,7 @@ fn plan_notes(
         }
     }
     if let Some(r) = get("complete") {
-        if text.get(r.clone()) == Some("false") {
+        if doc.raw(r.clone()) == "false" {
             lowerer.problem(Problem::new(
                 ProblemKind::Unresolved,
                 Severity::Warning,

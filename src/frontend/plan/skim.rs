@@ -6,8 +6,10 @@
 //! (`before`, `after_sensitive`, `planned_values` duplicates of `resource_changes`,
 //! `relevant_attributes`…), so the front end skims: [`validate`] checks the grammar of the
 //! whole text in one pass (the same grammar and depth limit as [`json::parse`]), and
-//! [`members`]/[`items`] then walk already-validated ranges quickly. [`parse_range`] builds a
-//! spanned tree for one range with positions relative to the whole file.
+//! [`Doc::members`]/[`Doc::items`] then walk already-validated ranges quickly. Validation
+//! remembers where each large container ends, so walking into `resource_changes[i].change.after`
+//! does not scan the same bytes again at every level. [`parse_range`] builds a spanned tree for
+//! one range with positions relative to the whole file.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -36,28 +38,59 @@ fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-/// Check that `text` is one JSON value (strict JSON: no comments, no trailing commas), and
-/// return the range of that value (a leading byte-order mark and surrounding whitespace
-/// excluded).
-pub fn validate(text: &str) -> Result<Range<usize>, JsonError> {
+/// Containers at least this long have their end remembered.
+const MARK_MIN_LEN: usize = 256;
+
+/// A validated document: its text, the range of its value, and the ends of its large
+/// containers (sorted by start).
+#[derive(Debug)]
+pub struct Doc<'a> {
+    pub text: &'a str,
+    pub root: Range<usize>,
+    marks: Vec<(u32, u32)>,
+}
+
+/// Check that `text` is one JSON value (strict JSON: no comments, no trailing commas; the same
+/// grammar and depth limit as [`json::parse`]). The value's range excludes a leading
+/// byte-order mark and surrounding whitespace.
+pub fn validate(text: &str) -> Result<Doc<'_>, JsonError> {
     let bytes = text.as_bytes();
     let mut pos = if text.starts_with('\u{feff}') { 3 } else { 0 };
     pos = skip_ws(bytes, pos);
     let start = pos;
-    let end = Validator { bytes }.value(pos, 0)?;
+    let mut v = Validator {
+        bytes,
+        marks: Vec::new(),
+    };
+    let end = v.value(pos, 0)?;
     let after = skip_ws(bytes, end);
     if after < bytes.len() {
         return Err(error("unexpected text after the JSON value", after));
     }
-    Ok(start..end)
+    let mut marks = v.marks;
+    marks.sort_unstable();
+    Ok(Doc {
+        text,
+        root: start..end,
+        marks,
+    })
 }
 
 struct Validator<'a> {
     bytes: &'a [u8],
+    marks: Vec<(u32, u32)>,
 }
 
 impl Validator<'_> {
-    fn value(&self, pos: usize, depth: usize) -> Result<usize, JsonError> {
+    fn mark(&mut self, start: usize, end: usize) {
+        if end - start >= MARK_MIN_LEN {
+            if let (Ok(s), Ok(e)) = (u32::try_from(start), u32::try_from(end)) {
+                self.marks.push((s, e));
+            }
+        }
+    }
+
+    fn value(&mut self, pos: usize, depth: usize) -> Result<usize, JsonError> {
         if depth > MAX_DEPTH {
             return Err(error(
                 &format!("nesting deeper than {MAX_DEPTH} levels"),
@@ -126,6 +159,16 @@ impl Validator<'_> {
     fn string(&self, open: usize) -> Result<usize, JsonError> {
         let mut pos = open + 1;
         loop {
+            // Jump over the run of plain characters, then check it holds no control character.
+            let rest = self.bytes.get(pos..).unwrap_or(&[]);
+            let run = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+            if let Some(bad) = rest
+                .get(..run)
+                .and_then(|r| r.iter().position(|b| *b < 0x20))
+            {
+                return Err(error("control character in a string", pos + bad));
+            }
+            pos += run;
             match self.bytes.get(pos) {
                 Some(b'"') => return Ok(pos + 1),
                 Some(b'\\') => match self.bytes.get(pos + 1) {
@@ -148,7 +191,7 @@ impl Validator<'_> {
         }
     }
 
-    fn array(&self, open: usize, depth: usize) -> Result<usize, JsonError> {
+    fn array(&mut self, open: usize, depth: usize) -> Result<usize, JsonError> {
         let mut pos = skip_ws(self.bytes, open + 1);
         if self.bytes.get(pos) == Some(&b']') {
             return Ok(pos + 1);
@@ -159,13 +202,16 @@ impl Validator<'_> {
             pos = skip_ws(self.bytes, pos);
             match self.bytes.get(pos) {
                 Some(b',') => pos += 1,
-                Some(b']') => return Ok(pos + 1),
+                Some(b']') => {
+                    self.mark(open, pos + 1);
+                    return Ok(pos + 1);
+                }
                 _ => return Err(error("expected `,` or `]` in an array", pos)),
             }
         }
     }
 
-    fn object(&self, open: usize, depth: usize) -> Result<usize, JsonError> {
+    fn object(&mut self, open: usize, depth: usize) -> Result<usize, JsonError> {
         let mut pos = skip_ws(self.bytes, open + 1);
         if self.bytes.get(pos) == Some(&b'}') {
             return Ok(pos + 1);
@@ -185,15 +231,18 @@ impl Validator<'_> {
             pos = skip_ws(self.bytes, pos);
             match self.bytes.get(pos) {
                 Some(b',') => pos += 1,
-                Some(b'}') => return Ok(pos + 1),
+                Some(b'}') => {
+                    self.mark(open, pos + 1);
+                    return Ok(pos + 1);
+                }
                 _ => return Err(error("expected `,` or `}` in an object", pos)),
             }
         }
     }
 }
 
-/// End of the (already validated) value starting at `pos`.
-fn fast_end(bytes: &[u8], pos: usize) -> usize {
+/// End of the (already validated) container or scalar starting at `pos`, scanning.
+fn scan_end(bytes: &[u8], pos: usize) -> usize {
     match bytes.get(pos) {
         Some(b'"') => string_end(bytes, pos),
         Some(b'{' | b'[') => {
@@ -233,14 +282,16 @@ fn fast_end(bytes: &[u8], pos: usize) -> usize {
 
 fn string_end(bytes: &[u8], open: usize) -> usize {
     let mut p = open + 1;
-    while let Some(b) = bytes.get(p) {
-        match b {
-            b'"' => return p + 1,
-            b'\\' => p += 2,
-            _ => p += 1,
+    loop {
+        let rest = bytes.get(p..).unwrap_or(&[]);
+        match memchr::memchr2(b'"', b'\\', rest) {
+            Some(i) => match rest.get(i) {
+                Some(b'"') => return p + i + 1,
+                _ => p += i + 2,
+            },
+            None => return bytes.len(),
         }
     }
-    p
 }
 
 /// Decode a JSON string literal (its quotes included in `range`).
@@ -257,76 +308,104 @@ fn decode_string(text: &str, range: Range<usize>) -> Cow<'_, str> {
     }
 }
 
-/// The members of the object at `range` (a validated range of `text`). Anything that is not an
-/// object has no members.
-pub fn members(text: &str, range: Range<usize>) -> Vec<SkimMember<'_>> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    if bytes.get(range.start) != Some(&b'{') {
-        return out;
+impl<'a> Doc<'a> {
+    /// End of the value starting at `pos`: remembered for large containers, scanned otherwise.
+    fn end(&self, pos: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        if matches!(bytes.get(pos), Some(b'{' | b'[')) {
+            if let Ok(p) = u32::try_from(pos) {
+                if let Ok(i) = self.marks.binary_search_by_key(&p, |m| m.0) {
+                    if let Some((_, end)) = self.marks.get(i) {
+                        return *end as usize;
+                    }
+                }
+            }
+        }
+        scan_end(bytes, pos)
     }
-    let mut pos = skip_ws(bytes, range.start + 1);
-    while pos < range.end && bytes.get(pos) == Some(&b'"') {
-        let key_end = string_end(bytes, pos);
-        let key = decode_string(text, pos..key_end);
-        let colon = skip_ws(bytes, key_end);
-        let value_start = skip_ws(bytes, colon + 1);
-        let value_end = fast_end(bytes, value_start);
-        out.push(SkimMember {
-            key,
-            key_range: pos..key_end,
-            value: value_start..value_end,
-        });
-        pos = skip_ws(bytes, value_end);
-        if bytes.get(pos) == Some(&b',') {
-            pos = skip_ws(bytes, pos + 1);
+
+    /// The members of the object at `range` (a range of this document). Anything that is not
+    /// an object has no members.
+    pub fn members(&self, range: Range<usize>) -> Vec<SkimMember<'a>> {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        if bytes.get(range.start) != Some(&b'{') {
+            return out;
+        }
+        let mut pos = skip_ws(bytes, range.start + 1);
+        while pos < range.end && bytes.get(pos) == Some(&b'"') {
+            let key_end = string_end(bytes, pos);
+            let key = decode_string(text, pos..key_end);
+            let colon = skip_ws(bytes, key_end);
+            let value_start = skip_ws(bytes, colon + 1);
+            let value_end = self.end(value_start);
+            out.push(SkimMember {
+                key,
+                key_range: pos..key_end,
+                value: value_start..value_end,
+            });
+            pos = skip_ws(bytes, value_end);
+            if bytes.get(pos) == Some(&b',') {
+                pos = skip_ws(bytes, pos + 1);
+            } else {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The member `key` of the object at `range` (the last one when duplicated, like
+    /// [`Node::get`]).
+    pub fn member(&self, range: Range<usize>, key: &str) -> Option<Range<usize>> {
+        self.members(range)
+            .into_iter()
+            .rev()
+            .find(|m| m.key == key)
+            .map(|m| m.value)
+    }
+
+    /// The items of the array at `range`.
+    pub fn items(&self, range: Range<usize>) -> Vec<Range<usize>> {
+        let bytes = self.text.as_bytes();
+        let mut out = Vec::new();
+        if bytes.get(range.start) != Some(&b'[') {
+            return out;
+        }
+        let mut pos = skip_ws(bytes, range.start + 1);
+        while pos < range.end && bytes.get(pos) != Some(&b']') {
+            let end = self.end(pos);
+            if end == pos {
+                break;
+            }
+            out.push(pos..end);
+            pos = skip_ws(bytes, end);
+            if bytes.get(pos) == Some(&b',') {
+                pos = skip_ws(bytes, pos + 1);
+            } else {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The string at `range`, if it is one.
+    pub fn string(&self, range: Range<usize>) -> Option<Cow<'a, str>> {
+        if self.text.as_bytes().get(range.start) == Some(&b'"') {
+            Some(decode_string(self.text, range))
         } else {
-            break;
+            None
         }
     }
-    out
-}
 
-/// The member `key` of the object at `range` (the last one when duplicated, like
-/// [`Node::get`]).
-pub fn member(text: &str, range: Range<usize>, key: &str) -> Option<Range<usize>> {
-    members(text, range)
-        .into_iter()
-        .rev()
-        .find(|m| m.key == key)
-        .map(|m| m.value)
-}
-
-/// The items of the array at `range` (a validated range of `text`).
-pub fn items(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    if bytes.get(range.start) != Some(&b'[') {
-        return out;
+    /// The exact text of `range`.
+    pub fn raw(&self, range: Range<usize>) -> &'a str {
+        self.text.get(range).unwrap_or("")
     }
-    let mut pos = skip_ws(bytes, range.start + 1);
-    while pos < range.end && bytes.get(pos) != Some(&b']') {
-        let end = fast_end(bytes, pos);
-        if end == pos {
-            break;
-        }
-        out.push(pos..end);
-        pos = skip_ws(bytes, end);
-        if bytes.get(pos) == Some(&b',') {
-            pos = skip_ws(bytes, pos + 1);
-        } else {
-            break;
-        }
-    }
-    out
-}
 
-/// The string at `range`, if it is one.
-pub fn string(text: &str, range: Range<usize>) -> Option<Cow<'_, str>> {
-    if text.as_bytes().get(range.start) == Some(&b'"') {
-        Some(decode_string(text, range))
-    } else {
-        None
+    /// A spanned tree of the value at `range`.
+    pub fn parse(&self, range: Range<usize>) -> Result<Node, JsonError> {
+        parse_range(self.text, range)
     }
 }
 
@@ -415,21 +494,31 @@ mod tests {
 
     #[test]
     fn members_items_and_ranges() {
-        let text = r#" {"a": [1, {"x": "}"}, "q\"]"], "b\u0041": {"c": null}, "a": 2} "#;
-        let root = validate(text).unwrap();
-        let ms = members(text, root.clone());
+        let long = "x".repeat(MARK_MIN_LEN);
+        let text = format!(
+            r#" {{"a": [1, {{"x": "}}"}}, "q\"]", "{long}"], "b\u0041": {{"c": null}}, "a": 2}} "#
+        );
+        let text = text.as_str();
+        let doc = validate(text).unwrap();
+        assert!(!doc.marks.is_empty());
+        let ms = doc.members(doc.root.clone());
         assert_eq!(ms.len(), 3);
         assert_eq!(ms[1].key, "bA");
         let a = ms[0].value.clone();
-        assert_eq!(items(text, a.clone()).len(), 3);
-        assert_eq!(&text[items(text, a)[2].clone()], r#""q\"]""#);
-        assert_eq!(&text[member(text, root.clone(), "a").unwrap()], "2");
-        let b = parse_range(text, ms[1].value.clone()).unwrap();
+        assert_eq!(doc.items(a.clone()).len(), 4);
+        assert_eq!(&text[doc.items(a)[2].clone()], r#""q\"]""#);
+        assert_eq!(&text[doc.member(doc.root.clone(), "a").unwrap()], "2");
+        let b = doc.parse(ms[1].value.clone()).unwrap();
         let c = b.get("c").unwrap();
         assert_eq!(&text[c.start as usize..c.end as usize], "null");
         assert_eq!(
-            string(text, items(text, ms[0].value.clone())[2].clone()).unwrap(),
+            doc.string(doc.items(ms[0].value.clone())[2].clone())
+                .unwrap(),
             "q\"]"
         );
+        // Remembered and scanned ends agree.
+        for &(s, e) in &doc.marks {
+            assert_eq!(scan_end(text.as_bytes(), s as usize), e as usize);
+        }
     }
 }

@@ -25,7 +25,7 @@ use crate::source::Span;
 
 /// Walks the plan's parts in order and lowers each instance once.
 pub struct World<'t, 'c, 'l> {
-    pub text: &'t str,
+    pub doc: &'t skim::Doc<'t>,
     pub config: &'c Config<'c>,
     pub lower: &'l mut Lowerer<'c>,
     seen: HashSet<String>,
@@ -35,9 +35,9 @@ pub struct World<'t, 'c, 'l> {
 const MAX_MODULE_DEPTH: usize = 64;
 
 impl<'t, 'c, 'l> World<'t, 'c, 'l> {
-    pub fn new(text: &'t str, config: &'c Config<'c>, lower: &'l mut Lowerer<'c>) -> Self {
+    pub fn new(doc: &'t skim::Doc<'t>, config: &'c Config<'c>, lower: &'l mut Lowerer<'c>) -> Self {
         World {
-            text,
+            doc,
             config,
             lower,
             seen: HashSet::new(),
@@ -55,15 +55,15 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
 
     /// `resource_changes[]`.
     pub fn resource_changes(&mut self, range: Range<usize>) -> Result<(), JsonError> {
-        for entry in skim::items(self.text, range) {
+        for entry in self.doc.items(range) {
             self.change(entry)?;
         }
         Ok(())
     }
 
     fn change(&mut self, entry: Range<usize>) -> Result<(), JsonError> {
-        let text = self.text;
-        let members = skim::members(text, entry.clone());
+        let doc = self.doc;
+        let members = doc.members(entry.clone());
         let get = |k: &str| {
             members
                 .iter()
@@ -74,7 +74,7 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
         let Some(addr) = self.address(get("address"), &entry) else {
             return Ok(());
         };
-        if get("deposed").is_some_and(|d| !skim::string(text, d).unwrap_or_default().is_empty()) {
+        if get("deposed").is_some_and(|d| !doc.string(d).unwrap_or_default().is_empty()) {
             return Ok(());
         }
         let address = addr.canonical();
@@ -91,7 +91,7 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
             );
             return Ok(());
         };
-        let change_members = skim::members(text, change.clone());
+        let change_members = doc.members(change.clone());
         let cget = |k: &str| {
             change_members
                 .iter()
@@ -101,9 +101,9 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
         };
         let actions: Vec<String> = cget("actions")
             .map(|r| {
-                skim::items(text, r)
+                doc.items(r)
                     .into_iter()
-                    .filter_map(|a| skim::string(text, a).map(|s| s.into_owned()))
+                    .filter_map(|a| doc.string(a).map(|s| s.into_owned()))
                     .collect()
             })
             .unwrap_or_default();
@@ -118,7 +118,7 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
                 "azurerm_network_security_rule" | "azurerm_subnet"
             ) {
                 if let Some(r) = cget("before") {
-                    let before = skim::parse_range(text, r)?;
+                    let before = doc.parse(r)?;
                     let fallback = self.span(&change);
                     let inst = self.instance(addr, address, Some(&before), fallback);
                     let view = View::root(self.lower.file, Some(&before), None, inst.span, "");
@@ -128,13 +128,11 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
             return Ok(());
         }
         let after = match cget("after") {
-            Some(r) if !text.get(r.clone()).is_some_and(|s| s == "null") => {
-                Some(skim::parse_range(text, r)?)
-            }
+            Some(r) if doc.raw(r.clone()) != "null" => Some(doc.parse(r)?),
             _ => None,
         };
         let unknown = match cget("after_unknown") {
-            Some(r) => Some(skim::parse_range(text, r)?),
+            Some(r) => Some(doc.parse(r)?),
             None => None,
         };
         if after.is_none() && unknown.is_none() {
@@ -156,7 +154,7 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
 
     /// `planned_values` or `prior_state.values`: `root_module` with nested `child_modules`.
     pub fn values(&mut self, range: Range<usize>) -> Result<(), JsonError> {
-        if let Some(root) = skim::member(self.text, range, "root_module") {
+        if let Some(root) = self.doc.member(range, "root_module") {
             self.module(root, 0)?;
         }
         Ok(())
@@ -166,14 +164,14 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
         if depth > MAX_MODULE_DEPTH {
             return Ok(());
         }
-        let text = self.text;
-        if let Some(resources) = skim::member(text, range.clone(), "resources") {
-            for r in skim::items(text, resources) {
+        let doc = self.doc;
+        if let Some(resources) = doc.member(range.clone(), "resources") {
+            for r in doc.items(resources) {
                 self.value_resource(r)?;
             }
         }
-        if let Some(children) = skim::member(text, range, "child_modules") {
-            for c in skim::items(text, children) {
+        if let Some(children) = doc.member(range, "child_modules") {
+            for c in doc.items(children) {
                 self.module(c, depth + 1)?;
             }
         }
@@ -181,8 +179,8 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
     }
 
     fn value_resource(&mut self, entry: Range<usize>) -> Result<(), JsonError> {
-        let text = self.text;
-        let members = skim::members(text, entry.clone());
+        let doc = self.doc;
+        let members = doc.members(entry.clone());
         let get = |k: &str| {
             members
                 .iter()
@@ -201,7 +199,7 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
             return Ok(());
         }
         let values = match get("values") {
-            Some(r) => Some(skim::parse_range(text, r)?),
+            Some(r) => Some(doc.parse(r)?),
             None => None,
         };
         let fallback = self.span(&entry);
@@ -210,7 +208,7 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
     }
 
     fn address(&mut self, range: Option<Range<usize>>, entry: &Range<usize>) -> Option<Address> {
-        let raw = range.and_then(|r| skim::string(self.text, r));
+        let raw = range.and_then(|r| self.doc.string(r));
         let parsed = raw.as_deref().and_then(Address::parse);
         if parsed.is_none() {
             let shown = raw.as_deref().unwrap_or("<missing>").to_string();

@@ -14,6 +14,15 @@ use crate::model::{
     AsgId, Link, Nsg, RuleOrigin, SecurityRule, Spanned, StandaloneRule, Unknown, Val,
 };
 
+/// Release the spare capacity of a rule's item lists: a plan of 200,000 rules keeps them all
+/// in memory, and a one-item `Vec` grows to room for four.
+fn compact(rule: &mut SecurityRule) {
+    rule.source.items.shrink_to_fit();
+    rule.destination.items.shrink_to_fit();
+    rule.source_ports.items.shrink_to_fit();
+    rule.destination_ports.items.shrink_to_fit();
+}
+
 impl Lowerer<'_> {
     pub(super) fn nsg(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
         let name_key = match (
@@ -25,7 +34,7 @@ impl Lowerer<'_> {
         };
         let resource = self.resource(inst, view, name_key);
         let set = view.get("security_rule");
-        let mut rules = Vec::new();
+        let mut rules = Vec::with_capacity(set.node.map_or(0, |n| n.items().len()));
         if set.is_unknown() {
             self.unknown_rule_set(inst, &set, &mut rules);
         } else {
@@ -129,7 +138,9 @@ impl Lowerer<'_> {
         let attr = "destination_application_security_group_ids";
         raw.destination_asgs =
             self.asg_ids(inst, &view.get(attr), config.and_then(|c| c.get(attr)));
-        build_rule(raw, Dialect::Arm, &mut self.net.problems)
+        let mut rule = build_rule(raw, Dialect::Arm, &mut self.net.problems);
+        compact(&mut rule);
+        rule
     }
 
     /// A set of ASG ids: known ids link by id; an unknown set links to every ASG its
