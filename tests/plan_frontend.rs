@@ -87,20 +87,52 @@ fn subnet_nsg<'n>(n: &'n Network, subnet_name: &str) -> Option<&'n str> {
     Some(n.nsg(id)?.resource.name.value.as_str())
 }
 
+/// Every Unknown in a linked network: rule fields, and links of subnets and NICs.
 fn unknown_reasons(n: &Network) -> Vec<String> {
+    fn field<T>(out: &mut Vec<String>, v: &Val<T>) {
+        if let Val::Unknown(u) = v {
+            out.push(u.reason.clone());
+        }
+    }
+    fn link<T>(out: &mut Vec<String>, l: Option<&Link<T>>) {
+        if let Some(Link::Unknown(u)) = l {
+            out.push(u.reason.clone());
+        }
+    }
     let mut out = Vec::new();
     for g in &n.nsgs {
         for r in &g.rules {
+            field(&mut out, &r.priority.value);
+            field(&mut out, &r.direction.value);
+            field(&mut out, &r.access.value);
+            field(&mut out, &r.protocol.value);
             for item in r.source.items.iter().chain(&r.destination.items) {
-                if let Val::Unknown(u) = &item.value {
-                    out.push(u.reason.clone());
+                field(&mut out, &item.value);
+                if let Val::Known(AddressItem::Asg(l)) = &item.value {
+                    link(&mut out, Some(l));
                 }
+            }
+            for item in r
+                .source_ports
+                .items
+                .iter()
+                .chain(&r.destination_ports.items)
+            {
+                field(&mut out, &item.value);
             }
         }
     }
     for s in &n.subnets {
-        if let Some(Link::Unknown(u)) = &s.nsg {
-            out.push(u.reason.clone());
+        link(&mut out, s.nsg.as_ref());
+        link(&mut out, Some(&s.vnet));
+        for p in &s.prefixes {
+            field(&mut out, &p.value);
+        }
+    }
+    for nic in &n.nics {
+        link(&mut out, nic.nsg.as_ref());
+        for ip in &nic.ip_configs {
+            link(&mut out, ip.subnet.as_ref());
         }
     }
     out
@@ -318,8 +350,13 @@ fn corpus_plans_load() {
         *totals.entry("nics").or_default() += n.nics.len();
         *totals.entry("problems").or_default() += n.problems.len();
         for reason in unknown_reasons(&n) {
-            // Group by the reason's kind, not the exact path.
-            let kind = reason.split(';').next().unwrap_or("").to_string();
+            // Group by the reason's kind, not the exact path or name.
+            let kind = reason
+                .split([':', ';', '`'])
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
             *unknowns.entry(kind).or_default() += 1;
         }
         for p in &n.problems {

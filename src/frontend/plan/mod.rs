@@ -29,27 +29,17 @@ use crate::frontend::{Input, InputError, InputKind, LoadOptions, Loaded};
 use crate::model::{Problem, ProblemKind, Severity};
 use crate::source::{FileId, Sources, Span};
 
-/// Whether `text` is a Terraform plan JSON (any `format_version`; [`load_text`] rejects
-/// majors it does not read).
+/// Whether `text` is a Terraform plan JSON: a top-level object with `format_version` and
+/// `planned_values` or `resource_changes` (any `format_version`: [`load_text`] rejects the
+/// majors it does not read, and malformed JSON with an error). One pass over the text, no
+/// allocation beyond the top-level member list.
 pub fn detect(text: &str) -> bool {
-    let Ok(doc) = skim::validate(text) else {
-        return looks_like_plan_prefix(text);
-    };
+    let doc = skim::Doc::unchecked(text);
     let members = doc.members(doc.root.clone());
     members.iter().any(|m| m.key == "format_version")
         && members
             .iter()
             .any(|m| m.key == "planned_values" || m.key == "resource_changes")
-}
-
-/// Malformed JSON can still be meant as a plan: then it is loaded as one to report the error.
-fn looks_like_plan_prefix(text: &str) -> bool {
-    let head = text.get(..text.len().min(4096)).unwrap_or(text);
-    head.trim_start_matches('\u{feff}')
-        .trim_start()
-        .starts_with('{')
-        && head.contains("\"format_version\"")
-        && (text.contains("\"resource_changes\"") || text.contains("\"planned_values\""))
 }
 
 /// Load a plan file (`-` reads standard input).

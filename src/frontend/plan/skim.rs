@@ -309,6 +309,18 @@ fn decode_string(text: &str, range: Range<usize>) -> Cow<'_, str> {
 }
 
 impl<'a> Doc<'a> {
+    /// A view of text that was not validated, for sniffing: walking it never fails or panics,
+    /// but on malformed text the ranges it finds are meaningless.
+    pub fn unchecked(text: &'a str) -> Doc<'a> {
+        let bytes = text.as_bytes();
+        let start = skip_ws(bytes, if text.starts_with('\u{feff}') { 3 } else { 0 });
+        Doc {
+            text,
+            root: start..text.len(),
+            marks: Vec::new(),
+        }
+    }
+
     /// End of the value starting at `pos`: remembered for large containers, scanned otherwise.
     fn end(&self, pos: usize) -> usize {
         let bytes = self.text.as_bytes();

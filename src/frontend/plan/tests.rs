@@ -485,3 +485,16 @@ fn not_a_plan_is_an_input_error() {
         assert_eq!(out.errors.len(), 1, "{text}");
     }
 }
+
+#[test]
+fn detection_never_panics_on_fragments() {
+    let whole =
+        r#"{"format_version":"1.2","resource_changes":[{"address":"a\"b","x":[1,{"y":"\\"}]}]}"#;
+    assert!(detect(whole));
+    for end in 0..whole.len() {
+        let _ = detect(&whole[..end]);
+    }
+    assert!(detect(
+        "\u{feff} {\"format_version\": \"1.2\", \"planned_values\": {"
+    ));
+}
