@@ -186,7 +186,11 @@ fn check_version(
         });
     };
     let span = Span::new(file, range.start, range.end);
-    let version = doc.string(range).unwrap_or_default();
+    // A string as Terraform writes it; a bare number is read too.
+    let version = doc
+        .string(range.clone())
+        .map(|v| v.into_owned())
+        .unwrap_or_else(|| doc.raw(range).to_string());
     let major = version
         .split('.')
         .next()

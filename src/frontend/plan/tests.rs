@@ -498,3 +498,11 @@ fn detection_never_panics_on_fragments() {
         "\u{feff} {\"format_version\": \"1.2\", \"planned_values\": {"
     ));
 }
+
+#[test]
+fn format_version_may_be_a_bare_number() {
+    let (out, _) = load_str(r#"{"format_version": 1.0, "planned_values": {}}"#);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let (out, _) = load_str(r#"{"format_version": 3, "planned_values": {}}"#);
+    assert_eq!(out.errors.len(), 1);
+}

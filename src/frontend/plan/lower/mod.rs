@@ -242,7 +242,7 @@ impl<'c> Lowerer<'c> {
             return Err(if !self.config.present() {
                 "the plan has no configuration to link it through".to_string()
             } else {
-                "the configuration does not show what it refers to".to_string()
+                "the configuration has no expression for it (set in a `dynamic` block, or part of a list written as one expression)".to_string()
             });
         };
         self.config
