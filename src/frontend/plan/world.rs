@@ -191,7 +191,7 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
         let Some(addr) = self.address(get("address"), &entry) else {
             return Ok(());
         };
-        if get("deposed").is_some() {
+        if get("deposed").is_some() || get("deposed_key").is_some() {
             return Ok(());
         }
         let address = addr.canonical();
