@@ -217,7 +217,7 @@ impl Parser<'_> {
         let value = match self.peek() {
             Some(b'{') => self.object(depth)?,
             Some(b'[') => self.array(depth)?,
-            Some(b'"') => Json::String(self.string()?.into()),
+            Some(b'"') => Json::String(self.string()?),
             Some(b't') => self.keyword("true", Json::Bool(true))?,
             Some(b'f') => self.keyword("false", Json::Bool(false))?,
             Some(b'n') => self.keyword("null", Json::Null)?,
@@ -276,9 +276,21 @@ impl Parser<'_> {
         ))
     }
 
-    fn string(&mut self) -> Result<String, JsonError> {
+    fn string(&mut self) -> Result<Box<str>, JsonError> {
         let open = self.pos;
         self.pos += 1; // opening quote
+                       // Most strings have no escape: take them in one exact allocation.
+        let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+        if let Some(run) = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        {
+            if rest.get(run) == Some(&b'"') {
+                let plain = self.text.get(self.pos..self.pos + run).unwrap_or("");
+                self.pos += run + 1;
+                return Ok(Box::from(plain));
+            }
+        }
         let mut out = String::new();
         loop {
             // Copy the run of plain characters in one go.
@@ -293,7 +305,7 @@ impl Parser<'_> {
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(out.into_boxed_str());
                 }
                 Some(b'\\') => {
                     self.pos += 1;
@@ -408,7 +420,7 @@ impl Parser<'_> {
             self.skip_ws()?;
             let value = self.value(depth + 1)?;
             members.push(Member {
-                key: key.into(),
+                key,
                 key_start: key_start as u32,
                 key_end: key_end as u32,
                 value,
