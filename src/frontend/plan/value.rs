@@ -106,7 +106,12 @@ impl<'a, 'p> View<'a, 'p> {
         View {
             file: self.file,
             node: self.node.and_then(|n| n.get(key)),
-            unknown: self.unknown.and_then(|n| n.get(key)),
+            // Everything inside a wholly unknown value is unknown too.
+            unknown: if self.is_unknown() {
+                self.unknown
+            } else {
+                self.unknown.and_then(|n| n.get(key))
+            },
             fallback: self.span(),
             parent: Some(self),
             seg: Seg::Key(key),
@@ -253,5 +258,23 @@ mod tests {
         assert!(matches!(plural.unwrap().value, RawList::Items(v) if v.is_empty()));
         assert!(rules[0].get("description").is_unset());
         assert_eq!(rules[0].get("name").text(), Some("a"));
+        // A wholly unknown element: its attributes are unknown too.
+        let after = parse(r#"{"security_rule":[null]}"#, false).unwrap();
+        let unknown = parse(r#"{"security_rule":[true]}"#, false).unwrap();
+        let root = View::root(
+            file,
+            Some(&after),
+            Some(&unknown),
+            Span::new(file, 0, 0),
+            "",
+        );
+        let set = root.get("security_rule");
+        let rules = set.items();
+        let name = rules[0].get("name");
+        assert!(name.is_unknown());
+        assert_eq!(
+            name.unknown_here().reason,
+            "known after apply: security_rule[0].name"
+        );
     }
 }
