@@ -4,9 +4,13 @@
 //! - [`detect`] recognises a plan by content: an object with `format_version` and
 //!   `planned_values` or `resource_changes`. Majors 0 and 1 of `format_version` are read; any
 //!   other is an [`InputError`] (exit 2), as the format's compatibility promise asks.
-//! - [`world`] picks each instance's post-apply object; [`lower`] turns azurerm resources into
-//!   the model; [`config`] links what only the configuration's references can link (first
-//!   deploys, where every id is unknown).
+//! - `world` picks each instance's post-apply object (`resource_changes`, then
+//!   `planned_values`, then `prior_state`); `lower` turns azurerm resources into the model
+//!   (values exactly as written, `after_unknown` leaves as Unknowns with their attribute path);
+//!   [`config`] links what only the configuration's references can link (first deploys, where
+//!   every id is unknown), with the documented `count.index`/`each.key` pairing heuristic.
+//! - Computed attributes that mirror separately managed rules and subnets are not counted twice
+//!   (see `lower/mirror.rs`).
 //! - Spans point into the plan JSON: a rule at its object in `after`, each field at its value.
 //!   Every model resource keeps its plan address ([`Resource::address`](crate::model::Resource)
 //!   and a `tf:` key), which is the seam for mapping findings back to the `.tf` block that

@@ -16,7 +16,7 @@ use std::ops::Range;
 
 use crate::frontend::json::{self, JsonError, Node, MAX_DEPTH};
 
-/// One object member found by [`members`].
+/// One object member found by [`Doc::members`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkimMember<'a> {
     pub key: Cow<'a, str>,

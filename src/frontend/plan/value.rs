@@ -1,7 +1,7 @@
 //! A view of one attribute of a planned object together with its `after_unknown` twin
 //! (nsg-semantics §5.3): unknown leaves are `true` in `after_unknown` and absent or null in
 //! `after`. Every value read through a [`View`] keeps its span, and an unknown one becomes an
-//! Unknown with the attribute path ("known after apply: security_rule[1].source_address_prefix").
+//! Unknown with the attribute path (`known after apply: security_rule[1].source_address_prefix`).
 
 use crate::frontend::json::{Json, Node};
 use crate::model::values::{Raw, RawField, RawList, RawListField};
