@@ -142,6 +142,8 @@ pub fn parse(text: &str, comments: bool) -> Result<Node, JsonError> {
         text,
         pos: 0,
         comments,
+        items: Vec::new(),
+        members: Vec::new(),
     };
     // A UTF-8 byte-order mark is common in files saved by Windows tools.
     if text.starts_with('\u{feff}') {
@@ -161,6 +163,10 @@ struct Parser<'a> {
     text: &'a str,
     pos: usize,
     comments: bool,
+    /// Items and members of the containers being parsed, moved into an exactly sized `Vec`
+    /// when their container closes (no grow-and-copy per container).
+    items: Vec<Node>,
+    members: Vec<Member>,
 }
 
 impl Parser<'_> {
@@ -367,15 +373,16 @@ impl Parser<'_> {
 
     fn array(&mut self, depth: usize) -> Result<Json, JsonError> {
         self.pos += 1;
-        let mut items = Vec::new();
+        let base = self.items.len();
         self.skip_ws()?;
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(Json::Array(items));
+            return Ok(Json::Array(Vec::new()));
         }
         loop {
             self.skip_ws()?;
-            items.push(self.value(depth + 1)?);
+            let item = self.value(depth + 1)?;
+            self.items.push(item);
             self.skip_ws()?;
             match self.peek() {
                 Some(b',') => {
@@ -384,12 +391,12 @@ impl Parser<'_> {
                     // A trailing comma is tolerated with comments (JSONC), rejected otherwise.
                     if self.comments && self.peek() == Some(b']') {
                         self.pos += 1;
-                        return Ok(Json::Array(items));
+                        return Ok(Json::Array(self.items.drain(base..).collect()));
                     }
                 }
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(Json::Array(items));
+                    return Ok(Json::Array(self.items.drain(base..).collect()));
                 }
                 _ => return Err(self.error("expected `,` or `]` in an array")),
             }
@@ -398,11 +405,11 @@ impl Parser<'_> {
 
     fn object(&mut self, depth: usize) -> Result<Json, JsonError> {
         self.pos += 1;
-        let mut members = Vec::new();
+        let base = self.members.len();
         self.skip_ws()?;
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Json::Object(members));
+            return Ok(Json::Object(Vec::new()));
         }
         loop {
             self.skip_ws()?;
@@ -419,7 +426,7 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_ws()?;
             let value = self.value(depth + 1)?;
-            members.push(Member {
+            self.members.push(Member {
                 key,
                 key_start: key_start as u32,
                 key_end: key_end as u32,
@@ -432,12 +439,12 @@ impl Parser<'_> {
                     self.skip_ws()?;
                     if self.comments && self.peek() == Some(b'}') {
                         self.pos += 1;
-                        return Ok(Json::Object(members));
+                        return Ok(Json::Object(self.members.drain(base..).collect()));
                     }
                 }
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Json::Object(members));
+                    return Ok(Json::Object(self.members.drain(base..).collect()));
                 }
                 _ => return Err(self.error("expected `,` or `}` in an object")),
             }
