@@ -142,6 +142,8 @@ pub fn parse(text: &str, comments: bool) -> Result<Node, JsonError> {
         text,
         pos: 0,
         comments,
+        items: Vec::new(),
+        members: Vec::new(),
     };
     // A UTF-8 byte-order mark is common in files saved by Windows tools.
     if text.starts_with('\u{feff}') {
@@ -161,6 +163,10 @@ struct Parser<'a> {
     text: &'a str,
     pos: usize,
     comments: bool,
+    /// Items and members of the containers being parsed, moved into an exactly sized `Vec`
+    /// when their container closes (no grow-and-copy per container).
+    items: Vec<Node>,
+    members: Vec<Member>,
 }
 
 impl Parser<'_> {
@@ -217,7 +223,7 @@ impl Parser<'_> {
         let value = match self.peek() {
             Some(b'{') => self.object(depth)?,
             Some(b'[') => self.array(depth)?,
-            Some(b'"') => Json::String(self.string()?.into()),
+            Some(b'"') => Json::String(self.string()?),
             Some(b't') => self.keyword("true", Json::Bool(true))?,
             Some(b'f') => self.keyword("false", Json::Bool(false))?,
             Some(b'n') => self.keyword("null", Json::Null)?,
@@ -276,9 +282,21 @@ impl Parser<'_> {
         ))
     }
 
-    fn string(&mut self) -> Result<String, JsonError> {
+    fn string(&mut self) -> Result<Box<str>, JsonError> {
         let open = self.pos;
         self.pos += 1; // opening quote
+                       // Most strings have no escape: take them in one exact allocation.
+        let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+        if let Some(run) = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        {
+            if rest.get(run) == Some(&b'"') {
+                let plain = self.text.get(self.pos..self.pos + run).unwrap_or("");
+                self.pos += run + 1;
+                return Ok(Box::from(plain));
+            }
+        }
         let mut out = String::new();
         loop {
             // Copy the run of plain characters in one go.
@@ -293,7 +311,7 @@ impl Parser<'_> {
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(out.into_boxed_str());
                 }
                 Some(b'\\') => {
                     self.pos += 1;
@@ -355,15 +373,16 @@ impl Parser<'_> {
 
     fn array(&mut self, depth: usize) -> Result<Json, JsonError> {
         self.pos += 1;
-        let mut items = Vec::new();
+        let base = self.items.len();
         self.skip_ws()?;
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(Json::Array(items));
+            return Ok(Json::Array(Vec::new()));
         }
         loop {
             self.skip_ws()?;
-            items.push(self.value(depth + 1)?);
+            let item = self.value(depth + 1)?;
+            self.items.push(item);
             self.skip_ws()?;
             match self.peek() {
                 Some(b',') => {
@@ -372,12 +391,12 @@ impl Parser<'_> {
                     // A trailing comma is tolerated with comments (JSONC), rejected otherwise.
                     if self.comments && self.peek() == Some(b']') {
                         self.pos += 1;
-                        return Ok(Json::Array(items));
+                        return Ok(Json::Array(self.items.drain(base..).collect()));
                     }
                 }
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(Json::Array(items));
+                    return Ok(Json::Array(self.items.drain(base..).collect()));
                 }
                 _ => return Err(self.error("expected `,` or `]` in an array")),
             }
@@ -386,11 +405,11 @@ impl Parser<'_> {
 
     fn object(&mut self, depth: usize) -> Result<Json, JsonError> {
         self.pos += 1;
-        let mut members = Vec::new();
+        let base = self.members.len();
         self.skip_ws()?;
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Json::Object(members));
+            return Ok(Json::Object(Vec::new()));
         }
         loop {
             self.skip_ws()?;
@@ -407,8 +426,8 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_ws()?;
             let value = self.value(depth + 1)?;
-            members.push(Member {
-                key: key.into(),
+            self.members.push(Member {
+                key,
                 key_start: key_start as u32,
                 key_end: key_end as u32,
                 value,
@@ -420,12 +439,12 @@ impl Parser<'_> {
                     self.skip_ws()?;
                     if self.comments && self.peek() == Some(b'}') {
                         self.pos += 1;
-                        return Ok(Json::Object(members));
+                        return Ok(Json::Object(self.members.drain(base..).collect()));
                     }
                 }
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Json::Object(members));
+                    return Ok(Json::Object(self.members.drain(base..).collect()));
                 }
                 _ => return Err(self.error("expected `,` or `}` in an object")),
             }

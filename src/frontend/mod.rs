@@ -18,6 +18,7 @@
 pub mod arm;
 pub mod json;
 pub mod terraform;
+pub mod plan;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -1,0 +1,332 @@
+//! Lowering of planned azurerm objects into the network model, one resource type per file.
+//!
+//! Each resource gets every key it can be known by: `tf:<canonical address>`, `id:<azure id>`
+//! when its id is known (no-op, update, data sources), and its name pair. Links use a known id
+//! first; an id that is unknown until apply is linked through the `configuration` expression's
+//! references ([`Config::resolve`]); what neither can establish becomes a `Link::Unknown` with
+//! the reason.
+
+mod mirror;
+mod network;
+mod nic;
+mod rules;
+
+use crate::frontend::json::{Json, Node};
+use crate::frontend::plan::address::{Address, Mode};
+use crate::frontend::plan::config::{Config, ResourceConfig, Scope, Want};
+use crate::frontend::plan::value::View;
+use crate::model::{Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Unknown};
+use crate::source::{FileId, Span};
+
+pub const NSG: Want = Want {
+    types: &["azurerm_network_security_group"],
+    data: true,
+};
+pub const SUBNET: Want = Want {
+    types: &["azurerm_subnet"],
+    data: true,
+};
+pub const VNET: Want = Want {
+    types: &["azurerm_virtual_network"],
+    data: true,
+};
+pub const NIC: Want = Want {
+    types: &["azurerm_network_interface"],
+    data: true,
+};
+pub const ASG: Want = Want {
+    types: &["azurerm_application_security_group"],
+    data: true,
+};
+
+/// Whether nsgate reads resources of this mode and type.
+pub fn is_network_type(mode: Mode, rtype: &str) -> bool {
+    match mode {
+        Mode::Managed => matches!(
+            rtype,
+            "azurerm_network_security_group"
+                | "azurerm_network_security_rule"
+                | "azurerm_virtual_network"
+                | "azurerm_subnet"
+                | "azurerm_subnet_network_security_group_association"
+                | "azurerm_network_interface"
+                | "azurerm_network_interface_security_group_association"
+                | "azurerm_network_interface_application_security_group_association"
+                | "azurerm_application_security_group"
+                | "azurerm_virtual_network_peering"
+        ),
+        Mode::Data => matches!(
+            rtype,
+            "azurerm_network_security_group"
+                | "azurerm_virtual_network"
+                | "azurerm_subnet"
+                | "azurerm_network_interface"
+                | "azurerm_application_security_group"
+        ),
+    }
+}
+
+/// One resource instance of the post-apply world.
+#[derive(Debug)]
+pub struct Instance<'c> {
+    pub addr: Address,
+    /// Canonical address: what `tf:` keys name, and what a later step can map back to the
+    /// `.tf` block it came from.
+    pub address: String,
+    pub config: Option<ResourceConfig<'c>>,
+    pub scope: Scope,
+    /// The planned object (`after` or `values`), or the whole entry when it is missing.
+    pub span: Span,
+}
+
+impl Instance<'_> {
+    /// The configuration expression of a top-level attribute.
+    pub fn expression(&self, attr: &str) -> Option<&Node> {
+        self.config
+            .and_then(|c| c.expressions)
+            .and_then(|e| e.get(attr))
+    }
+}
+
+/// A peering resource, applied to its local VNet once every VNet of the plan is known.
+#[derive(Debug)]
+struct Peering {
+    local: Link<crate::model::VnetId>,
+    remote: Link<crate::model::VnetId>,
+    address: String,
+    span: Span,
+}
+
+/// Builds the unlinked network fragment of one plan.
+pub struct Lowerer<'c> {
+    pub file: FileId,
+    pub config: &'c Config<'c>,
+    pub net: Network,
+    peerings: Vec<Peering>,
+    mirrors: mirror::Mirrors,
+}
+
+impl<'c> Lowerer<'c> {
+    pub fn new(file: FileId, config: &'c Config<'c>) -> Lowerer<'c> {
+        Lowerer {
+            file,
+            config,
+            net: Network::default(),
+            peerings: Vec::new(),
+            mirrors: mirror::Mirrors::default(),
+        }
+    }
+
+    /// Lower one instance whose planned object is `view`.
+    pub fn instance(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
+        let before = self.net.problems.len();
+        match (inst.addr.mode, inst.addr.rtype.as_str()) {
+            (_, "azurerm_network_security_group") => self.nsg(inst, view),
+            (Mode::Managed, "azurerm_network_security_rule") => self.standalone_rule(inst, view),
+            (_, "azurerm_virtual_network") => self.vnet(inst, view),
+            (_, "azurerm_subnet") => self.subnet(inst, view),
+            (_, "azurerm_network_interface") => self.nic(inst, view),
+            (_, "azurerm_application_security_group") => self.asg(inst, view),
+            (Mode::Managed, "azurerm_subnet_network_security_group_association") => {
+                self.subnet_association(inst, view)
+            }
+            (Mode::Managed, "azurerm_network_interface_security_group_association") => {
+                self.nic_nsg_association(inst, view)
+            }
+            (Mode::Managed, "azurerm_network_interface_application_security_group_association") => {
+                self.nic_asg_association(inst, view)
+            }
+            (Mode::Managed, "azurerm_virtual_network_peering") => self.peering(inst, view),
+            _ => {}
+        }
+        for p in self.net.problems.iter_mut().skip(before) {
+            if p.resource.is_none() {
+                p.resource = Some(inst.address.clone());
+            }
+        }
+    }
+
+    /// Apply peerings, drop mirrored copies of separately managed rules and subnets, and
+    /// return the fragment.
+    pub fn finish(mut self) -> Network {
+        self.apply_peerings();
+        self.drop_mirrored();
+        self.net
+    }
+
+    pub fn problem(&mut self, problem: Problem) {
+        self.net.problems.push(problem);
+    }
+
+    /// The resource record: display name, address and every key it can be known by.
+    /// `name_key` is the name-pair key when its parts are known.
+    pub fn resource(
+        &self,
+        inst: &Instance<'_>,
+        view: &View<'_, '_>,
+        name_key: Option<String>,
+    ) -> Resource {
+        let name = view.get("name");
+        let display = match name.text() {
+            Some(n) => Spanned::new(n.to_string(), name.span()),
+            None => Spanned::new(inst.address.clone(), name.span()),
+        };
+        let mut keys = vec![format!("tf:{}", inst.address)];
+        if let Some(id) = view.get("id").text() {
+            keys.push(id_key(id));
+        }
+        keys.extend(name_key);
+        Resource {
+            name: display,
+            address: inst.address.clone(),
+            keys,
+            span: inst.span,
+        }
+    }
+
+    /// A link written as an Azure id (`subnet_id`, `network_security_group_id`): the id when
+    /// known, else the configuration's references. `None` when the attribute is unset.
+    pub fn id_link<Id>(
+        &self,
+        inst: &Instance<'_>,
+        view: &View<'_, '_>,
+        expr: Option<&Node>,
+        want: Want,
+    ) -> Option<Link<Id>> {
+        if let Some(id) = view.text() {
+            return Some(Link::Key(Spanned::new(id_key(id), view.span())));
+        }
+        if view.is_unknown() {
+            return Some(self.reference_link(inst, view, expr, want));
+        }
+        None
+    }
+
+    /// A link whose value is unknown until apply, through the configuration's references.
+    pub fn reference_link<Id>(
+        &self,
+        inst: &Instance<'_>,
+        view: &View<'_, '_>,
+        expr: Option<&Node>,
+        want: Want,
+    ) -> Link<Id> {
+        let span = view.span();
+        let path = view.path();
+        match self.references(inst, expr, want) {
+            Ok(targets) => match targets.as_slice() {
+                [one] => Link::Key(Spanned::new(format!("tf:{one}"), span)),
+                many => Link::Unknown(Unknown {
+                    reason: format!(
+                        "known after apply: {path}; the configuration refers to {} candidates ({})",
+                        many.len(),
+                        many.join(", ")
+                    ),
+                    span,
+                }),
+            },
+            Err(why) => Link::Unknown(Unknown {
+                reason: format!("known after apply: {path}; {why}"),
+                span,
+            }),
+        }
+    }
+
+    /// Every instance an expression refers to.
+    pub fn references(
+        &self,
+        inst: &Instance<'_>,
+        expr: Option<&Node>,
+        want: Want,
+    ) -> Result<Vec<String>, String> {
+        let Some(expr) = expr else {
+            return Err(if !self.config.present() {
+                "the plan has no configuration to link it through".to_string()
+            } else {
+                "the configuration has no expression for it (set in a `dynamic` block, or part of a list written as one expression)".to_string()
+            });
+        };
+        self.config
+            .resolve(&inst.scope, expr, want)
+            .map_err(|e| format!("cannot link it through the configuration: {e}"))
+    }
+
+    /// A link written as a name pair (`network_security_group_name` + `resource_group_name`):
+    /// the name key when both are known, else the name attribute's references.
+    pub fn name_link<Id>(
+        &self,
+        inst: &Instance<'_>,
+        view: &View<'_, '_>,
+        kind: &str,
+        name_attr: &'static str,
+        want: Want,
+    ) -> Option<Link<Id>> {
+        let rg = view.get("resource_group_name");
+        let name = view.get(name_attr);
+        if let (Some(rg), Some(n)) = (rg.text(), name.text()) {
+            return Some(Link::Key(Spanned::new(
+                format!("name:{kind}:{rg}/{n}"),
+                name.span(),
+            )));
+        }
+        if name.is_unknown() || rg.is_unknown() {
+            let link_view = if name.is_unknown() { name } else { rg };
+            return Some(self.reference_link(inst, &link_view, inst.expression(name_attr), want));
+        }
+        None
+    }
+
+    /// A required link that is not set at all.
+    pub fn missing<Id>(&self, view: &View<'_, '_>, attr: &str) -> Link<Id> {
+        Link::Unknown(Unknown {
+            reason: format!("`{attr}` is not set"),
+            span: view.span(),
+        })
+    }
+
+    fn note(&mut self, inst: &Instance<'_>, span: Span, message: String) {
+        self.problem(
+            Problem::new(ProblemKind::Note, Severity::Note, message, span)
+                .with_resource(inst.address.clone()),
+        );
+    }
+}
+
+/// The link key of an Azure resource id (ids compare case-insensitively).
+pub fn id_key(id: &str) -> String {
+    format!("id:{}", id.trim().to_ascii_lowercase())
+}
+
+/// The element of a nested block's expressions (`ip_configuration`, `security_rule`, `subnet`
+/// written as blocks) that configures the element named `name`: the block whose `name` is that
+/// constant, or the only block. Attribute-syntax values (one expression for the whole list)
+/// have no per-element expressions.
+pub fn block_expression<'n>(expr: Option<&'n Node>, name: Option<&str>) -> Option<&'n Node> {
+    let blocks = match &expr?.value {
+        Json::Array(items) => items,
+        _ => return None,
+    };
+    if let Some(name) = name {
+        let named = blocks.iter().find(|b| {
+            b.get("name")
+                .and_then(|n| n.get("constant_value"))
+                .and_then(Node::as_str)
+                == Some(name)
+        });
+        if named.is_some() {
+            return named;
+        }
+    }
+    // The only block, unless it names another element (then ours came from a `dynamic` block,
+    // whose expressions the plan does not include).
+    match blocks.as_slice() {
+        [one]
+            if one
+                .get("name")
+                .and_then(|n| n.get("constant_value"))
+                .is_none() =>
+        {
+            Some(one)
+        }
+        _ => None,
+    }
+}

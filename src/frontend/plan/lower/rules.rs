@@ -1,0 +1,185 @@
+//! Network security groups, their inline `security_rule` set, and standalone
+//! `azurerm_network_security_rule` resources (nsg-semantics §3.1, §3.2, §5.6).
+//!
+//! The plan lists every attribute of an inline rule, unset ones as `""` and `[]`;
+//! [`build_rule`] treats those as unset, so the fields are passed through exactly as written,
+//! each with the span of its JSON value. Set order is Terraform's hash order: rules keep the
+//! plan's order here and evaluation orders them by priority.
+
+use crate::frontend::json::Node;
+use crate::frontend::plan::lower::{block_expression, id_key, Instance, Lowerer, ASG, NSG};
+use crate::frontend::plan::value::View;
+use crate::model::values::{build_rule, Dialect, RawRule};
+use crate::model::{
+    AsgId, Link, Nsg, RuleOrigin, SecurityRule, Spanned, StandaloneRule, Unknown, Val,
+};
+
+/// Release the spare capacity of a rule's item lists: a plan of 200,000 rules keeps them all
+/// in memory, and a one-item `Vec` grows to room for four.
+fn compact(rule: &mut SecurityRule) {
+    rule.source.items.shrink_to_fit();
+    rule.destination.items.shrink_to_fit();
+    rule.source_ports.items.shrink_to_fit();
+    rule.destination_ports.items.shrink_to_fit();
+}
+
+impl Lowerer<'_> {
+    pub(super) fn nsg(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
+        let name_key = match (
+            view.get("resource_group_name").text(),
+            view.get("name").text(),
+        ) {
+            (Some(rg), Some(n)) => Some(format!("name:nsg:{rg}/{n}")),
+            _ => None,
+        };
+        let resource = self.resource(inst, view, name_key);
+        let set = view.get("security_rule");
+        let mut rules = Vec::with_capacity(set.node.map_or(0, |n| n.items().len()));
+        if set.is_unknown() {
+            self.unknown_rule_set(inst, &set, &mut rules);
+        } else {
+            let config = inst.expression("security_rule");
+            for item in set.items() {
+                let name = item.get("name").text();
+                let block = block_expression(config, name);
+                let rule = self.rule(inst, &item, block, RuleOrigin::Inline);
+                rules.push(rule);
+            }
+        }
+        if self.is_mirror(inst, "security_rule") {
+            self.mark_mirror_nsg(self.net.nsgs.len());
+        }
+        self.net.nsgs.push(Nsg { resource, rules });
+    }
+
+    /// The whole inline set is unknown until apply.
+    fn unknown_rule_set(
+        &mut self,
+        inst: &Instance<'_>,
+        set: &View<'_, '_>,
+        rules: &mut Vec<SecurityRule>,
+    ) {
+        // An NSG created without inline rules: the provider computes the (empty) set. Standalone
+        // rule resources are separate and evaluated on their own.
+        let not_configured = self.config.present()
+            && inst.config.is_some()
+            && inst.expression("security_rule").is_none();
+        if not_configured {
+            self.note(
+                inst,
+                set.span(),
+                format!(
+                    "`{}` configures no inline security_rule, so the provider computes it at apply; evaluated as no inline rules (a `dynamic \"security_rule\"` block whose for_each is unknown until apply would look the same in the plan)",
+                    inst.address
+                ),
+            );
+            return;
+        }
+        // Rules exist but nothing about them is known: one rule whose every field is unknown
+        // keeps the evaluator conservative.
+        let unknown = set.unknown_here();
+        let field = || Some(Spanned::new(Val::Unknown(unknown.clone()), unknown.span));
+        let mut raw = RawRule::new(set.span(), RuleOrigin::Inline);
+        raw.name = field();
+        raw.priority = field();
+        raw.direction = field();
+        raw.access = field();
+        raw.protocol = field();
+        raw.source_port_range = field();
+        raw.destination_port_range = field();
+        raw.source_address_prefix = field();
+        raw.destination_address_prefix = field();
+        let rule = build_rule(raw, Dialect::Arm, &mut self.net.problems);
+        rules.push(rule);
+    }
+
+    pub(super) fn standalone_rule(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
+        let nsg = self
+            .name_link(inst, view, "nsg", "network_security_group_name", NSG)
+            .unwrap_or_else(|| self.missing(view, "network_security_group_name"));
+        let expressions = inst.config.and_then(|c| c.expressions);
+        let rule = self.rule(
+            inst,
+            view,
+            expressions,
+            RuleOrigin::Standalone {
+                address: inst.address.clone(),
+            },
+        );
+        self.managed_rule(&nsg, view.get("name").text());
+        self.net.standalone_rules.push(StandaloneRule { nsg, rule });
+    }
+
+    /// One rule object; `config` holds its attributes' expressions when the plan has them.
+    fn rule(
+        &mut self,
+        inst: &Instance<'_>,
+        view: &View<'_, '_>,
+        config: Option<&Node>,
+        origin: RuleOrigin,
+    ) -> SecurityRule {
+        let mut raw = RawRule::new(view.span(), origin);
+        raw.name = view.get("name").raw();
+        raw.description = view.get("description").raw();
+        raw.priority = view.get("priority").raw();
+        raw.direction = view.get("direction").raw();
+        raw.access = view.get("access").raw();
+        raw.protocol = view.get("protocol").raw();
+        raw.source_port_range = view.get("source_port_range").raw();
+        raw.source_port_ranges = view.get("source_port_ranges").raw_list();
+        raw.destination_port_range = view.get("destination_port_range").raw();
+        raw.destination_port_ranges = view.get("destination_port_ranges").raw_list();
+        raw.source_address_prefix = view.get("source_address_prefix").raw();
+        raw.source_address_prefixes = view.get("source_address_prefixes").raw_list();
+        raw.destination_address_prefix = view.get("destination_address_prefix").raw();
+        raw.destination_address_prefixes = view.get("destination_address_prefixes").raw_list();
+        let attr = "source_application_security_group_ids";
+        raw.source_asgs = self.asg_ids(inst, &view.get(attr), config.and_then(|c| c.get(attr)));
+        let attr = "destination_application_security_group_ids";
+        raw.destination_asgs =
+            self.asg_ids(inst, &view.get(attr), config.and_then(|c| c.get(attr)));
+        let mut rule = build_rule(raw, Dialect::Arm, &mut self.net.problems);
+        compact(&mut rule);
+        rule
+    }
+
+    /// A set of ASG ids: known ids link by id; an unknown set links to every ASG its
+    /// expression refers to (when it refers to nothing else).
+    pub(super) fn asg_ids(
+        &self,
+        inst: &Instance<'_>,
+        view: &View<'_, '_>,
+        expr: Option<&Node>,
+    ) -> Option<Spanned<Vec<Link<AsgId>>>> {
+        if view.is_unknown() {
+            let links = match self.references(inst, expr, ASG) {
+                Ok(targets) if !targets.is_empty() => targets
+                    .iter()
+                    .map(|t| Link::Key(Spanned::new(format!("tf:{t}"), view.span())))
+                    .collect(),
+                Ok(_) => vec![Link::Unknown(view.unknown_here())],
+                Err(why) => vec![Link::Unknown(Unknown {
+                    reason: format!("known after apply: {}; {why}", view.path()),
+                    span: view.span(),
+                })],
+            };
+            return Some(Spanned::new(links, view.span()));
+        }
+        if view.is_unset() {
+            return None;
+        }
+        let links = view
+            .items()
+            .iter()
+            .map(|item| match item.text() {
+                Some(id) => Link::Key(Spanned::new(id_key(id), item.span())),
+                None if item.is_unknown() => Link::Unknown(item.unknown_here()),
+                None => Link::Unknown(Unknown {
+                    reason: format!("{} is not an application security group id", item.path()),
+                    span: item.span(),
+                }),
+            })
+            .collect();
+        Some(Spanned::new(links, view.span()))
+    }
+}

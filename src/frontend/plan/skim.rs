@@ -1,0 +1,536 @@
+//! Lazy access to a large JSON document: validate it once without building a tree, then find
+//! the byte ranges of members and items, and parse only the parts the plan front end reads.
+//!
+//! A plan of 20,000 NSGs is ~100 MB of compact JSON, and a spanned tree of all of it (which
+//! [`json::parse`] builds) takes several times the file size. Most of a plan is never needed
+//! (`before`, `after_sensitive`, `planned_values` duplicates of `resource_changes`,
+//! `relevant_attributes`…), so the front end skims: [`validate`] checks the grammar of the
+//! whole text in one pass (the same grammar and depth limit as [`json::parse`]), and
+//! [`Doc::members`]/[`Doc::items`] then walk already-validated ranges quickly. Validation
+//! remembers where each large container ends, so walking into `resource_changes[i].change.after`
+//! does not scan the same bytes again at every level. [`parse_range`] builds a spanned tree for
+//! one range with positions relative to the whole file.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use crate::frontend::json::{self, JsonError, Node, MAX_DEPTH};
+
+/// One object member found by [`Doc::members`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkimMember<'a> {
+    pub key: Cow<'a, str>,
+    pub key_range: Range<usize>,
+    pub value: Range<usize>,
+}
+
+fn error(message: &str, offset: usize) -> JsonError {
+    JsonError {
+        message: message.to_string(),
+        offset: u32::try_from(offset).unwrap_or(u32::MAX),
+    }
+}
+
+fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
+    while matches!(bytes.get(pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        pos += 1;
+    }
+    pos
+}
+
+/// Containers at least this long have their end remembered.
+const MARK_MIN_LEN: usize = 256;
+
+/// A validated document: its text, the range of its value, and the ends of its large
+/// containers (sorted by start).
+#[derive(Debug)]
+pub struct Doc<'a> {
+    pub text: &'a str,
+    pub root: Range<usize>,
+    marks: Vec<(u32, u32)>,
+}
+
+/// Check that `text` is one JSON value (strict JSON: no comments, no trailing commas; the same
+/// grammar and depth limit as [`json::parse`]). The value's range excludes a leading
+/// byte-order mark and surrounding whitespace.
+pub fn validate(text: &str) -> Result<Doc<'_>, JsonError> {
+    let bytes = text.as_bytes();
+    let mut pos = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    pos = skip_ws(bytes, pos);
+    let start = pos;
+    let mut v = Validator {
+        bytes,
+        marks: Vec::new(),
+    };
+    let end = v.value(pos, 0)?;
+    let after = skip_ws(bytes, end);
+    if after < bytes.len() {
+        return Err(error("unexpected text after the JSON value", after));
+    }
+    let mut marks = v.marks;
+    marks.sort_unstable();
+    Ok(Doc {
+        text,
+        root: start..end,
+        marks,
+    })
+}
+
+struct Validator<'a> {
+    bytes: &'a [u8],
+    marks: Vec<(u32, u32)>,
+}
+
+impl Validator<'_> {
+    fn mark(&mut self, start: usize, end: usize) {
+        if end - start >= MARK_MIN_LEN {
+            if let (Ok(s), Ok(e)) = (u32::try_from(start), u32::try_from(end)) {
+                self.marks.push((s, e));
+            }
+        }
+    }
+
+    fn value(&mut self, pos: usize, depth: usize) -> Result<usize, JsonError> {
+        if depth > MAX_DEPTH {
+            return Err(error(
+                &format!("nesting deeper than {MAX_DEPTH} levels"),
+                pos,
+            ));
+        }
+        match self.bytes.get(pos) {
+            Some(b'{') => self.object(pos, depth),
+            Some(b'[') => self.array(pos, depth),
+            Some(b'"') => self.string(pos),
+            Some(b't') => self.keyword(pos, b"true"),
+            Some(b'f') => self.keyword(pos, b"false"),
+            Some(b'n') => self.keyword(pos, b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number(pos),
+            Some(_) => Err(error("expected a JSON value", pos)),
+            None => Err(error("unexpected end of input, expected a JSON value", pos)),
+        }
+    }
+
+    fn keyword(&self, pos: usize, word: &[u8]) -> Result<usize, JsonError> {
+        if self.bytes.get(pos..pos + word.len()) == Some(word) {
+            Ok(pos + word.len())
+        } else {
+            Err(error("expected a JSON value", pos))
+        }
+    }
+
+    fn digits(&self, mut pos: usize) -> (usize, bool) {
+        let start = pos;
+        while matches!(self.bytes.get(pos), Some(b'0'..=b'9')) {
+            pos += 1;
+        }
+        (pos, pos > start)
+    }
+
+    fn number(&self, mut pos: usize) -> Result<usize, JsonError> {
+        if self.bytes.get(pos) == Some(&b'-') {
+            pos += 1;
+        }
+        let (p, ok) = self.digits(pos);
+        if !ok {
+            return Err(error("expected digits", p));
+        }
+        pos = p;
+        if self.bytes.get(pos) == Some(&b'.') {
+            let (p, ok) = self.digits(pos + 1);
+            if !ok {
+                return Err(error("expected digits after the decimal point", p));
+            }
+            pos = p;
+        }
+        if matches!(self.bytes.get(pos), Some(b'e' | b'E')) {
+            pos += 1;
+            if matches!(self.bytes.get(pos), Some(b'+' | b'-')) {
+                pos += 1;
+            }
+            let (p, ok) = self.digits(pos);
+            if !ok {
+                return Err(error("expected exponent digits", p));
+            }
+            pos = p;
+        }
+        Ok(pos)
+    }
+
+    fn string(&self, open: usize) -> Result<usize, JsonError> {
+        let mut pos = open + 1;
+        loop {
+            // Jump over the run of plain characters, then check it holds no control character.
+            let rest = self.bytes.get(pos..).unwrap_or(&[]);
+            let run = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+            if let Some(bad) = rest
+                .get(..run)
+                .and_then(|r| r.iter().position(|b| *b < 0x20))
+            {
+                return Err(error("control character in a string", pos + bad));
+            }
+            pos += run;
+            match self.bytes.get(pos) {
+                Some(b'"') => return Ok(pos + 1),
+                Some(b'\\') => match self.bytes.get(pos + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => pos += 2,
+                    Some(b'u') => {
+                        let hex = self.bytes.get(pos + 2..pos + 6);
+                        match hex {
+                            Some(h) if h.iter().all(u8::is_ascii_hexdigit) => pos += 6,
+                            Some(_) => return Err(error("invalid \\u escape", pos + 2)),
+                            None => return Err(error("truncated \\u escape", pos + 2)),
+                        }
+                    }
+                    Some(_) => return Err(error("invalid escape in a string", pos + 1)),
+                    None => return Err(error("unterminated escape", pos + 1)),
+                },
+                Some(b) if *b < 0x20 => return Err(error("control character in a string", pos)),
+                Some(_) => pos += 1,
+                None => return Err(error("unterminated string", open)),
+            }
+        }
+    }
+
+    fn array(&mut self, open: usize, depth: usize) -> Result<usize, JsonError> {
+        let mut pos = skip_ws(self.bytes, open + 1);
+        if self.bytes.get(pos) == Some(&b']') {
+            return Ok(pos + 1);
+        }
+        loop {
+            pos = skip_ws(self.bytes, pos);
+            pos = self.value(pos, depth + 1)?;
+            pos = skip_ws(self.bytes, pos);
+            match self.bytes.get(pos) {
+                Some(b',') => pos += 1,
+                Some(b']') => {
+                    self.mark(open, pos + 1);
+                    return Ok(pos + 1);
+                }
+                _ => return Err(error("expected `,` or `]` in an array", pos)),
+            }
+        }
+    }
+
+    fn object(&mut self, open: usize, depth: usize) -> Result<usize, JsonError> {
+        let mut pos = skip_ws(self.bytes, open + 1);
+        if self.bytes.get(pos) == Some(&b'}') {
+            return Ok(pos + 1);
+        }
+        loop {
+            pos = skip_ws(self.bytes, pos);
+            if self.bytes.get(pos) != Some(&b'"') {
+                return Err(error("expected a quoted member name", pos));
+            }
+            pos = self.string(pos)?;
+            pos = skip_ws(self.bytes, pos);
+            if self.bytes.get(pos) != Some(&b':') {
+                return Err(error("expected `:` after a member name", pos));
+            }
+            pos = skip_ws(self.bytes, pos + 1);
+            pos = self.value(pos, depth + 1)?;
+            pos = skip_ws(self.bytes, pos);
+            match self.bytes.get(pos) {
+                Some(b',') => pos += 1,
+                Some(b'}') => {
+                    self.mark(open, pos + 1);
+                    return Ok(pos + 1);
+                }
+                _ => return Err(error("expected `,` or `}` in an object", pos)),
+            }
+        }
+    }
+}
+
+/// End of the (already validated) container or scalar starting at `pos`, scanning.
+fn scan_end(bytes: &[u8], pos: usize) -> usize {
+    match bytes.get(pos) {
+        Some(b'"') => string_end(bytes, pos),
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut p = pos;
+            while let Some(b) = bytes.get(p) {
+                match b {
+                    b'"' => {
+                        p = string_end(bytes, p);
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            return p + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                p += 1;
+            }
+            p
+        }
+        _ => {
+            let mut p = pos;
+            while let Some(b) = bytes.get(p) {
+                if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                    break;
+                }
+                p += 1;
+            }
+            p
+        }
+    }
+}
+
+fn string_end(bytes: &[u8], open: usize) -> usize {
+    let mut p = open + 1;
+    loop {
+        let rest = bytes.get(p..).unwrap_or(&[]);
+        match memchr::memchr2(b'"', b'\\', rest) {
+            Some(i) => match rest.get(i) {
+                Some(b'"') => return p + i + 1,
+                _ => p += i + 2,
+            },
+            None => return bytes.len(),
+        }
+    }
+}
+
+/// Decode a JSON string literal (its quotes included in `range`).
+fn decode_string(text: &str, range: Range<usize>) -> Cow<'_, str> {
+    let raw = text
+        .get(range.start + 1..range.end.saturating_sub(1))
+        .unwrap_or("");
+    if !raw.contains('\\') {
+        return Cow::Borrowed(raw);
+    }
+    match text.get(range).map(|s| json::parse(s, false)) {
+        Some(Ok(node)) => Cow::Owned(node.as_str().unwrap_or("").to_string()),
+        _ => Cow::Borrowed(raw),
+    }
+}
+
+impl<'a> Doc<'a> {
+    /// A view of text that was not validated, for sniffing: walking it never fails or panics,
+    /// but on malformed text the ranges it finds are meaningless.
+    pub fn unchecked(text: &'a str) -> Doc<'a> {
+        let bytes = text.as_bytes();
+        let start = skip_ws(bytes, if text.starts_with('\u{feff}') { 3 } else { 0 });
+        Doc {
+            text,
+            root: start..text.len(),
+            marks: Vec::new(),
+        }
+    }
+
+    /// End of the value starting at `pos`: remembered for large containers, scanned otherwise.
+    fn end(&self, pos: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        if matches!(bytes.get(pos), Some(b'{' | b'[')) {
+            if let Ok(p) = u32::try_from(pos) {
+                if let Ok(i) = self.marks.binary_search_by_key(&p, |m| m.0) {
+                    if let Some((_, end)) = self.marks.get(i) {
+                        return *end as usize;
+                    }
+                }
+            }
+        }
+        scan_end(bytes, pos)
+    }
+
+    /// The members of the object at `range` (a range of this document). Anything that is not
+    /// an object has no members.
+    pub fn members(&self, range: Range<usize>) -> Vec<SkimMember<'a>> {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        if bytes.get(range.start) != Some(&b'{') {
+            return out;
+        }
+        let mut pos = skip_ws(bytes, range.start + 1);
+        while pos < range.end && bytes.get(pos) == Some(&b'"') {
+            let key_end = string_end(bytes, pos);
+            let key = decode_string(text, pos..key_end);
+            let colon = skip_ws(bytes, key_end);
+            let value_start = skip_ws(bytes, colon + 1);
+            let value_end = self.end(value_start);
+            out.push(SkimMember {
+                key,
+                key_range: pos..key_end,
+                value: value_start..value_end,
+            });
+            pos = skip_ws(bytes, value_end);
+            if bytes.get(pos) == Some(&b',') {
+                pos = skip_ws(bytes, pos + 1);
+            } else {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The member `key` of the object at `range` (the last one when duplicated, like
+    /// [`Node::get`]).
+    pub fn member(&self, range: Range<usize>, key: &str) -> Option<Range<usize>> {
+        self.members(range)
+            .into_iter()
+            .rev()
+            .find(|m| m.key == key)
+            .map(|m| m.value)
+    }
+
+    /// The items of the array at `range`.
+    pub fn items(&self, range: Range<usize>) -> Vec<Range<usize>> {
+        let bytes = self.text.as_bytes();
+        let mut out = Vec::new();
+        if bytes.get(range.start) != Some(&b'[') {
+            return out;
+        }
+        let mut pos = skip_ws(bytes, range.start + 1);
+        while pos < range.end && bytes.get(pos) != Some(&b']') {
+            let end = self.end(pos);
+            if end == pos {
+                break;
+            }
+            out.push(pos..end);
+            pos = skip_ws(bytes, end);
+            if bytes.get(pos) == Some(&b',') {
+                pos = skip_ws(bytes, pos + 1);
+            } else {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The string at `range`, if it is one.
+    pub fn string(&self, range: Range<usize>) -> Option<Cow<'a, str>> {
+        if self.text.as_bytes().get(range.start) == Some(&b'"') {
+            Some(decode_string(self.text, range))
+        } else {
+            None
+        }
+    }
+
+    /// The exact text of `range`.
+    pub fn raw(&self, range: Range<usize>) -> &'a str {
+        self.text.get(range).unwrap_or("")
+    }
+
+    /// A spanned tree of the value at `range`.
+    pub fn parse(&self, range: Range<usize>) -> Result<Node, JsonError> {
+        parse_range(self.text, range)
+    }
+}
+
+/// A spanned tree of the value at `range`, with positions relative to the whole `text`.
+pub fn parse_range(text: &str, range: Range<usize>) -> Result<Node, JsonError> {
+    let base = range.start;
+    let slice = text
+        .get(range)
+        .ok_or_else(|| error("range is not inside the text", base))?;
+    let mut node = json::parse(slice, false).map_err(|mut e| {
+        e.offset = e
+            .offset
+            .saturating_add(u32::try_from(base).unwrap_or(u32::MAX));
+        e
+    })?;
+    shift(&mut node, u32::try_from(base).unwrap_or(u32::MAX));
+    Ok(node)
+}
+
+fn shift(node: &mut Node, base: u32) {
+    if base == 0 {
+        return;
+    }
+    node.start = node.start.saturating_add(base);
+    node.end = node.end.saturating_add(base);
+    match &mut node.value {
+        json::Json::Array(items) => items.iter_mut().for_each(|n| shift(n, base)),
+        json::Json::Object(members) => {
+            for m in members {
+                m.key_start = m.key_start.saturating_add(base);
+                m.key_end = m.key_end.saturating_add(base);
+                shift(&mut m.value, base);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_agrees_with_the_spanned_parser() {
+        for text in [
+            "{}",
+            "[]",
+            r#"{"a": [1, -2.5e3, true, false, null, "x\"y\u00e9"], "b": {}}"#,
+            "\u{feff} [ 1 ] ",
+            "",
+            "{",
+            "[1,",
+            "[1,]",
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "\"abc",
+            "tru",
+            "-",
+            "1.",
+            "1e",
+            "01",
+            "{\"a\":1}x",
+            "\"\\u12\"",
+            "\"\\x\"",
+            "\"a\u{1}\"",
+            "// c\n{}",
+        ] {
+            let ours = validate(text);
+            let theirs = json::parse(text, false);
+            assert_eq!(
+                ours.is_ok(),
+                theirs.is_ok(),
+                "{text:?}: {ours:?} {theirs:?}"
+            );
+            if let (Err(a), Err(b)) = (&ours, &theirs) {
+                assert!(a.offset as usize <= text.len() && b.offset as usize <= text.len());
+            }
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected_without_overflow() {
+        let text = "[".repeat(100_000);
+        assert!(validate(&text).unwrap_err().message.contains("nesting"));
+    }
+
+    #[test]
+    fn members_items_and_ranges() {
+        let long = "x".repeat(MARK_MIN_LEN);
+        let text = format!(
+            r#" {{"a": [1, {{"x": "}}"}}, "q\"]", "{long}"], "b\u0041": {{"c": null}}, "a": 2}} "#
+        );
+        let text = text.as_str();
+        let doc = validate(text).unwrap();
+        assert!(!doc.marks.is_empty());
+        let ms = doc.members(doc.root.clone());
+        assert_eq!(ms.len(), 3);
+        assert_eq!(ms[1].key, "bA");
+        let a = ms[0].value.clone();
+        assert_eq!(doc.items(a.clone()).len(), 4);
+        assert_eq!(&text[doc.items(a)[2].clone()], r#""q\"]""#);
+        assert_eq!(&text[doc.member(doc.root.clone(), "a").unwrap()], "2");
+        let b = doc.parse(ms[1].value.clone()).unwrap();
+        let c = b.get("c").unwrap();
+        assert_eq!(&text[c.start as usize..c.end as usize], "null");
+        assert_eq!(
+            doc.string(doc.items(ms[0].value.clone())[2].clone())
+                .unwrap(),
+            "q\"]"
+        );
+        // Remembered and scanned ends agree.
+        for &(s, e) in &doc.marks {
+            assert_eq!(scan_end(text.as_bytes(), s as usize), e as usize);
+        }
+    }
+}

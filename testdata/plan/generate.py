@@ -1,0 +1,697 @@
+#!/usr/bin/env python3
+"""Writes the plan JSON scenarios in this folder.
+
+Each scenario is described below as Terraform would see it (resources with their prior and
+planned values, the configuration's expressions), and rendered the way `terraform show -json`
+renders a plan (nsg-semantics §5): `after` without unknown values, `after_unknown` /
+`*_sensitive` built like Terraform's `unknownAsBool`/`sensitiveAsBool`, object keys sorted,
+`planned_values` and `prior_state` as module trees, `configuration` with module-relative
+addresses. Sets (NSG rules, port lists) are in a fixed non-priority order, as Terraform's set
+hashing would leave them. The output is pretty-printed (as `| jq .` would) so that spans in
+snapshots have readable line numbers; `existing-noop` is compact, as Terraform writes it.
+
+Run: python3 testdata/plan/generate.py   (writes testdata/plan/<case>/plan.json)
+"""
+import json
+import os
+import sys
+
+UNK = object()  # known after apply
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
+PROVIDER = "registry.terraform.io/hashicorp/azurerm"
+
+
+def rid(rg, kind, *names):
+    path = f"{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/{kind}/{names[0]}"
+    if kind == "virtualNetworks" and len(names) > 1:
+        path += f"/subnets/{names[1]}"
+    return path
+
+
+# ---------------------------------------------------------------- value rendering
+
+
+def omit_unknowns(v):
+    if v is UNK:
+        return UNK
+    if isinstance(v, list):
+        return [None if omit_unknowns(x) is UNK else omit_unknowns(x) for x in v]
+    if isinstance(v, dict):
+        return {k: omit_unknowns(x) for k, x in sorted(v.items()) if x is not UNK}
+    return v
+
+
+def unknown_as_bool(v):
+    if v is None:
+        return False
+    if v is UNK:
+        return True
+    if isinstance(v, list):
+        return [unknown_as_bool(x) for x in v]
+    if isinstance(v, dict):
+        out = {}
+        for k, x in sorted(v.items()):
+            b = unknown_as_bool(x)
+            if b is not False:
+                out[k] = b
+        return out
+    return False
+
+
+def sensitive_as_bool(v):
+    if v is None or v is UNK:
+        return False
+    if isinstance(v, list):
+        return [sensitive_as_bool(x) for x in v]
+    if isinstance(v, dict):
+        out = {}
+        for k, x in sorted(v.items()):
+            b = sensitive_as_bool(x)
+            if b is not False:
+                out[k] = b
+        return out
+    return False
+
+
+# ---------------------------------------------------------------- azurerm shapes
+
+
+def rule(name, priority, access, protocol, src, dst, dports="*", sports="*",
+         direction="Inbound", desc=""):
+    """An inline security_rule object: every attribute present, "" and [] for unset."""
+    r = {
+        "access": access, "description": desc, "direction": direction, "name": name,
+        "priority": priority, "protocol": protocol,
+        "source_application_security_group_ids": [],
+        "destination_application_security_group_ids": [],
+    }
+    for side, val in (("source", src), ("destination", dst)):
+        if isinstance(val, list):
+            r[f"{side}_address_prefix"], r[f"{side}_address_prefixes"] = "", sorted(val)
+        else:
+            r[f"{side}_address_prefix"], r[f"{side}_address_prefixes"] = val, []
+    for side, val in (("source", sports), ("destination", dports)):
+        if isinstance(val, list):
+            r[f"{side}_port_range"], r[f"{side}_port_ranges"] = "", sorted(val)
+        else:
+            r[f"{side}_port_range"], r[f"{side}_port_ranges"] = val, []
+    return r
+
+
+def standalone_rule(name, priority, access, protocol, src, dst, nsg_name, rg, dports="*",
+                    sports="*", direction="Inbound", rule_id=UNK):
+    """An azurerm_network_security_rule: unset optional attributes are null."""
+    r = rule(name, priority, access, protocol, src, dst, dports, sports, direction)
+    for k, v in list(r.items()):
+        if v == "" or v == []:
+            r[k] = None
+    r.update({"id": rule_id, "network_security_group_name": nsg_name,
+              "resource_group_name": rg, "timeouts": None})
+    return r
+
+
+def rg_values(name, known):
+    return {"id": f"{SUB}/resourceGroups/{name}" if known else UNK, "location": "westeurope",
+            "managed_by": None, "name": name, "tags": None, "timeouts": None}
+
+
+def vnet_values(name, rg, space, known, subnets=UNK):
+    return {"address_space": space, "bgp_community": None, "ddos_protection_plan": [],
+            "dns_servers": [] if known else UNK, "edge_zone": None, "encryption": [],
+            "flow_timeout_in_minutes": None, "guid": "3f9a6c1e-6f1b-4c1d-9a55-0c1f3e2d4b7a" if known else UNK,
+            "id": rid(rg, "virtualNetworks", name) if known else UNK,
+            "location": "westeurope", "name": name, "resource_group_name": rg,
+            "subnet": subnets, "tags": None, "timeouts": None}
+
+
+def subnet_values(name, rg, vnet, prefixes, known):
+    return {"address_prefixes": prefixes, "default_outbound_access_enabled": True,
+            "delegation": [], "id": rid(rg, "virtualNetworks", vnet, name) if known else UNK,
+            "name": name, "private_endpoint_network_policies": "Disabled",
+            "private_link_service_network_policies_enabled": True,
+            "resource_group_name": rg, "service_endpoint_policy_ids": None,
+            "service_endpoints": None, "timeouts": None, "virtual_network_name": vnet}
+
+
+def nsg_values(name, rg, rules, known):
+    return {"id": rid(rg, "networkSecurityGroups", name) if known else UNK,
+            "location": "westeurope", "name": name, "resource_group_name": rg,
+            "security_rule": rules, "tags": None, "timeouts": None}
+
+
+def assoc_values(subnet_id, nsg_id):
+    return {"id": subnet_id, "network_security_group_id": nsg_id, "subnet_id": subnet_id,
+            "timeouts": None}
+
+
+def nic_values(name, rg, ipconfig_name, subnet_id, private_ip, known, allocation="Dynamic"):
+    return {"accelerated_networking_enabled": False, "applied_dns_servers": [] if known else UNK,
+            "auxiliary_mode": "", "auxiliary_sku": "", "dns_servers": [] if known else UNK,
+            "edge_zone": "", "id": rid(rg, "networkInterfaces", name) if known else UNK,
+            "internal_dns_name_label": "" if known else UNK,
+            "internal_domain_name_suffix": "x.ax.internal.cloudapp.net" if known else UNK,
+            "ip_configuration": [{
+                "gateway_load_balancer_frontend_ip_configuration_id": "",
+                "name": ipconfig_name, "primary": True if known else UNK,
+                "private_ip_address": private_ip,
+                "private_ip_address_allocation": allocation,
+                "private_ip_address_version": "IPv4", "public_ip_address_id": "",
+                "subnet_id": subnet_id}],
+            "ip_forwarding_enabled": False, "location": "westeurope",
+            "mac_address": "00-0D-3A-2B-4C-5D" if known else UNK, "name": name,
+            "private_ip_address": private_ip, "private_ip_addresses": [private_ip] if known else UNK,
+            "resource_group_name": rg, "tags": None, "timeouts": None,
+            "virtual_machine_id": "" if known else UNK}
+
+
+def nic_assoc_values(nic_id, nsg_id):
+    return {"id": UNK if nic_id is UNK or nsg_id is UNK else f"{nic_id}|{nsg_id}",
+            "network_interface_id": nic_id, "network_security_group_id": nsg_id,
+            "timeouts": None}
+
+
+def refs(*targets):
+    """The `references` of an expression: each traversal plus its shorter prefixes."""
+    out = []
+    for t in targets:
+        out.append(t)
+        parts = t.split(".")
+        if t.endswith((".id", ".name")) and len(parts) > 2:
+            out.append(t.rsplit(".", 1)[0])
+    return {"references": out}
+
+
+def const(v):
+    return {"constant_value": v}
+
+
+# ---------------------------------------------------------------- plan assembly
+
+
+class Res:
+    def __init__(self, module, rtype, name, after, before=None, actions=("create",), index=None,
+                 mode="managed", action_reason=None):
+        self.module = module  # e.g. ['module.net', 'module.nsg["a"]'] rendered steps
+        self.rtype, self.name, self.index, self.mode = rtype, name, index, mode
+        self.after, self.before, self.actions = after, before, list(actions)
+        self.action_reason = action_reason
+
+    @property
+    def module_address(self):
+        return ".".join(self.module)
+
+    @property
+    def address(self):
+        base = f"{'data.' if self.mode == 'data' else ''}{self.rtype}.{self.name}"
+        if self.index is not None:
+            base += f"[{json.dumps(self.index)}]"
+        return f"{self.module_address}.{base}" if self.module else base
+
+
+def value_resource(r, values):
+    out = {"address": r.address, "mode": r.mode, "type": r.rtype, "name": r.name}
+    if r.index is not None:
+        out["index"] = r.index
+    out.update({"provider_name": PROVIDER, "schema_version": 0,
+                "values": omit_unknowns(values), "sensitive_values": sensitive_as_bool(values)})
+    return out
+
+
+def module_tree(resources, pick):
+    """planned_values / prior_state layout: root_module with nested child_modules."""
+    root = {"resources": [], "children": {}}
+    for r in sorted(resources, key=lambda r: r.address):
+        values = pick(r)
+        if values is None:
+            continue
+        node = root
+        for i in range(len(r.module)):
+            key = ".".join(r.module[: i + 1])
+            node = node["children"].setdefault(key, {"resources": [], "children": {}})
+        node["resources"].append(value_resource(r, values))
+
+    def render(node, address=None):
+        out = {}
+        if node["resources"]:
+            out["resources"] = node["resources"]
+        if address:
+            out["address"] = address
+        if node["children"]:
+            out["child_modules"] = [render(c, a) for a, c in sorted(node["children"].items())]
+        return out
+
+    return render(root)
+
+
+def change(r):
+    out = {"address": r.address}
+    if r.module:
+        out["module_address"] = r.module_address
+    out.update({"mode": r.mode, "type": r.rtype, "name": r.name})
+    if r.index is not None:
+        out["index"] = r.index
+    after = None if r.actions == ["delete"] else r.after
+    out["provider_name"] = PROVIDER
+    out["change"] = {
+        "actions": r.actions,
+        "before": omit_unknowns(r.before) if r.before is not None else None,
+        "after": omit_unknowns(after) if after is not None else None,
+        "after_unknown": unknown_as_bool(after) if after is not None else {},
+        "before_sensitive": sensitive_as_bool(r.before) if r.before is not None else False,
+        "after_sensitive": sensitive_as_bool(after) if after is not None else False,
+    }
+    if r.action_reason:
+        out["action_reason"] = r.action_reason
+    return out
+
+
+def plan(resources, configuration, variables=None, tf_version="1.9.4", fmt="1.2"):
+    existing = [r for r in resources if r.before is not None]
+    out = {"format_version": fmt, "terraform_version": tf_version}
+    if variables:
+        out["variables"] = {k: {"value": v} for k, v in variables.items()}
+    out["planned_values"] = {"root_module": module_tree(
+        [r for r in resources if r.actions != ["delete"] and r.mode == "managed"],
+        lambda r: r.after)}
+    out["resource_changes"] = [change(r) for r in sorted(
+        [r for r in resources if r.mode == "managed" or r.actions == ["read"]],
+        key=lambda r: r.address)]
+    if existing:
+        out["prior_state"] = {"format_version": "1.0", "terraform_version": tf_version,
+                              "values": {"root_module": module_tree(existing, lambda r: r.before)}}
+    out["configuration"] = configuration
+    out["timestamp"] = "2026-11-20T09:14:03Z"
+    out["applyable"] = True
+    out["complete"] = True
+    out["errored"] = False
+    return out
+
+
+def cres(rtype, name, expressions, mode="managed", count=None, for_each=None, key="azurerm"):
+    r = {"address": f"{'data.' if mode == 'data' else ''}{rtype}.{name}", "mode": mode,
+         "type": rtype, "name": name, "provider_config_key": key,
+         "expressions": expressions, "schema_version": 0}
+    if count is not None:
+        r["count_expression"] = count
+    if for_each is not None:
+        r["for_each_expression"] = for_each
+    return r
+
+
+PROVIDER_CONFIG = {"azurerm": {"name": "azurerm", "full_name": PROVIDER,
+                               "version_constraint": "~> 3.110",
+                               "expressions": {"features": [{}]}}}
+
+
+def configuration(root_module):
+    return {"provider_config": PROVIDER_CONFIG, "root_module": root_module}
+
+
+def write(case, doc, compact=False):
+    here = os.path.dirname(os.path.abspath(__file__))
+    os.makedirs(os.path.join(here, case), exist_ok=True)
+    with open(os.path.join(here, case, "plan.json"), "w") as f:
+        if compact:
+            f.write(json.dumps(doc, separators=(",", ":")))
+        else:
+            f.write(json.dumps(doc, indent=2) + "\n")
+
+
+# ---------------------------------------------------------------- the seed incident (§0)
+
+RG, VNET, SUBNET_NAME, NSG_NAME = "rg-cs", "vnet-cs", "roles", "nsg-roles"
+ALLOW_LB = rule("AllowLB", 200, "Allow", "*", "AzureLoadBalancer", "*")
+ALLOW_LOCAL_RDP = rule("AllowLocalRDP", 300, "Allow", "Tcp", "172.16.0.0", "10.1.0.0/24",
+                       dports=["3389", "20000"])
+ALLOW_INSTANCES = rule("AllowInstances", 350, "Allow", "Tcp", "10.1.0.0/24", "10.1.0.0/24",
+                       dports=["3389", "20000"])
+DENY_ALL = rule("DenyAll", 400, "Deny", "*", "*", "*")
+# Set order: Terraform's hash order, not priority order.
+BROKEN_RULES = [DENY_ALL, ALLOW_LOCAL_RDP, ALLOW_LB]
+FIXED_RULES = [ALLOW_INSTANCES, DENY_ALL, ALLOW_LOCAL_RDP, ALLOW_LB]
+
+
+def incident_config(rules):
+    return configuration({"resources": [
+        cres("azurerm_network_security_group", "roles", {
+            "location": refs("azurerm_resource_group.cs.location"),
+            "name": const(NSG_NAME),
+            "resource_group_name": refs("azurerm_resource_group.cs.name"),
+            "security_rule": const(rules)}),
+        cres("azurerm_resource_group", "cs", {"location": const("westeurope"), "name": const(RG)}),
+        cres("azurerm_subnet", "roles", {
+            "address_prefixes": const(["10.1.0.0/24"]), "name": const(SUBNET_NAME),
+            "resource_group_name": refs("azurerm_resource_group.cs.name"),
+            "virtual_network_name": refs("azurerm_virtual_network.cs.name")}),
+        cres("azurerm_subnet_network_security_group_association", "roles", {
+            "network_security_group_id": refs("azurerm_network_security_group.roles.id"),
+            "subnet_id": refs("azurerm_subnet.roles.id")}),
+        cres("azurerm_virtual_network", "cs", {
+            "address_space": const(["10.1.0.0/16"]),
+            "location": refs("azurerm_resource_group.cs.location"),
+            "name": const(VNET),
+            "resource_group_name": refs("azurerm_resource_group.cs.name")}),
+    ]})
+
+
+def incident_first_deploy(rules):
+    return [
+        Res([], "azurerm_resource_group", "cs", rg_values(RG, False) | {"id": UNK}),
+        Res([], "azurerm_virtual_network", "cs", vnet_values(VNET, RG, ["10.1.0.0/16"], False)),
+        Res([], "azurerm_subnet", "roles",
+            subnet_values(SUBNET_NAME, RG, VNET, ["10.1.0.0/24"], False)),
+        Res([], "azurerm_network_security_group", "roles", nsg_values(NSG_NAME, RG, rules, False)),
+        Res([], "azurerm_subnet_network_security_group_association", "roles",
+            assoc_values(UNK, UNK)),
+    ]
+
+
+def incident_existing(before_rules, after_rules, nsg_actions=("no-op",)):
+    """The incident's infrastructure as it exists in Azure, every id known."""
+    subnet_id = rid(RG, "virtualNetworks", VNET, SUBNET_NAME)
+    nsg_id = rid(RG, "networkSecurityGroups", NSG_NAME)
+    subnets_mirror = [{"address_prefixes": ["10.1.0.0/24"], "default_outbound_access_enabled": True,
+                       "delegation": [], "id": subnet_id, "name": SUBNET_NAME,
+                       "private_endpoint_network_policies": "Disabled",
+                       "private_link_service_network_policies_enabled": True,
+                       "route_table_id": "", "security_group": nsg_id,
+                       "service_endpoint_policy_ids": [], "service_endpoints": []}]
+    vnet = vnet_values(VNET, RG, ["10.1.0.0/16"], True, subnets_mirror)
+    nsg_before = nsg_values(NSG_NAME, RG, before_rules, True)
+    nsg_after = nsg_values(NSG_NAME, RG, after_rules, True)
+    noop = ("no-op",)
+    return [
+        Res([], "azurerm_resource_group", "cs", rg_values(RG, True), rg_values(RG, True), noop),
+        Res([], "azurerm_virtual_network", "cs", vnet, vnet, noop),
+        Res([], "azurerm_subnet", "roles",
+            subnet_values(SUBNET_NAME, RG, VNET, ["10.1.0.0/24"], True),
+            subnet_values(SUBNET_NAME, RG, VNET, ["10.1.0.0/24"], True), noop),
+        Res([], "azurerm_network_security_group", "roles", nsg_after, nsg_before, nsg_actions),
+        Res([], "azurerm_subnet_network_security_group_association", "roles",
+            assoc_values(subnet_id, nsg_id), assoc_values(subnet_id, nsg_id), noop),
+    ]
+
+
+def incident_cases():
+    write("incident-broken", plan(incident_first_deploy(BROKEN_RULES), incident_config(BROKEN_RULES)))
+    write("incident-fixed", plan(incident_first_deploy(FIXED_RULES), incident_config(FIXED_RULES)))
+    # Existing infrastructure, nothing to change: compact, as Terraform writes it.
+    write("existing-noop",
+          plan(incident_existing(FIXED_RULES, FIXED_RULES), incident_config(FIXED_RULES),
+               tf_version="1.6.6"),
+          compact=True)
+    # Someone "tidies up" the NSG and drops the intra-subnet allow: an in-place update.
+    write("update-removes-intra-subnet-allow",
+          plan(incident_existing(FIXED_RULES, BROKEN_RULES, ("update",)),
+               incident_config(BROKEN_RULES)))
+
+
+# ---------------------------------------------------------------- nested modules
+
+
+def nested_modules_case():
+    rg = "rg-app"
+    prefix = "10.3.1.0/24"
+    nsg_rules = [
+        rule("DenyInternetRdp", 4000, "Deny", "Tcp", "Internet", "*", dports="3389"),
+        rule("AllowIntraSubnetRdp", 310, "Allow", "Tcp", prefix, prefix, dports=["3389", "20000"]),
+    ]
+    net = ["module.network"]
+    nsg_mod = ["module.network", "module.nsg"]
+    app = ["module.app"]
+    resources = [
+        Res([], "azurerm_resource_group", "main", rg_values(rg, False)),
+        Res(net, "azurerm_virtual_network", "this", vnet_values("vnet-app", rg, ["10.3.0.0/16"], False)),
+        Res(net, "azurerm_subnet", "this", subnet_values("app", rg, "vnet-app", [prefix], False)),
+        Res(net, "azurerm_subnet_network_security_group_association", "this", assoc_values(UNK, UNK)),
+        Res(nsg_mod, "azurerm_network_security_group", "this", nsg_values("nsg-app", rg, nsg_rules, False)),
+        Res(app, "azurerm_network_interface", "this",
+            nic_values("nic-app-1", rg, "internal", UNK, UNK, False)),
+        Res(app, "azurerm_network_interface_security_group_association", "this",
+            nic_assoc_values(UNK, UNK)),
+    ]
+    nsg_module = {
+        "outputs": {"id": {"expression": refs("azurerm_network_security_group.this.id")}},
+        "resources": [cres("azurerm_network_security_group", "this", {
+            "location": const("westeurope"), "name": refs("var.name"),
+            "resource_group_name": refs("var.resource_group_name"),
+            "security_rule": {"references": ["var.allowed_prefix"]}}, key="module.network.module.nsg:azurerm")],
+        "variables": {"allowed_prefix": {}, "name": {}, "resource_group_name": {}},
+    }
+    network_module = {
+        "outputs": {
+            "nsg_id": {"expression": {"references": ["module.nsg.id", "module.nsg"]}},
+            "subnet_id": {"expression": refs("azurerm_subnet.this.id")},
+        },
+        "resources": [
+            cres("azurerm_subnet", "this", {
+                "address_prefixes": {"references": ["var.subnet_prefix"]}, "name": const("app"),
+                "resource_group_name": refs("var.resource_group_name"),
+                "virtual_network_name": refs("azurerm_virtual_network.this.name")},
+                key="module.network:azurerm"),
+            cres("azurerm_subnet_network_security_group_association", "this", {
+                "network_security_group_id": {"references": ["module.nsg.id", "module.nsg"]},
+                "subnet_id": refs("azurerm_subnet.this.id")}, key="module.network:azurerm"),
+            cres("azurerm_virtual_network", "this", {
+                "address_space": refs("var.address_space"), "location": const("westeurope"),
+                "name": const("vnet-app"),
+                "resource_group_name": refs("var.resource_group_name")},
+                key="module.network:azurerm"),
+        ],
+        "module_calls": {"nsg": {
+            "source": "./nsg",
+            "expressions": {"allowed_prefix": refs("var.subnet_prefix"), "name": const("nsg-app"),
+                            "resource_group_name": refs("var.resource_group_name")},
+            "module": nsg_module}},
+        "variables": {"address_space": {}, "resource_group_name": {}, "subnet_prefix": {}},
+    }
+    app_module = {
+        "resources": [
+            cres("azurerm_network_interface", "this", {
+                "ip_configuration": [{"name": const("internal"),
+                                      "private_ip_address_allocation": const("Dynamic"),
+                                      "subnet_id": refs("var.subnet_id")}],
+                "location": const("westeurope"), "name": const("nic-app-1"),
+                "resource_group_name": refs("var.resource_group_name")}, key="module.app:azurerm"),
+            cres("azurerm_network_interface_security_group_association", "this", {
+                "network_interface_id": refs("azurerm_network_interface.this.id"),
+                "network_security_group_id": refs("var.nsg_id")}, key="module.app:azurerm"),
+        ],
+        "variables": {"nsg_id": {}, "resource_group_name": {}, "subnet_id": {}},
+    }
+    root = {
+        "resources": [cres("azurerm_resource_group", "main", {"location": const("westeurope"),
+                                                              "name": const(rg)})],
+        "module_calls": {
+            "app": {"source": "./modules/app", "expressions": {
+                "nsg_id": {"references": ["module.network.nsg_id", "module.network"]},
+                "resource_group_name": refs("azurerm_resource_group.main.name"),
+                "subnet_id": {"references": ["module.network.subnet_id", "module.network"]}},
+                "module": app_module},
+            "network": {"source": "./modules/network", "expressions": {
+                "address_space": const(["10.3.0.0/16"]),
+                "resource_group_name": refs("azurerm_resource_group.main.name"),
+                "subnet_prefix": const(prefix)}, "module": network_module},
+        },
+    }
+    write("nested-modules", plan(resources, configuration(root)))
+
+
+# ---------------------------------------------------------------- count and for_each
+
+
+def count_for_each_case():
+    rg, vnet = "rg-tiers", "vnet-tiers"
+    tiers = {"web": "10.2.1.0/24", "app": "10.2.2.0/24", "db": "10.2.3.0/24"}
+    resources = [
+        Res([], "azurerm_resource_group", "main", rg_values(rg, False)),
+        Res([], "azurerm_virtual_network", "main", vnet_values(vnet, rg, ["10.2.0.0/16"], False)),
+    ]
+    for key, prefix in tiers.items():
+        resources.append(Res([], "azurerm_subnet", "tier",
+                             subnet_values(f"snet-{key}", rg, vnet, [prefix], False), index=key))
+        rules = [rule("DenyAllInbound", 4000, "Deny", "*", "*", "*"),
+                 rule("AllowIntraTier", 300, "Allow", "Tcp", prefix, prefix,
+                      dports=["3389", "20000"])]
+        resources.append(Res([], "azurerm_network_security_group", "tier",
+                             nsg_values(f"nsg-{key}", rg, rules, False), index=key))
+    for key in ("web", "app"):
+        resources.append(Res([], "azurerm_subnet_network_security_group_association", "tier",
+                             assoc_values(UNK, UNK), index=key))
+    # Bound through each.value: the plan cannot say which subnet, so the link is unknown.
+    resources.append(Res([], "azurerm_subnet_network_security_group_association", "bound",
+                         assoc_values(UNK, UNK), index="db"))
+    for i in range(2):
+        resources.append(Res([], "azurerm_network_interface", "vm",
+                             nic_values(f"vm-{i}-nic", rg, "internal", UNK, f"10.2.1.{10 + i}",
+                                        False, allocation="Static"), index=i))
+        resources.append(Res([], "azurerm_network_interface_security_group_association", "vm",
+                             nic_assoc_values(UNK, UNK), index=i))
+    web_subnet = ['azurerm_subnet.tier["web"].id', 'azurerm_subnet.tier["web"]', "azurerm_subnet.tier"]
+    web_nsg = ['azurerm_network_security_group.tier["web"].id',
+               'azurerm_network_security_group.tier["web"]', "azurerm_network_security_group.tier"]
+    root = {
+        "resources": [
+            cres("azurerm_network_interface", "vm", {
+                "ip_configuration": [{"name": const("internal"),
+                                      "private_ip_address": {"references": ["count.index"]},
+                                      "private_ip_address_allocation": const("Static"),
+                                      "subnet_id": {"references": web_subnet}}],
+                "location": refs("azurerm_resource_group.main.location"),
+                "name": {"references": ["count.index"]},
+                "resource_group_name": refs("azurerm_resource_group.main.name")},
+                count=const(2)),
+            cres("azurerm_network_interface_security_group_association", "vm", {
+                "network_interface_id": {"references": ["azurerm_network_interface.vm", "count.index"]},
+                "network_security_group_id": {"references": web_nsg}}, count=const(2)),
+            cres("azurerm_network_security_group", "tier", {
+                "location": refs("azurerm_resource_group.main.location"),
+                "name": {"references": ["each.key"]},
+                "resource_group_name": refs("azurerm_resource_group.main.name"),
+                "security_rule": {"references": ["each.value"]}},
+                for_each={"references": ["var.tiers"]}),
+            cres("azurerm_resource_group", "main", {"location": const("westeurope"), "name": const(rg)}),
+            cres("azurerm_subnet", "tier", {
+                "address_prefixes": {"references": ["each.value"]},
+                "name": {"references": ["each.key"]},
+                "resource_group_name": refs("azurerm_resource_group.main.name"),
+                "virtual_network_name": refs("azurerm_virtual_network.main.name")},
+                for_each={"references": ["var.tiers"]}),
+            cres("azurerm_subnet_network_security_group_association", "bound", {
+                "network_security_group_id": {"references": [
+                    "azurerm_network_security_group.tier", "each.value.nsg", "each.value"]},
+                "subnet_id": {"references": ["azurerm_subnet.tier", "each.value.subnet", "each.value"]}},
+                for_each={"references": ["var.bindings"]}),
+            cres("azurerm_subnet_network_security_group_association", "tier", {
+                "network_security_group_id": {"references": ["azurerm_network_security_group.tier", "each.key"]},
+                "subnet_id": {"references": ["azurerm_subnet.tier", "each.key"]}},
+                for_each={"references": ["azurerm_subnet.tier"]}),
+            cres("azurerm_virtual_network", "main", {
+                "address_space": const(["10.2.0.0/16"]),
+                "location": refs("azurerm_resource_group.main.location"), "name": const(vnet),
+                "resource_group_name": refs("azurerm_resource_group.main.name")}),
+        ],
+        "variables": {"bindings": {"default": {"db": {"nsg": "db", "subnet": "db"}}},
+                      "tiers": {"default": tiers}},
+    }
+    write("count-for-each", plan(resources, configuration(root),
+                                 variables={"bindings": {"db": {"nsg": "db", "subnet": "db"}},
+                                            "tiers": tiers}))
+
+
+# ---------------------------------------------------------------- a deleted standalone rule
+
+
+def delete_rule_case():
+    rg, vnet, nsg_name = "rg-legacy", "vnet-legacy", "nsg-legacy"
+    subnet_id = rid(rg, "virtualNetworks", vnet, "roles")
+    nsg_id = rid(rg, "networkSecurityGroups", nsg_name)
+    rules = {
+        "allow_lb": ("AllowLB", 200, "Allow", "*", "AzureLoadBalancer", "*", "*"),
+        "allow_local_rdp": ("AllowLocalRDP", 300, "Allow", "Tcp", "172.16.0.0", "10.1.0.0/24",
+                            ["3389", "20000"]),
+        "allow_instances": ("AllowInstances", 350, "Allow", "Tcp", "10.1.0.0/24", "10.1.0.0/24",
+                            ["3389", "20000"]),
+        "deny_all": ("DenyAll", 400, "Deny", "*", "*", "*", "*"),
+    }
+    # The NSG does not configure security_rule: its state mirrors what Azure holds, which
+    # includes the standalone rules (and would include any rule made outside Terraform).
+    mirror = [rule(n, p, a, pr, s, d, dports=dp)
+              for (n, p, a, pr, s, d, dp) in [rules[k] for k in ("deny_all", "allow_instances",
+                                                                 "allow_lb", "allow_local_rdp")]]
+    nsg = nsg_values(nsg_name, rg, mirror, True)
+    noop = ("no-op",)
+    resources = [
+        Res([], "azurerm_network_security_group", "legacy", nsg, nsg, noop),
+        Res([], "azurerm_subnet", "roles", subnet_values("roles", rg, vnet, ["10.1.0.0/24"], True),
+            subnet_values("roles", rg, vnet, ["10.1.0.0/24"], True), noop),
+        Res([], "azurerm_subnet_network_security_group_association", "roles",
+            assoc_values(subnet_id, nsg_id), assoc_values(subnet_id, nsg_id), noop),
+    ]
+    for key, (n, p, a, pr, s, d, dp) in rules.items():
+        values = standalone_rule(n, p, a, pr, s, d, nsg_name, rg, dports=dp,
+                                 rule_id=f"{nsg_id}/securityRules/{n}")
+        if key == "allow_instances":
+            resources.append(Res([], "azurerm_network_security_rule", key, None, values,
+                                 ("delete",), action_reason="delete_because_no_resource_config"))
+        else:
+            resources.append(Res([], "azurerm_network_security_rule", key, values, values, noop))
+    config_rules = []
+    for key, (n, p, a, pr, s, d, dp) in rules.items():
+        if key == "allow_instances":
+            continue
+        e = {"access": const(a), "direction": const("Inbound"), "name": const(n),
+             "network_security_group_name": refs("azurerm_network_security_group.legacy.name"),
+             "priority": const(p), "protocol": const(pr), "resource_group_name": const(rg),
+             "source_address_prefix": const(s), "destination_address_prefix": const(d),
+             "source_port_range": const("*")}
+        if isinstance(dp, list):
+            e["destination_port_ranges"] = const(dp)
+        else:
+            e["destination_port_range"] = const(dp)
+        config_rules.append(cres("azurerm_network_security_rule", key, dict(sorted(e.items()))))
+    root = {"resources": [
+        cres("azurerm_network_security_group", "legacy", {
+            "location": const("westeurope"), "name": const(nsg_name),
+            "resource_group_name": const(rg)}),
+        *config_rules,
+        cres("azurerm_subnet", "roles", {
+            "address_prefixes": const(["10.1.0.0/24"]), "name": const("roles"),
+            "resource_group_name": const(rg), "virtual_network_name": const(vnet)}),
+        cres("azurerm_subnet_network_security_group_association", "roles", {
+            "network_security_group_id": refs("azurerm_network_security_group.legacy.id"),
+            "subnet_id": refs("azurerm_subnet.roles.id")}),
+    ]}
+    write("delete-rule", plan(resources, configuration(root), tf_version="1.8.5"))
+
+
+# ---------------------------------------------------------------- an unknown source prefix
+
+
+def unknown_source_prefix_case():
+    rg, vnet = "rg-admin", "vnet-admin"
+    prefix = "10.4.1.0/24"
+    admin_rdp = rule("AllowAdminRdp", 250, "Allow", "Tcp", UNK, prefix, dports="3389")
+    rules = [rule("DenyAll", 400, "Deny", "*", "*", "*"), admin_rdp,
+             rule("AllowIntraSubnet", 300, "Allow", "Tcp", prefix, prefix, dports=["3389", "20000"])]
+    pip = {"allocation_method": "Static", "ddos_protection_mode": "VirtualNetworkInherited",
+           "domain_name_label": None, "fqdn": UNK, "id": UNK, "idle_timeout_in_minutes": 4,
+           "ip_address": UNK, "ip_version": "IPv4", "location": "westeurope", "name": "pip-admin",
+           "resource_group_name": rg, "sku": "Standard", "sku_tier": "Regional", "tags": None,
+           "timeouts": None, "zones": None}
+    resources = [
+        Res([], "azurerm_public_ip", "admin", pip),
+        Res([], "azurerm_virtual_network", "main", vnet_values(vnet, rg, ["10.4.0.0/16"], False)),
+        Res([], "azurerm_subnet", "admin", subnet_values("admin", rg, vnet, [prefix], False)),
+        Res([], "azurerm_network_security_group", "admin", nsg_values("nsg-admin", rg, rules, False)),
+        Res([], "azurerm_subnet_network_security_group_association", "admin", assoc_values(UNK, UNK)),
+    ]
+    root = {"resources": [
+        cres("azurerm_network_security_group", "admin", {
+            "location": const("westeurope"), "name": const("nsg-admin"),
+            "resource_group_name": const(rg),
+            "security_rule": {"references": ["azurerm_public_ip.admin.ip_address",
+                                             "azurerm_public_ip.admin"]}}),
+        cres("azurerm_public_ip", "admin", {
+            "allocation_method": const("Static"), "location": const("westeurope"),
+            "name": const("pip-admin"), "resource_group_name": const(rg), "sku": const("Standard")}),
+        cres("azurerm_subnet", "admin", {
+            "address_prefixes": const([prefix]), "name": const("admin"),
+            "resource_group_name": const(rg),
+            "virtual_network_name": refs("azurerm_virtual_network.main.name")}),
+        cres("azurerm_subnet_network_security_group_association", "admin", {
+            "network_security_group_id": refs("azurerm_network_security_group.admin.id"),
+            "subnet_id": refs("azurerm_subnet.admin.id")}),
+        cres("azurerm_virtual_network", "main", {
+            "address_space": const(["10.4.0.0/16"]), "location": const("westeurope"),
+            "name": const(vnet), "resource_group_name": const(rg)}),
+    ]}
+    write("unknown-source-prefix", plan(resources, configuration(root)))
+
+
+if __name__ == "__main__":
+    incident_cases()
+    nested_modules_case()
+    count_for_each_case()
+    delete_rule_case()
+    unknown_source_prefix_case()
