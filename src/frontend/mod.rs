@@ -17,8 +17,8 @@
 
 pub mod arm;
 pub mod json;
-pub mod terraform;
 pub mod plan;
+pub mod terraform;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -107,5 +107,126 @@ pub fn read_source(
             path: display.to_string(),
             help: None,
         }),
+    }
+}
+
+/// Load every path (files or directories; `-` is standard input, given as `stdin`), detecting
+/// each input's kind. A directory is a Terraform root module when it holds `.tf` files;
+/// otherwise the plans and ARM templates in it are read.
+pub fn load_paths(
+    paths: &[PathBuf],
+    stdin: Option<&str>,
+    opts: &LoadOptions,
+    sources: &mut Sources,
+) -> Loaded {
+    let mut out = Loaded::default();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            load_stdin(stdin.unwrap_or(""), opts, sources, &mut out);
+        } else if path.is_dir() {
+            load_dir(path, opts, sources, &mut out);
+        } else {
+            load_file(path, opts, sources, &mut out);
+        }
+    }
+    out
+}
+
+fn load_stdin(text: &str, opts: &LoadOptions, sources: &mut Sources, out: &mut Loaded) {
+    if plan::detect(text) {
+        plan::load_text("<stdin>", text, opts, sources, out);
+    } else if arm::detect(text) {
+        arm::load_text("<stdin>", text, None, sources, out);
+    } else if terraform::sniff(text) {
+        terraform::load_text("<stdin>", text, opts, sources, out);
+    } else {
+        out.errors.push(InputError {
+            message: "standard input is neither a Terraform plan (`terraform show -json`), an ARM template nor Terraform HCL".into(),
+            span: None,
+            path: "<stdin>".into(),
+            help: Some("pipe `terraform show -json plan.tfplan`, or give a file or directory".into()),
+        });
+    }
+}
+
+fn load_dir(path: &std::path::Path, opts: &LoadOptions, sources: &mut Sources, out: &mut Loaded) {
+    if terraform::detect(path) {
+        terraform::load(path, opts, sources, out);
+        return;
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let mut found = false;
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        if plan::detect(&text) {
+            plan::load(&f, opts, sources, out);
+            found = true;
+        } else if arm::detect(&text) {
+            arm::load(&f, opts, sources, out);
+            found = true;
+        }
+    }
+    if !found {
+        out.errors.push(InputError {
+            message: format!(
+                "{} holds no Terraform files, plans or ARM templates",
+                path.display()
+            ),
+            span: None,
+            path: path.display().to_string(),
+            help: None,
+        });
+    }
+}
+
+fn load_file(path: &std::path::Path, opts: &LoadOptions, sources: &mut Sources, out: &mut Loaded) {
+    let display = path.display().to_string();
+    if terraform::is_config_file(path) {
+        terraform::load(path, opts, sources, out);
+        return;
+    }
+    if path.extension().is_some_and(|x| x == "bicep") {
+        out.errors.push(InputError {
+            message: format!("{display}: Bicep source is not read directly yet"),
+            span: None,
+            path: display,
+            help: Some("compile it with `bicep build main.bicep` (or `az bicep build`) and check the JSON template it writes".into()),
+        });
+        return;
+    }
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            out.errors.push(InputError {
+                message: format!("cannot read {display}: {e}"),
+                span: None,
+                path: display,
+                help: None,
+            });
+            return;
+        }
+    };
+    if plan::detect(&text) {
+        plan::load(path, opts, sources, out);
+    } else if arm::detect(&text) {
+        arm::load(path, opts, sources, out);
+    } else {
+        out.errors.push(InputError {
+            message: format!("{display} is neither a Terraform configuration, a Terraform plan (`terraform show -json`) nor an ARM template"),
+            span: None,
+            path: display,
+            help: Some("nsgate reads .tf directories, plan JSON and ARM template JSON (what `bicep build` writes)".into()),
+        });
     }
 }

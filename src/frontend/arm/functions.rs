@@ -328,9 +328,8 @@ fn strict(m: &Machine<'_>, name: &str, args: &[Value], span: Span) -> Value {
                 Some(Int(total)) if (0..=MAX_STRING as i64).contains(total) => {
                     let have = text.chars().count();
                     let want = *total as usize;
-                    let mut out: String = std::iter::repeat(pad)
-                        .take(want.saturating_sub(have))
-                        .collect();
+                    let mut out: String =
+                        std::iter::repeat_n(pad, want.saturating_sub(have)).collect();
                     out.push_str(&text);
                     s(out)
                 }

@@ -40,7 +40,7 @@ fn is_atom(parts: &[Part], atom: &str) -> bool {
 
 impl ResourceRef {
     fn in_root_rg(&self) -> bool {
-        let sub_root = self.sub.as_deref().map_or(true, |s| is_atom(s, ROOT_SUB));
+        let sub_root = self.sub.as_deref().is_none_or(|s| is_atom(s, ROOT_SUB));
         sub_root && self.rg.as_deref().is_some_and(|r| is_atom(r, ROOT_RG))
     }
 

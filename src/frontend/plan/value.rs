@@ -90,7 +90,7 @@ impl<'a, 'p> View<'a, 'p> {
 
     /// Known and null or absent.
     pub fn is_unset(&self) -> bool {
-        !self.is_unknown() && self.node.map_or(true, Node::is_null)
+        !self.is_unknown() && self.node.is_none_or(Node::is_null)
     }
 
     /// The unknown this value is, with its path as the reason.

@@ -873,10 +873,10 @@ fn format_str(fmt: &str, args: &[Value], span: Span) -> Result<String, Value> {
         let pad = width.saturating_sub(text.chars().count());
         if flags.starts_with('-') {
             out.push_str(&text);
-            out.extend(std::iter::repeat(' ').take(pad));
+            out.extend(std::iter::repeat_n(' ', pad));
         } else {
             let fill = if flags.starts_with('0') { '0' } else { ' ' };
-            out.extend(std::iter::repeat(fill).take(pad));
+            out.extend(std::iter::repeat_n(fill, pad));
             out.push_str(&text);
         }
     }
