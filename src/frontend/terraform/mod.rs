@@ -414,6 +414,29 @@ resource "azurerm_network_security_group" "t" {
     }
 
     #[test]
+    fn the_attribute_form_needs_every_attribute() {
+        let text = r#"resource "azurerm_network_security_group" "t" {
+  name                = "t"
+  resource_group_name = "rg"
+  security_rule = [{
+    name = "a", priority = 100, direction = "Inbound", access = "Allow", protocol = "Tcp"
+    source_port_range = "*", destination_port_range = "22"
+    source_address_prefix = "*", destination_address_prefix = "*"
+  }]
+}
+"#;
+        let (n, _) = load_mem(&[("main.tf", text)]);
+        let p = &n.problems[0];
+        assert!(
+            p.message
+                .contains("missing `description`, `source_port_ranges`"),
+            "{}",
+            p.message
+        );
+        assert_eq!(n.nsgs[0].rules.len(), 1);
+    }
+
+    #[test]
     fn sniffing_recognises_hcl_but_not_json() {
         assert!(sniff("# x\nresource \"azurerm_subnet\" \"a\" {\n}\n"));
         assert!(sniff("locals {\n a = 1\n}"));

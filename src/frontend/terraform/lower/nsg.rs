@@ -20,6 +20,7 @@ pub fn nsg(ev: &mut Evaluator, res: &Res, out: &mut Network) {
     }
     let mut rules = Vec::new();
     for item in ev.nested(&res.item, "security_rule") {
+        check_attribute_form(&item, &res.address, &mut out.problems);
         let rule = rule_from(ev, &item, RuleOrigin::Inline, &mut out.problems);
         rules.push(rule);
     }
@@ -130,4 +131,50 @@ fn asg_links(ev: &mut Evaluator, item: &Item, field: &str) -> Option<Spanned<Vec
         })],
     };
     Some(Spanned::new(links, arg.at))
+}
+
+/// Every attribute of the `security_rule` object type (azurerm ≥ 2).
+const RULE_ATTRIBUTES: [&str; 16] = [
+    "name",
+    "description",
+    "protocol",
+    "source_port_range",
+    "source_port_ranges",
+    "destination_port_range",
+    "destination_port_ranges",
+    "source_address_prefix",
+    "source_address_prefixes",
+    "source_application_security_group_ids",
+    "destination_address_prefix",
+    "destination_address_prefixes",
+    "destination_application_security_group_ids",
+    "access",
+    "priority",
+    "direction",
+];
+
+/// In the attribute form (`security_rule = [{…}]`, and always in JSON syntax) Terraform
+/// requires every attribute of the object, `null` for the unused ones (nsg-semantics §3.1).
+fn check_attribute_form(item: &Item, address: &str, problems: &mut Vec<Problem>) {
+    let Item::Value(v) = item else { return };
+    let V::Map(m) = &v.v else { return };
+    let missing: Vec<&str> = RULE_ATTRIBUTES
+        .iter()
+        .copied()
+        .filter(|a| !m.contains_key(*a))
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let list: Vec<String> = missing.iter().map(|a| format!("`{a}`")).collect();
+    problems.push(
+        Problem::invalid(
+            format!(
+                "a `security_rule` written as an attribute must set every attribute (null for unused ones); missing {}",
+                list.join(", ")
+            ),
+            v.span,
+        )
+        .with_resource(address.to_string()),
+    );
 }
