@@ -291,6 +291,44 @@ fn build_network(loaded: &mut Loaded) -> Network {
     network
 }
 
+/// The project configuration: `--config`, else `nsgate.toml` in the working directory or a parent.
+fn load_config(
+    explicit: Option<&Path>,
+    io: &Io<'_>,
+    sources: &mut Sources,
+    errors: &mut Vec<ToolError>,
+) -> policy::config::Config {
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => policy::config::discover(&io.cwd),
+    };
+    let Some(path) = path else {
+        return policy::config::Config::default();
+    };
+    let display = path.display().to_string();
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            errors.push(ToolError {
+                message: format!("cannot read configuration {display}: {e}"),
+                span: None,
+                path: Some(display),
+                help: None,
+            });
+            return policy::config::Config::default();
+        }
+    };
+    let file = sources.add(display, text);
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    match policy::config::parse(file, sources, &base) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(policy_error(e));
+            policy::config::Config::default()
+        }
+    }
+}
+
 fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
     let mut sources = Sources::new();
     let mut errors = Vec::new();
@@ -299,7 +337,17 @@ fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
     } else {
         args.paths.clone()
     };
-    let mut policies = load_policies(&args.policies, &mut sources, &mut errors);
+    let config = load_config(args.config.as_deref(), io, &mut sources, &mut errors);
+    let policy_paths: Vec<PathBuf> = config
+        .policy_paths
+        .iter()
+        .chain(args.policies.iter())
+        .cloned()
+        .collect();
+    let mut policies = load_policies(&policy_paths, &mut sources, &mut errors);
+    if let Err(e) = config.apply(&mut policies) {
+        errors.push(policy_error(e));
+    }
     for id in args.only.iter().chain(args.skip.iter()) {
         if !policies.iter().any(|p| p.meta.id.eq_ignore_ascii_case(id)) {
             errors.push(ToolError {
@@ -321,10 +369,21 @@ fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
                 .iter()
                 .any(|id| id.eq_ignore_ascii_case(&p.meta.id))
     });
+    // Command-line values come after (and so override) the configuration's.
+    let var_files: Vec<PathBuf> = config
+        .var_files
+        .iter()
+        .chain(args.var_files.iter())
+        .cloned()
+        .collect();
+    let parameters = args
+        .parameters
+        .clone()
+        .or_else(|| config.parameters.clone());
     let opts = load_options(
         &args.vars,
-        &args.var_files,
-        args.parameters.clone(),
+        &var_files,
+        parameters,
         args.source.clone(),
         io,
         &mut errors,
@@ -342,7 +401,33 @@ fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         sources: &sources,
         unknown_value,
     };
-    let findings = policy::run(&policies, &ctx);
+    let mut findings = policy::suppress::apply(policy::run(&policies, &ctx), &sources);
+    policy::sort_findings(&mut findings);
+    if let Some(path) = &args.write_baseline {
+        if let Err(e) = std::fs::write(path, policy::suppress::baseline_of(&findings)) {
+            errors.push(ToolError {
+                message: format!("cannot write baseline {}: {e}", path.display()),
+                span: None,
+                path: Some(path.display().to_string()),
+                help: None,
+            });
+        }
+    }
+    if let Some(path) = &args.baseline {
+        let display = path.display().to_string();
+        match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| policy::suppress::parse_baseline(&t))
+        {
+            Ok(known) => findings.retain(|f| !known.contains(&f.fingerprint)),
+            Err(e) => errors.push(ToolError {
+                message: format!("baseline {display}: {e}"),
+                span: None,
+                path: Some(display),
+                help: Some("write one with --write-baseline FILE".into()),
+            }),
+        }
+    }
     let report = Report {
         inputs: loaded.inputs,
         findings,

@@ -46,7 +46,7 @@ impl Endpoint {
             nics: Vec::new(),
             nic_nsg: None,
             membership: Membership::Known(Vec::new()),
-            label: format!("subnet {name}"),
+            label: format!("subnet `{name}`"),
         }
     }
 
@@ -83,7 +83,7 @@ impl Endpoint {
             nics: vec![nic],
             nic_nsg: n.nsg.clone(),
             membership,
-            label: format!("NIC {}", n.resource.name.value),
+            label: format!("NIC `{}`", n.resource.name.value),
         })
     }
 

@@ -5,11 +5,13 @@
 //! [`kinds`], listed once in [`kinds::REGISTRY`].
 
 pub mod builtin;
+pub mod config;
 pub mod describe;
 pub mod file;
 pub mod finding;
 pub mod fix;
 pub mod kinds;
+pub mod suppress;
 
 use std::fmt;
 

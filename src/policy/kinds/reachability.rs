@@ -557,12 +557,16 @@ impl SubnetReport {
             out.push(self.denied_finding(policy, ctx, subnet, id, &prefix_text, &subnet_labels));
         }
         for ((hop, nsg, rule), f) in &self.allowed {
+            let target = if f.dst_label.starts_with("subnet") {
+                format!("{} ({prefix_text})", f.dst_label)
+            } else {
+                format!("{} in subnet `{name}` ({prefix_text})", f.dst_label)
+            };
             let mut msg = format!(
-                "{} {} from {} can reach {} in subnet `{name}` ({prefix_text})",
+                "{} {} from {} can reach {target}",
                 protocol_names(f.region.protocols()),
                 describe::ports(&f.region.dst_ports()),
                 f.src_label,
-                f.dst_label
             );
             let resolved = nsg
                 .zip(*rule)
@@ -638,10 +642,13 @@ impl SubnetReport {
                 protocol_names(f.region.protocols()),
                 describe::ports(&f.region.dst_ports())
             );
+            let between = if f.src_label == f.dst_label {
+                format!("within {} ({prefix_text})", f.src_label)
+            } else {
+                format!("from {} to {}", f.src_label, f.dst_label)
+            };
             parts.push(format!(
-                "{what} from {} to {} is denied by {} of NSG `{}` ({hop})",
-                f.src_label,
-                f.dst_label,
+                "{what} {between} is denied by {} of NSG `{}` ({hop})",
                 describe::rule(rule),
                 nsg.resource.name.value
             ));
@@ -682,7 +689,7 @@ impl SubnetReport {
             );
         };
         let message = format!(
-            "{}: subnet `{name}` ({prefix_text}): {}",
+            "{}: {}",
             policy.summary.trim_end_matches('.'),
             parts.join("; ")
         );
