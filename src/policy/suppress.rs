@@ -132,7 +132,7 @@ pub fn apply(findings: Vec<Finding>, sources: &Sources) -> Vec<Finding> {
             .chain(f.labels.iter().map(|l| l.span));
         let places: Vec<Span> = places.collect();
         let hit = suppressions.iter().position(|s| {
-            s.ids.iter().any(|id| *id == f.policy)
+            s.ids.contains(&f.policy)
                 && places
                     .iter()
                     .any(|p| starts_on(sources, *p, s.span.file, s.target_line))
