@@ -233,3 +233,22 @@ fn every_mistake_in_a_config_file_is_a_diagnostic_in_that_file() {
         insta::assert_snapshot!(format!("config_error__{name}"), text);
     }
 }
+
+#[test]
+fn the_policy_reference_embeds_exactly_what_explain_prints() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/policies.md"))
+            .unwrap();
+    let mut sources = nsgate::source::Sources::new();
+    for p in nsgate::policy::builtin::builtin_policies(&mut sources).unwrap() {
+        let text = nsgate::cli::explain_text(&p.meta);
+        assert!(
+            doc.contains(&format!("```text\n{text}```")),
+            "docs/policies.md is out of date for {}; paste `nsgate explain {}`",
+            p.meta.id,
+            p.meta.id
+        );
+        let (code, printed) = nsgate(&["explain", &p.meta.id]);
+        assert_eq!((code, printed), (0, text));
+    }
+}
