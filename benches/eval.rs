@@ -71,7 +71,11 @@ fn mixed_rules_in(count: usize, seed: u64, direction: Option<Direction>) -> Vec<
                 .from(&prefix(&mut g))
                 .to(&prefix(&mut g))
                 .ports(&ports(&mut g));
-            spec = if g.next(2) == 0 {
+            let inbound = match direction {
+                Some(d) => d == Direction::Inbound,
+                None => g.next(2) == 0,
+            };
+            spec = if inbound {
                 spec.inbound()
             } else {
                 spec.outbound()

@@ -48,6 +48,8 @@ pub struct Doc<'a> {
     pub text: &'a str,
     pub root: Range<usize>,
     marks: Vec<(u32, u32)>,
+    /// Index into `marks` where the next lookup probably is.
+    hint: std::cell::Cell<usize>,
 }
 
 /// Check that `text` is one JSON value (strict JSON: no comments, no trailing commas; the same
@@ -73,6 +75,7 @@ pub fn validate(text: &str) -> Result<Doc<'_>, JsonError> {
         text,
         root: start..end,
         marks,
+        hint: std::cell::Cell::new(0),
     })
 }
 
@@ -318,15 +321,28 @@ impl<'a> Doc<'a> {
             text,
             root: start..text.len(),
             marks: Vec::new(),
+            hint: std::cell::Cell::new(0),
         }
     }
 
     /// End of the value starting at `pos`: remembered for large containers, scanned otherwise.
     fn end(&self, pos: usize) -> usize {
         let bytes = self.text.as_bytes();
-        if matches!(bytes.get(pos), Some(b'{' | b'[')) {
+        if let Some(open @ (b'{' | b'[')) = bytes.get(pos) {
+            // `[]` and `{}` are the most common containers in a plan.
+            let close = if *open == b'{' { b'}' } else { b']' };
+            if bytes.get(pos + 1) == Some(&close) {
+                return pos + 2;
+            }
             if let Ok(p) = u32::try_from(pos) {
-                if let Ok(i) = self.marks.binary_search_by_key(&p, |m| m.0) {
+                // Walks go forward: try the mark after the last one found first.
+                let hint = self.hint.get();
+                let found = match self.marks.get(hint) {
+                    Some(&(s, _)) if s == p => Some(hint),
+                    _ => self.marks.binary_search_by_key(&p, |m| m.0).ok(),
+                };
+                if let Some(i) = found {
+                    self.hint.set(i + 1);
                     if let Some((_, end)) = self.marks.get(i) {
                         return *end as usize;
                     }

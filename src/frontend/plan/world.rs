@@ -9,12 +9,12 @@
 //! - `planned_values`, then `prior_state`: instances that have no change entry (older plans,
 //!   data sources read during planning).
 //!
-//! Each part is skimmed, and only the objects of network resources are parsed (see [`skim`]).
+//! Each part is skimmed (see [`skim`]); the objects of network resources are read in place.
 
 use std::collections::HashSet;
 use std::ops::Range;
 
-use crate::frontend::json::{JsonError, Node};
+use crate::frontend::json::JsonError;
 use crate::frontend::plan::address::Address;
 use crate::frontend::plan::config::{Config, Scope};
 use crate::frontend::plan::lower::{is_network_type, Instance, Lowerer};
@@ -117,24 +117,17 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
                 addr.rtype.as_str(),
                 "azurerm_network_security_rule" | "azurerm_subnet"
             ) {
-                if let Some(r) = cget("before") {
-                    let before = doc.parse(r)?;
+                if let Some(before) = cget("before") {
                     let fallback = self.span(&change);
                     let inst = self.instance(addr, address, Some(&before), fallback);
-                    let view = View::root(self.lower.file, Some(&before), None, inst.span, "");
+                    let view = View::root(doc, self.lower.file, Some(before), None, inst.span, "");
                     self.lower.removed(&inst, &view);
                 }
             }
             return Ok(());
         }
-        let after = match cget("after") {
-            Some(r) if doc.raw(r.clone()) != "null" => Some(doc.parse(r)?),
-            _ => None,
-        };
-        let unknown = match cget("after_unknown") {
-            Some(r) => Some(doc.parse(r)?),
-            None => None,
-        };
+        let after = cget("after").filter(|r| doc.raw(r.clone()) != "null");
+        let unknown = cget("after_unknown");
         if after.is_none() && unknown.is_none() {
             self.note(
                 &change,
@@ -148,7 +141,7 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
             return Ok(());
         }
         let fallback = self.span(&change);
-        self.lower_instance(addr, address, after.as_ref(), unknown.as_ref(), fallback);
+        self.lower_instance(addr, address, after, unknown, fallback);
         Ok(())
     }
 
@@ -198,12 +191,9 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
         if !self.seen.insert(address.clone()) || !is_network_type(addr.mode, &addr.rtype) {
             return Ok(());
         }
-        let values = match get("values") {
-            Some(r) => Some(doc.parse(r)?),
-            None => None,
-        };
+        let values = get("values");
         let fallback = self.span(&entry);
-        self.lower_instance(addr, address, values.as_ref(), None, fallback);
+        self.lower_instance(addr, address, values, None, fallback);
         Ok(())
     }
 
@@ -226,12 +216,12 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
         &mut self,
         addr: Address,
         address: String,
-        values: Option<&Node>,
-        unknown: Option<&Node>,
+        values: Option<Range<usize>>,
+        unknown: Option<Range<usize>>,
         fallback: Span,
     ) {
-        let inst = self.instance(addr, address, values, fallback);
-        let view = View::root(self.lower.file, values, unknown, inst.span, "");
+        let inst = self.instance(addr, address, values.as_ref(), fallback);
+        let view = View::root(self.doc, self.lower.file, values, unknown, inst.span, "");
         self.lower.instance(&inst, &view);
     }
 
@@ -239,14 +229,14 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
         &self,
         addr: Address,
         address: String,
-        values: Option<&Node>,
+        values: Option<&Range<usize>>,
         fallback: Span,
     ) -> Instance<'c> {
         let config = self
             .config
             .resource(&addr.config_path(), addr.mode, &addr.rtype, &addr.name);
         let span = values
-            .map(|n| Span::new(self.lower.file, n.start as usize, n.end as usize))
+            .map(|r| Span::new(self.lower.file, r.start, r.end))
             .unwrap_or(fallback);
         let scope = Scope {
             module: addr.module.clone(),

@@ -66,7 +66,7 @@ impl Lowerer<'_> {
                 if let Some(nsg) =
                     self.name_link(inst, before, "nsg", "network_security_group_name", NSG)
                 {
-                    self.managed_rule(&nsg, before.get("name").text());
+                    self.managed_rule(&nsg, before.get("name").text().as_deref());
                 }
             }
             "azurerm_subnet" => {

@@ -173,7 +173,7 @@ impl<'c> Lowerer<'c> {
         };
         let mut keys = vec![format!("tf:{}", inst.address)];
         if let Some(id) = view.get("id").text() {
-            keys.push(id_key(id));
+            keys.push(id_key(&id));
         }
         keys.extend(name_key);
         Resource {
@@ -194,7 +194,7 @@ impl<'c> Lowerer<'c> {
         want: Want,
     ) -> Option<Link<Id>> {
         if let Some(id) = view.text() {
-            return Some(Link::Key(Spanned::new(id_key(id), view.span())));
+            return Some(Link::Key(Spanned::new(id_key(&id), view.span())));
         }
         if view.is_unknown() {
             return Some(self.reference_link(inst, view, expr, want));

@@ -19,7 +19,7 @@ impl Lowerer<'_> {
     pub(super) fn vnet(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
         let rg = view.get("resource_group_name").text();
         let name = view.get("name").text();
-        let name_key = match (rg, name) {
+        let name_key = match (&rg, &name) {
             (Some(rg), Some(n)) => Some(format!("name:vnet:{rg}/{n}")),
             _ => None,
         };
@@ -31,7 +31,7 @@ impl Lowerer<'_> {
             peerings: Vec::new(),
         });
         if inst.addr.mode == Mode::Managed {
-            self.inline_subnets(inst, view, rg, name);
+            self.inline_subnets(inst, view, rg.as_deref(), name.as_deref());
         }
     }
 
@@ -62,6 +62,7 @@ impl Lowerer<'_> {
         }
         for item in set.items() {
             let name = item.get("name").text();
+            let name = name.as_deref();
             let mut keys = Vec::new();
             let address = match name {
                 Some(n) => format!("{}.subnet[{:?}]", inst.address, n),
@@ -69,7 +70,7 @@ impl Lowerer<'_> {
             };
             keys.push(format!("tf:{address}"));
             if let Some(id) = item.get("id").text() {
-                keys.push(super::id_key(id));
+                keys.push(super::id_key(&id));
             }
             if let (Some(rg), Some(v), Some(n)) = (rg, vnet_name, name) {
                 keys.push(format!("name:subnet:{rg}/{v}/{n}"));
@@ -262,13 +263,15 @@ impl Lowerer<'_> {
         if view.is_unknown() {
             return vec![Spanned::new(Val::Unknown(view.unknown_here()), view.span())];
         }
-        let items: Vec<View<'_, '_>> = match view.node {
-            Some(n) if n.items().is_empty() && n.as_str().is_some() => vec![*view],
-            Some(_) => view.items(),
-            None => Vec::new(),
+        let single = view.is_string();
+        let items = if single { Vec::new() } else { view.items() };
+        let items: Vec<&View<'_, '_>> = if single {
+            vec![view]
+        } else {
+            items.iter().collect()
         };
         let mut out = Vec::new();
-        for item in &items {
+        for item in items {
             if item.is_unknown() {
                 out.push(Spanned::new(Val::Unknown(item.unknown_here()), item.span()));
                 continue;

@@ -41,6 +41,7 @@ impl Lowerer<'_> {
         for item in list.items() {
             let name_view = item.get("name");
             let name = name_view.text();
+            let name = name.as_deref();
             let block = block_expression(config, name);
             let subnet = self.id_link(
                 inst,

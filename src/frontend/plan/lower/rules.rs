@@ -34,14 +34,14 @@ impl Lowerer<'_> {
         };
         let resource = self.resource(inst, view, name_key);
         let set = view.get("security_rule");
-        let mut rules = Vec::with_capacity(set.node.map_or(0, |n| n.items().len()));
+        let mut rules = Vec::with_capacity(set.item_count());
         if set.is_unknown() {
             self.unknown_rule_set(inst, &set, &mut rules);
         } else {
             let config = inst.expression("security_rule");
             for item in set.items() {
                 let name = item.get("name").text();
-                let block = block_expression(config, name);
+                let block = block_expression(config, name.as_deref());
                 let rule = self.rule(inst, &item, block, RuleOrigin::Inline);
                 rules.push(rule);
             }
@@ -106,7 +106,7 @@ impl Lowerer<'_> {
                 address: inst.address.clone(),
             },
         );
-        self.managed_rule(&nsg, view.get("name").text());
+        self.managed_rule(&nsg, view.get("name").text().as_deref());
         self.net.standalone_rules.push(StandaloneRule { nsg, rule });
     }
 
@@ -172,7 +172,7 @@ impl Lowerer<'_> {
             .items()
             .iter()
             .map(|item| match item.text() {
-                Some(id) => Link::Key(Spanned::new(id_key(id), item.span())),
+                Some(id) => Link::Key(Spanned::new(id_key(&id), item.span())),
                 None if item.is_unknown() => Link::Unknown(item.unknown_here()),
                 None => Link::Unknown(Unknown {
                     reason: format!("{} is not an application security group id", item.path()),
