@@ -6,7 +6,7 @@
 //! let reports label default rules like any other.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in [`Sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,6 +65,17 @@ pub struct SourceFile {
     pub text: Arc<str>,
     pub origin: Origin,
     line_starts: Vec<u32>,
+    /// Characters before every [`CHECKPOINT`]-th byte, built on first use, so a column costs at
+    /// most one block of counting even on a 100 MB single-line plan.
+    char_checkpoints: OnceLock<Vec<u32>>,
+}
+
+/// Bytes between character-count checkpoints.
+const CHECKPOINT: usize = 4096;
+
+/// Characters in a byte slice (UTF-8 continuation bytes do not start a character).
+fn count_chars(bytes: &[u8]) -> u32 {
+    bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count() as u32
 }
 
 /// 1-based line and column (column counted in characters).
@@ -83,17 +94,34 @@ impl fmt::Display for LineCol {
 impl SourceFile {
     fn new(name: String, text: Arc<str>, origin: Origin) -> SourceFile {
         let mut line_starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
-            }
-        }
+        line_starts.extend(
+            memchr::memchr_iter(b'\n', text.as_bytes())
+                .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
         SourceFile {
             name,
             text,
             origin,
             line_starts,
+            char_checkpoints: OnceLock::new(),
         }
+    }
+
+    /// Characters before byte `offset`.
+    fn chars_before(&self, offset: usize) -> u32 {
+        let bytes = self.text.as_bytes();
+        let checkpoints = self.char_checkpoints.get_or_init(|| {
+            let mut total = 0u32;
+            let mut out = vec![0u32];
+            for block in bytes.chunks(CHECKPOINT) {
+                total += count_chars(block);
+                out.push(total);
+            }
+            out
+        });
+        let block = offset / CHECKPOINT;
+        let base = checkpoints.get(block).copied().unwrap_or(0);
+        base + count_chars(bytes.get(block * CHECKPOINT..offset).unwrap_or(&[]))
     }
 
     /// Line and column of a byte offset (clamped to the text, snapped to a char boundary).
@@ -107,14 +135,10 @@ impl SourceFile {
             Err(i) => i.saturating_sub(1),
         };
         let line_start = self.line_starts.get(line_index).copied().unwrap_or(0) as usize;
-        let column = self
-            .text
-            .get(line_start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(0);
+        let column = self.chars_before(offset) - self.chars_before(line_start);
         LineCol {
             line: line_index as u32 + 1,
-            column: column as u32 + 1,
+            column: column + 1,
         }
     }
 
@@ -218,6 +242,21 @@ mod tests {
         assert_eq!(f.line_col(6), LineCol { line: 2, column: 3 });
         // Offsets past the end clamp instead of panicking.
         assert_eq!(f.line_col(999).line, 3);
+    }
+
+    #[test]
+    fn columns_on_a_long_line_cross_checkpoints() {
+        let mut s = Sources::new();
+        let text = format!("{}é{}x", "a".repeat(5000), "b".repeat(9000));
+        let id = s.add("long", text.clone());
+        let offset = text.find('x').unwrap() as u32;
+        assert_eq!(
+            s.get(id).unwrap().line_col(offset),
+            LineCol {
+                line: 1,
+                column: 14002
+            }
+        );
     }
 
     #[test]

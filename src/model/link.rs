@@ -318,10 +318,11 @@ fn apply_subnet_associations(
     p: &mut Vec<Problem>,
 ) {
     for mut a in std::mem::take(&mut n.subnet_nsg_associations) {
+        let named = matches!(a.from, Link::Key(_));
         subnets.resolve(&mut a.from, super::SubnetId, p);
         nsgs.resolve(&mut a.to, super::NsgId, p);
         let Link::Resolved(subnet_id) = &a.from else {
-            p.push(unapplied(&a.address, "subnet", &a.from, a.span));
+            p.push(unapplied(&a.address, "subnet", &a.from, a.span, named));
             continue;
         };
         let Some(subnet) = n.subnets.get_mut(subnet_id.value.0) else {
@@ -357,10 +358,17 @@ fn apply_nic_associations(
     p: &mut Vec<Problem>,
 ) {
     for mut a in std::mem::take(&mut n.nic_nsg_associations) {
+        let named = matches!(a.from, Link::Key(_));
         nics.resolve(&mut a.from, super::NicId, p);
         nsgs.resolve(&mut a.to, super::NsgId, p);
         let Link::Resolved(nic_id) = &a.from else {
-            p.push(unapplied(&a.address, "network interface", &a.from, a.span));
+            p.push(unapplied(
+                &a.address,
+                "network interface",
+                &a.from,
+                a.span,
+                named,
+            ));
             continue;
         };
         let Some(nic) = n.nics.get_mut(nic_id.value.0) else {
@@ -386,10 +394,17 @@ fn apply_nic_associations(
         nic.nsg = Some(to);
     }
     for mut a in std::mem::take(&mut n.nic_asg_associations) {
+        let named = matches!(a.from, Link::Key(_));
         nics.resolve(&mut a.from, super::NicId, p);
         asgs.resolve(&mut a.to, super::AsgId, p);
         let Link::Resolved(nic_id) = &a.from else {
-            p.push(unapplied(&a.address, "network interface", &a.from, a.span));
+            p.push(unapplied(
+                &a.address,
+                "network interface",
+                &a.from,
+                a.span,
+                named,
+            ));
             continue;
         };
         let Some(nic) = n.nics.get_mut(nic_id.value.0) else {
@@ -417,15 +432,35 @@ fn same_target<Id: PartialEq + Copy>(a: &Link<Id>, b: &Link<Id>) -> bool {
     matches!((a.resolved(), b.resolved()), (Some(x), Some(y)) if x == y)
 }
 
-fn unapplied<Id>(address: &str, kind: &str, link: &Link<Id>, span: crate::source::Span) -> Problem {
+/// An association that could not be applied. When it names its subject by a key that matches
+/// nothing, the subject is outside the input and no verdict here depends on it (a note). When
+/// the reference itself could not be evaluated, it may apply to any subnet or NIC in the input,
+/// so verdicts may change: an error, reported under NSG030.
+fn unapplied<Id>(
+    address: &str,
+    kind: &str,
+    link: &Link<Id>,
+    span: crate::source::Span,
+    named: bool,
+) -> Problem {
     let why = match link {
         Link::Unknown(u) => u.reason.clone(),
         _ => "unresolved".into(),
     };
+    let (severity, consequence) = if named {
+        (
+            Severity::Note,
+            format!(
+                "it applies to a {kind} outside the input, so nothing checked here depends on it"
+            ),
+        )
+    } else {
+        (Severity::Error, format!("it may apply to any {kind} in the input, so verdicts that depend on their NSGs are uncertain"))
+    };
     Problem::new(
         ProblemKind::Unresolved,
-        Severity::Warning,
-        format!("association `{address}`: its {kind} could not be resolved ({why}); the association is not applied"),
+        severity,
+        format!("association `{address}`: its {kind} could not be resolved ({why}); {consequence}"),
         span,
     )
     .with_resource(address.to_string())
