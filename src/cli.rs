@@ -392,6 +392,7 @@ fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
     let mut loaded = load_paths(&paths, stdin.as_deref(), &opts, &mut sources);
     errors.extend(input_errors(&mut loaded));
     let network = build_network(&mut loaded);
+    let to_configuration = configuration_spans(&loaded, &network, &opts, &mut sources);
     let unknown_value = policies
         .iter()
         .find(|p| p.meta.kind == "unknown-value")
@@ -401,7 +402,10 @@ fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         sources: &sources,
         unknown_value,
     };
-    let mut findings = policy::suppress::apply(policy::run(&policies, &ctx), &sources);
+    let mut findings = policy::run(&policies, &ctx);
+    // Before suppressions, so an `nsgate:ignore` in a .tf file also covers plan findings.
+    point_at_configuration(&mut findings, &to_configuration);
+    let mut findings = policy::suppress::apply(findings, &sources);
     policy::sort_findings(&mut findings);
     if let Some(path) = &args.write_baseline {
         if let Err(e) = std::fs::write(path, policy::suppress::baseline_of(&findings)) {
@@ -439,6 +443,78 @@ fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         return code;
     }
     exit_code(&report, args.fail_on)
+}
+
+/// For plan inputs whose Terraform configuration is at hand (`--source DIR`, or `.tf` files
+/// beside the plan), where each place in the plan is written in the configuration.
+fn configuration_spans(
+    loaded: &Loaded,
+    network: &Network,
+    opts: &LoadOptions,
+    sources: &mut Sources,
+) -> std::collections::HashMap<crate::source::Span, crate::source::Span> {
+    let mut map = std::collections::HashMap::new();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for input in loaded
+        .inputs
+        .iter()
+        .filter(|i| i.kind == crate::frontend::InputKind::Plan)
+    {
+        let beside = match Path::new(&input.path).parent() {
+            _ if input.path == "<stdin>" => None,
+            Some(p) if p.as_os_str().is_empty() => Some(PathBuf::from(".")),
+            p => p.map(Path::to_path_buf),
+        };
+        let dir = opts
+            .source_dir
+            .clone()
+            .or(beside)
+            .filter(|d| crate::frontend::terraform::detect(d));
+        if let Some(d) = dir {
+            if !dirs.contains(&d) {
+                dirs.push(d);
+            }
+        }
+    }
+    for dir in dirs {
+        let mut configuration = Loaded::default();
+        crate::frontend::terraform::load(&dir, opts, sources, &mut configuration);
+        // A configuration that does not parse only costs the extra locations.
+        if configuration.errors.is_empty() {
+            map.extend(crate::frontend::plan_source::map_spans(
+                network,
+                &configuration.network,
+            ));
+        }
+    }
+    map
+}
+
+fn point_at_configuration(
+    findings: &mut [policy::Finding],
+    map: &std::collections::HashMap<crate::source::Span, crate::source::Span>,
+) {
+    if map.is_empty() {
+        return;
+    }
+    for f in findings {
+        let extra: Vec<(crate::source::Span, String)> = std::iter::once(&f.primary)
+            .chain(f.labels.iter())
+            .filter_map(|l| {
+                map.get(&l.span)
+                    .map(|t| (*t, format!("{} (in the configuration)", l.message)))
+            })
+            .collect();
+        if let Some(r) = f.resource_span.and_then(|s| map.get(&s)) {
+            f.resource_span = Some(*r);
+        }
+        for (span, message) in extra {
+            let label = policy::Label::new(span, message);
+            if !f.labels.contains(&label) {
+                f.labels.push(label);
+            }
+        }
+    }
 }
 
 fn write_report(text: &str, output: Option<&Path>, io: &mut Io<'_>) -> Result<(), u8> {

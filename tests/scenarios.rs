@@ -202,3 +202,72 @@ fn seed_incident_through_every_front_end() {
         assert_eq!(counts(&json).get("NSG001"), None);
     }
 }
+
+/// Issue 6: when the Terraform configuration is at hand, plan findings also point at the .tf
+/// lines of the same resource and rule — beside the plan, or through `--source DIR`.
+#[test]
+fn plan_findings_also_point_at_the_configuration() {
+    let runs = [
+        (
+            vec![
+                "check",
+                "--format",
+                "json",
+                "testdata/plan-with-configuration/plan.json",
+            ],
+            "testdata/plan-with-configuration/main.tf",
+        ),
+        (
+            vec![
+                "check",
+                "--format",
+                "json",
+                "--source",
+                "testdata/terraform/cses-broken",
+                "testdata/plan/incident-broken/plan.json",
+            ],
+            "testdata/terraform/cses-broken/main.tf",
+        ),
+    ];
+    for (args, tf) in runs {
+        let (code, json, _) = nsgate(&args);
+        assert_eq!(code, 1);
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let f = &doc["findings"][0];
+        assert!(f["location"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("plan.json"));
+        let in_tf: Vec<&serde_json::Value> = f["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["location"]["path"] == tf)
+            .collect();
+        let deny = in_tf
+            .iter()
+            .find(|r| {
+                r["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("denies TCP 3389, 20000")
+            })
+            .expect("the deciding rule in the .tf file");
+        // DenyAll's security_rule block in the fixture.
+        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(tf)).unwrap();
+        let line = deny["location"]["start"]["line"].as_u64().unwrap() as usize;
+        let block: Vec<&str> = text.lines().skip(line - 1).take(3).collect();
+        assert!(block.join("\n").contains("\"DenyAll\""), "{block:?}");
+        assert!(in_tf
+            .iter()
+            .any(|r| r["message"].as_str().unwrap().starts_with("subnet `roles`")));
+    }
+    // Without a configuration, only the plan is pointed at.
+    let (_, json, _) = nsgate(&[
+        "check",
+        "--format",
+        "json",
+        "testdata/plan/incident-broken/plan.json",
+    ]);
+    assert!(!json.contains("main.tf"));
+}

@@ -18,6 +18,7 @@
 pub mod arm;
 pub mod json;
 pub mod plan;
+pub mod plan_source;
 pub mod terraform;
 
 use std::fmt;
