@@ -225,12 +225,8 @@ fn asg_addresses(
 ) -> Bounds {
     let mut b = Bounds::exact(AddrSet::empty());
     let mut uncertain = false;
-    for ip in network
-        .nics
-        .iter()
-        .flat_map(|n| n.ip_configs.iter())
-        .filter(|ip| ip.asgs.iter().any(|a| a.resolved() == Some(id)))
-    {
+    let members = network.asg_members(id).iter();
+    for ip in members.filter_map(|(n, i)| network.nic(*n).and_then(|nic| nic.ip_configs.get(*i))) {
         match ip.private_ip.as_ref().map(|f| &f.value) {
             Some(Val::Known(addr)) => {
                 let one = AddrSet::addr(*addr);

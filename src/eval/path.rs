@@ -142,28 +142,23 @@ fn subnet_addresses(network: &Network, subnet: SubnetId) -> AddrSet {
 /// walk over NICs.
 pub fn subnet_endpoint_classes(network: &Network, subnet: SubnetId) -> Vec<Endpoint> {
     let mut classes: Vec<Endpoint> = Vec::new();
-    for (nic_index, nic) in network.nics.iter().enumerate() {
-        for (ip_index, ip) in nic.ip_configs.iter().enumerate() {
-            if ip.subnet.as_ref().and_then(|l| l.resolved()) != Some(subnet) {
-                continue;
-            }
-            let Some(e) = Endpoint::nic(network, NicId(nic_index), ip_index) else {
-                continue;
-            };
-            let same = |c: &Endpoint| {
-                c.nic_nsg.as_ref().map(link_key) == e.nic_nsg.as_ref().map(link_key)
-                    && c.membership == e.membership
-            };
-            match classes.iter_mut().find(|c| same(c)) {
-                Some(c) => {
-                    c.addresses = c.addresses.union(&e.addresses);
-                    c.nics.extend(e.nics);
-                    if c.nics.len() == 2 {
-                        c.label = format!("{} (and NICs alike)", c.label);
-                    }
+    for &(nic, ip_index) in network.nics_in_subnet(subnet) {
+        let Some(e) = Endpoint::nic(network, nic, ip_index) else {
+            continue;
+        };
+        let same = |c: &Endpoint| {
+            c.nic_nsg.as_ref().map(link_key) == e.nic_nsg.as_ref().map(link_key)
+                && c.membership == e.membership
+        };
+        match classes.iter_mut().find(|c| same(c)) {
+            Some(c) => {
+                c.addresses = c.addresses.union(&e.addresses);
+                c.nics.extend(e.nics);
+                if c.nics.len() == 2 {
+                    c.label = format!("{} (and NICs alike)", c.label);
                 }
-                None => classes.push(e),
             }
+            None => classes.push(e),
         }
     }
     if classes.is_empty() {

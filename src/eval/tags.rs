@@ -130,15 +130,10 @@ impl TagContext {
                 crate::model::Link::Resolved(v) => {
                     if let Some(vnet) = network.vnet(v.value) {
                         add_fields(&vnet.address_space, &mut lo_nets, &mut unknowns);
-                        for peer in vnet.peerings.iter().filter_map(|p| p.resolved()) {
-                            if let Some(pv) = network.vnet(peer) {
+                        // Peerings count whichever side declared them.
+                        for peer in network.peers_of(v.value) {
+                            if let Some(pv) = network.vnet(*peer) {
                                 add_fields(&pv.address_space, &mut lo_nets, &mut unknowns);
-                            }
-                        }
-                        // Peerings written only on the other side still peer both ways.
-                        for other in &network.vnets {
-                            if other.peerings.iter().any(|p| p.resolved() == Some(v.value)) {
-                                add_fields(&other.address_space, &mut lo_nets, &mut unknowns);
                             }
                         }
                     }

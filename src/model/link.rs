@@ -29,6 +29,7 @@ pub fn merge_into(network: &mut Network, other: Network) {
         nic_nsg_associations,
         nic_asg_associations,
         problems,
+        index: _,
     } = other;
     let first_fragment = network.vnets.is_empty()
         && network.subnets.is_empty()
@@ -46,6 +47,7 @@ pub fn merge_into(network: &mut Network, other: Network) {
         nic_nsg_associations,
         nic_asg_associations,
         problems,
+        index: Default::default(),
     };
     if !first_fragment {
         demote_resolved(&mut fragment);
@@ -249,6 +251,7 @@ pub fn link(mut n: Network) -> Network {
     apply_subnet_associations(&mut n, &subnets, &nsgs, p);
     apply_nic_associations(&mut n, &nics, &nsgs, &asgs, p);
     n.problems.append(&mut problems);
+    n.reindex();
     n
 }
 

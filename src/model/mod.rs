@@ -8,6 +8,7 @@
 pub mod builder;
 pub mod defaults;
 pub mod dump;
+pub mod index;
 pub mod link;
 pub mod validate;
 pub mod values;
@@ -540,6 +541,9 @@ pub struct Network {
     /// NIC → ASG: the ASG joins every IPv4 IP configuration of the NIC (nsg-semantics §2.5).
     pub nic_asg_associations: Vec<Association<NicId, AsgId>>,
     pub problems: Vec<Problem>,
+    /// Reverse links, built by [`link::link`]; rebuild with [`Network::reindex`] after changing
+    /// resources of a linked network.
+    pub index: index::NetworkIndex,
 }
 
 impl Network {
@@ -557,6 +561,10 @@ impl Network {
     }
     pub fn asg(&self, id: AsgId) -> Option<&Asg> {
         self.asgs.get(id.0)
+    }
+
+    pub fn reindex(&mut self) {
+        self.index = index::NetworkIndex::new(self);
     }
 
     /// Append another network (another file or module); its indices and links are shifted.

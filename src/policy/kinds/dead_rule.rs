@@ -28,19 +28,13 @@ fn build(_: &RawPolicy, _: FileId) -> Result<Box<dyn Check>, PolicyError> {
 
 /// The subnets whose VNet gives the NSG's tags their meaning (`None`: not attached anywhere).
 fn contexts(net: &Network, id: NsgId) -> Vec<Option<SubnetId>> {
-    let mut out: Vec<Option<SubnetId>> = Vec::new();
-    for (i, s) in net.subnets.iter().enumerate() {
-        if s.nsg.as_ref().and_then(|l| l.resolved()) == Some(id) {
-            out.push(Some(SubnetId(i)));
-        }
-    }
-    for nic in &net.nics {
-        if nic.nsg.as_ref().and_then(|l| l.resolved()) == Some(id) {
-            for ip in &nic.ip_configs {
-                let s = ip.subnet.as_ref().and_then(|l| l.resolved());
-                if !out.contains(&s) {
-                    out.push(s);
-                }
+    let mut out: Vec<Option<SubnetId>> =
+        net.subnets_with_nsg(id).iter().map(|s| Some(*s)).collect();
+    for nic in net.nics_with_nsg(id).iter().filter_map(|n| net.nic(*n)) {
+        for ip in &nic.ip_configs {
+            let s = ip.subnet.as_ref().and_then(|l| l.resolved());
+            if !out.contains(&s) {
+                out.push(s);
             }
         }
     }

@@ -244,10 +244,11 @@ fn endpoints(net: &Network, s: SubnetId, parties: &[Party], except: &[IpNet]) ->
             Party::Subnet => out.extend(subnet_endpoint_classes(net, s)),
             Party::Vnet => {
                 let vnet = net.subnet(s).and_then(|x| x.vnet.resolved());
-                for (i, other) in net.subnets.iter().enumerate() {
-                    if i == s.0 || (vnet.is_some() && other.vnet.resolved() == vnet) {
-                        out.extend(subnet_endpoint_classes(net, SubnetId(i)));
-                    }
+                let subnets = vnet
+                    .map(|v| net.subnets_of_vnet(v).to_vec())
+                    .unwrap_or_else(|| vec![s]);
+                for other in subnets {
+                    out.extend(subnet_endpoint_classes(net, other));
                 }
             }
             Party::Any => {

@@ -35,13 +35,10 @@ impl Check for SubnetWithoutNsg {
             if self.exempt.iter().any(|e| e.eq_ignore_ascii_case(name)) || s.nsg.is_some() {
                 continue;
             }
-            let nic_nsg = net.nics.iter().any(|n| {
-                n.nsg.is_some()
-                    && n.ip_configs.iter().any(|ip| {
-                        ip.subnet.as_ref().and_then(|l| l.resolved())
-                            == Some(crate::model::SubnetId(i))
-                    })
-            });
+            let nic_nsg = net
+                .nics_in_subnet(crate::model::SubnetId(i))
+                .iter()
+                .any(|(n, _)| net.nic(*n).is_some_and(|nic| nic.nsg.is_some()));
             if nic_nsg {
                 continue;
             }
