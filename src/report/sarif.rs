@@ -146,9 +146,20 @@ struct FixOut<'a> {
 struct LocationOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<usize>,
-    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<Text>,
+}
+
+/// A resource by its address, for findings with no place in a real file (standard input).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    fully_qualified_name: String,
+    kind: &'static str,
 }
 
 #[derive(Serialize)]
@@ -335,7 +346,8 @@ fn result<'a>(sources: &Sources, f: &'a Finding, rule_index: usize) -> ResultOut
         if is_artifact(sources, l.span.file) {
             related.push(LocationOut {
                 id: Some(related.len() + 1),
-                physical_location: physical(sources, l.span),
+                physical_location: Some(physical(sources, l.span)),
+                logical_locations: Vec::new(),
                 message: Some(text(sentence(&l.message))),
             });
         } else {
@@ -358,18 +370,32 @@ fn result<'a>(sources: &Sources, f: &'a Finding, rule_index: usize) -> ResultOut
         rule_index,
         level: level(f.severity),
         message: text(message),
-        locations: shown
-            .map(|s| LocationOut {
+        locations: match shown {
+            Some(s) => vec![LocationOut {
                 id: None,
-                physical_location: physical(sources, s),
+                physical_location: Some(physical(sources, s)),
+                logical_locations: Vec::new(),
                 // Shown somewhere else than the primary place: say what this place is.
                 message: (s != f.primary.span)
                     .then(|| f.labels.iter().find(|l| l.span == s))
                     .flatten()
                     .map(|l| text(sentence(&l.message))),
-            })
-            .into_iter()
-            .collect(),
+            }],
+            // No real file (standard input): the resource by its address.
+            None => f
+                .resource
+                .iter()
+                .map(|r| LocationOut {
+                    id: None,
+                    physical_location: None,
+                    logical_locations: vec![LogicalLocation {
+                        fully_qualified_name: r.clone(),
+                        kind: "resource",
+                    }],
+                    message: None,
+                })
+                .collect(),
+        },
         related_locations: related,
         partial_fingerprints: Fingerprints {
             nsgate: &f.fingerprint,
@@ -388,17 +414,19 @@ fn notification(sources: &Sources, e: &ToolError) -> Notification {
     match e.span {
         Some(span) if is_artifact(sources, span.file) => locations.push(LocationOut {
             id: None,
-            physical_location: physical(sources, span),
+            physical_location: Some(physical(sources, span)),
+            logical_locations: Vec::new(),
             message: None,
         }),
         _ => {
             if let Some(p) = e.path.as_deref().filter(|p| !p.starts_with('<')) {
                 locations.push(LocationOut {
                     id: None,
-                    physical_location: PhysicalLocation {
+                    physical_location: Some(PhysicalLocation {
                         artifact_location: artifact_location(p),
                         region: None,
-                    },
+                    }),
+                    logical_locations: Vec::new(),
                     message: None,
                 });
             }
