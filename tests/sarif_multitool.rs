@@ -135,6 +135,21 @@ fn sarif_passes_the_multitool_validator() {
             nsgate(&["check", "--format", "sarif", dir]).stdout,
         ));
     }
+    // Every scenario of every front end in one run (many files, every policy's findings).
+    let mut all: Vec<String> = Vec::new();
+    for kind in ["terraform", "plan", "arm"] {
+        let mut dirs: Vec<String> = std::fs::read_dir(format!("testdata/{kind}"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .map(|p| p.display().to_string())
+            .collect();
+        dirs.sort();
+        all.extend(dirs);
+    }
+    let mut args = vec!["check", "--format", "sarif"];
+    args.extend(all.iter().map(String::as_str));
+    logs.push(("all-testdata".into(), nsgate(&args).stdout));
     // Standard input: no file to point into.
     let plan = std::fs::read_to_string("testdata/plan/incident-broken/plan.json").unwrap();
     let stdin = nsgate_with(

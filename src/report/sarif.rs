@@ -115,7 +115,8 @@ struct ResultOut<'a> {
     locations: Vec<LocationOut>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<LocationOut>,
-    partial_fingerprints: Fingerprints<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partial_fingerprints: Option<Fingerprints<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     properties: Option<ResultProperties<'a>>,
 }
@@ -397,9 +398,11 @@ fn result<'a>(sources: &Sources, f: &'a Finding, rule_index: usize) -> ResultOut
                 .collect(),
         },
         related_locations: related,
-        partial_fingerprints: Fingerprints {
+        // A finding without a fingerprint gets none rather than an empty one that would
+        // merge unrelated alerts.
+        partial_fingerprints: (!f.fingerprint.is_empty()).then_some(Fingerprints {
             nsgate: &f.fingerprint,
-        },
+        }),
         properties,
     }
 }
