@@ -20,8 +20,6 @@ use crate::source::{Sources, Span};
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The base id relative artifact paths are resolved against: the directory nsgate ran in.
 pub const SRCROOT: &str = "%SRCROOT%";
-/// The key of nsgate's fingerprint in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "nsgateFingerprint/v1";
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -121,6 +119,7 @@ struct ResultOut<'a> {
     properties: Option<ResultProperties<'a>>,
 }
 
+/// nsgate's fingerprint (`Finding::fingerprint`) under a versioned key, as SARIF recommends.
 #[derive(Serialize)]
 struct Fingerprints<'a> {
     #[serde(rename = "nsgateFingerprint/v1")]
