@@ -436,6 +436,7 @@ fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         inputs: loaded.inputs,
         findings,
         errors,
+        policies: policies.iter().map(|p| p.meta.clone()).collect(),
     };
     let to_file = args.output.is_some();
     let text = report::render(args.format, &report, &sources, style(io, to_file));
@@ -557,7 +558,10 @@ fn list_policies(args: PoliciesArgs, io: &mut Io<'_>) -> u8 {
     for p in &policies {
         out.push_str(&format!(
             "{:<8} {:<26} {:<8} {}\n",
-            p.meta.id, p.meta.name, p.meta.severity, p.meta.summary
+            p.meta.id,
+            p.meta.name,
+            p.meta.severity.as_str(),
+            p.meta.summary
         ));
     }
     let _ = io.stdout.write_all(out.as_bytes());
@@ -592,10 +596,7 @@ fn explain(args: ExplainArgs, io: &mut Io<'_>) -> u8 {
 
 /// The text `explain` prints (also the SARIF help text).
 pub fn explain_text(p: &policy::PolicyMeta) -> String {
-    format!(
-        "{} {} ({}, kind {})\n\n{}\n\nWhy\n{}\n\nFix\n{}\n",
-        p.id, p.name, p.severity, p.kind, p.summary, p.why, p.fix
-    )
+    policy::explain_text(p)
 }
 
 fn print_errors(errors: Vec<ToolError>, sources: &Sources, io: &mut Io<'_>) -> u8 {

@@ -64,6 +64,14 @@ pub struct CheckContext<'a> {
     pub unknown_value: Option<&'a PolicyMeta>,
 }
 
+/// What `nsgate explain` prints for a policy (also the SARIF rule help text).
+pub fn explain_text(p: &PolicyMeta) -> String {
+    format!(
+        "{} {} ({}, kind {})\n\n{}\n\nWhy\n{}\n\nFix\n{}\n",
+        p.id, p.name, p.severity, p.kind, p.summary, p.why, p.fix
+    )
+}
+
 /// Parse one rule file (already added to `sources`).
 pub fn load_policy(file: FileId, sources: &Sources) -> Result<Policy, PolicyError> {
     let text = sources

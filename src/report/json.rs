@@ -15,7 +15,19 @@ struct Doc<'a> {
     tool: Tool,
     inputs: Vec<InputOut<'a>>,
     findings: Vec<FindingOut<'a>>,
+    errors: Vec<ErrorOut<'a>>,
     summary: Summary,
+}
+
+/// A failure of the tool (unreadable or malformed input, bad policy): the run exits with 2.
+#[derive(Serialize)]
+struct ErrorOut<'a> {
+    message: &'a str,
+    /// Where, when the file could be read at all.
+    location: Option<Location>,
+    /// The path concerned, for errors without a location.
+    path: Option<&'a str>,
+    help: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -176,6 +188,16 @@ pub fn render(report: &Report, sources: &Sources) -> String {
             .findings
             .iter()
             .map(|f| finding(sources, f))
+            .collect(),
+        errors: report
+            .errors
+            .iter()
+            .map(|e| ErrorOut {
+                message: &e.message,
+                location: e.span.map(|s| loc(sources, s)),
+                path: e.path.as_deref(),
+                help: e.help.as_deref(),
+            })
             .collect(),
         summary: Summary {
             error: report.count(Severity::Error),

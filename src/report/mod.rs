@@ -2,13 +2,16 @@
 //! the findings' order (deterministic), and nothing here reads the clock or the environment.
 
 pub mod compact;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::frontend::Input;
 use crate::model::Severity;
-use crate::policy::Finding;
-use crate::source::{Sources, Span};
+use crate::policy::{Finding, PolicyMeta};
+use crate::source::{Origin, Sources, Span};
 
 /// Output formats (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -16,6 +19,12 @@ pub enum Format {
     Human,
     Compact,
     Json,
+    /// SARIF 2.1.0 (code scanning: GitHub, Azure DevOps, IDE viewers).
+    Sarif,
+    /// JUnit XML: one test case per policy and scope (GitLab, Azure Pipelines, Jenkins).
+    Junit,
+    /// GitHub Actions workflow commands (`::error file=…::…`): annotations on the pull request.
+    Github,
 }
 
 /// A failure of the tool itself (unreadable input, bad policy or config): exit code 2.
@@ -34,6 +43,8 @@ pub struct Report {
     pub inputs: Vec<Input>,
     pub findings: Vec<Finding>,
     pub errors: Vec<ToolError>,
+    /// The policies that ran (SARIF rule metadata, JUnit test cases for passing policies).
+    pub policies: Vec<PolicyMeta>,
 }
 
 impl Report {
@@ -66,7 +77,28 @@ pub fn render(format: Format, report: &Report, sources: &Sources, style: Style) 
         Format::Human => human::render(report, sources, style),
         Format::Compact => compact::render(report, sources),
         Format::Json => json::render(report, sources),
+        Format::Sarif => sarif::render(report, sources),
+        Format::Junit => junit::render(report, sources),
+        Format::Github => github::render(report, sources),
     }
+}
+
+/// Whether a file is a real artifact a user can open: not Azure's synthetic default rules,
+/// not standard input (`<stdin>`) nor another made-up `<…>` name. Formats that hand paths to
+/// other tools (SARIF, GitHub, JUnit) only point into real artifacts.
+pub(crate) fn is_artifact(sources: &Sources, file: crate::source::FileId) -> bool {
+    sources
+        .get(file)
+        .is_some_and(|f| f.origin == Origin::User && !f.name.starts_with('<'))
+}
+
+/// Where a finding is best shown in a format that can only point into real files: its
+/// primary span, else its resource block, else its first label in a real file.
+pub(crate) fn artifact_span(sources: &Sources, f: &Finding) -> Option<Span> {
+    std::iter::once(f.primary.span)
+        .chain(f.resource_span)
+        .chain(f.labels.iter().map(|l| l.span))
+        .find(|s| is_artifact(sources, s.file))
 }
 
 /// `path`, 1-based start and end positions of a span.
@@ -76,6 +108,28 @@ pub(crate) fn location(
 ) -> (String, crate::source::LineCol, crate::source::LineCol) {
     let (start, end) = sources.line_col(span);
     (sources.name(span.file).to_string(), start, end)
+}
+
+/// 1-based start and end of a region for tools that show regions (SARIF, GitHub): a span that
+/// ends with its line break ends on that line, not at column 1 of the next one.
+pub(crate) fn region(
+    sources: &Sources,
+    span: Span,
+) -> (crate::source::LineCol, crate::source::LineCol) {
+    let ends_with_newline = span.end > span.start
+        && sources
+            .get(span.file)
+            .and_then(|f| f.text.as_bytes().get(span.end as usize - 1))
+            == Some(&b'\n');
+    let trimmed = if ends_with_newline {
+        Span {
+            end: span.end - 1,
+            ..span
+        }
+    } else {
+        span
+    };
+    sources.line_col(trimmed)
 }
 
 /// One summary line: `2 errors, 1 warning, 0 notes`.

@@ -1,0 +1,414 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic
+)]
+//! The CLI run in-process over the same scenarios in every format (snapshots at width 100,
+//! no colour), plus exit codes, `--fail-on`, `--output`, colour rules, determinism, standard
+//! input, `flow`, `policies` and `explain`. Targeted assertions sit beside the snapshots so an
+//! update cannot silently drop what matters.
+
+mod common;
+
+use clap::Parser;
+use common::{nsgate, nsgate_with, redact_version, temp_path, Env, FORMATS, SCENARIOS};
+
+fn check(format: &str, path: &str) -> common::Output {
+    nsgate(&["check", "--format", format, path])
+}
+
+/// Every format over every scenario: snapshot, exit code, and the format's own invariants.
+fn snapshot_format(format: &str) {
+    for (name, path, code) in SCENARIOS {
+        let out = check(format, path);
+        assert_eq!(
+            out.code, *code,
+            "{format} {path}: exit code\n{}",
+            out.stdout
+        );
+        assert!(
+            !out.stdout.contains('\u{1b}'),
+            "{format} {path}: colour codes in a report to a pipe"
+        );
+        assert_eq!(out.stderr, "", "{format} {path}: the report goes to stdout");
+        insta::assert_snapshot!(format!("{format}__{name}"), redact_version(&out.stdout));
+    }
+}
+
+#[test]
+fn human() {
+    snapshot_format("human");
+    let broken = check("human", "testdata/terraform/cses-broken").stdout;
+    for needle in [
+        "NSG001/intra-subnet-rdp-blocked",
+        "denies TCP 3389, 20000 between instances of `roles`",
+        "NSG `nsg-roles` is associated here",
+        "witness: TCP 10.1.0.4:49152 → 10.1.0.5:20000 denied by `DenyAll`",
+        "priority                   = 350",
+        "nsgate: 1 error, 0 warnings, 0 notes in 1 input",
+    ] {
+        assert!(broken.contains(needle), "missing {needle:?} in\n{broken}");
+    }
+    let error = check("human", "testdata/terraform/syntax-error").stdout;
+    assert!(error.contains("1 input or configuration error"), "{error}");
+}
+
+#[test]
+fn compact() {
+    snapshot_format("compact");
+    let out = check("compact", "testdata/terraform/cses-broken").stdout;
+    assert!(out.starts_with("testdata/terraform/cses-broken/main.tf:53:3: error[NSG001] "));
+    assert_eq!(out.lines().count(), 1);
+}
+
+#[test]
+fn json() {
+    snapshot_format("json");
+    let out = check("json", "testdata/terraform/cses-broken").stdout;
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], 1);
+    let f = &v["findings"][0];
+    assert_eq!(f["policy"], "NSG001");
+    assert_eq!(f["location"]["start"]["line"], 53);
+    let ports: Vec<_> = f["witnesses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["destination_port"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ports, [3389, 20000], "a witness per failing port");
+    assert_eq!(v["summary"]["error"], 1);
+    // An input error is in the report, not lost.
+    let err: serde_json::Value =
+        serde_json::from_str(&check("json", "testdata/terraform/syntax-error").stdout).unwrap();
+    assert_eq!(err["errors"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn sarif() {
+    snapshot_format("sarif");
+    let out = check("sarif", "testdata/terraform/cses-broken").stdout;
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 8, "every policy that ran");
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "NSG001");
+    assert_eq!(
+        rules[result["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "NSG001"
+    );
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 53);
+    assert_eq!(region["startColumn"], 3);
+    assert!(result["partialFingerprints"]["nsgateFingerprint/v1"].is_string());
+    // The synthetic default rules are described, never given as an artifact.
+    assert!(!out.contains("azure-default-rules"));
+    assert!(result["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("Azure default rule `AllowVnetInBound`"));
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    // The rule help is exactly what `explain` prints.
+    let explain = nsgate(&["explain", "NSG001"]).stdout;
+    assert_eq!(rules[0]["help"]["text"], explain.as_str());
+
+    let err: serde_json::Value =
+        serde_json::from_str(&check("sarif", "testdata/terraform/syntax-error").stdout).unwrap();
+    let inv = &err["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false);
+    assert_eq!(inv["toolExecutionNotifications"][0]["level"], "error");
+}
+
+#[test]
+fn junit() {
+    snapshot_format("junit");
+    let out = check("junit", "testdata/terraform/cses-broken").stdout;
+    assert!(out.contains("<testsuites name=\"nsgate\" tests=\"8\" failures=\"1\" errors=\"0\""));
+    assert!(out.contains(
+        "<testcase classname=\"NSG001 intra-subnet-rdp-blocked\" name=\"azurerm_network_security_group.roles\""
+    ));
+    assert!(out.contains("message=\"testdata/terraform/cses-broken/main.tf:53:3: RDP between"));
+    assert!(
+        out.contains("&lt;azure-default-rules&gt;"),
+        "text is escaped"
+    );
+    let err = check("junit", "testdata/terraform/syntax-error").stdout;
+    assert!(err.contains("<error type=\"input\""));
+}
+
+#[test]
+fn github() {
+    snapshot_format("github");
+    let out = check("github", "testdata/terraform/cses-broken").stdout;
+    assert!(out.starts_with(
+        "::error file=testdata/terraform/cses-broken/main.tf,line=53,endLine=63,title=NSG001 intra-subnet-rdp-blocked::RDP between"
+    ));
+    assert_eq!(out.lines().count(), 1, "multi-line messages are escaped");
+    assert!(out.contains("%0Afix: add an Allow rule"));
+    let warn = check("github", "testdata/terraform/inline-vnet-subnets").stdout;
+    assert!(warn.lines().all(|l| l.starts_with("::warning ")));
+    let note = check("github", "testdata/terraform/remote-module").stdout;
+    assert!(note.lines().any(|l| l.starts_with("::notice ")));
+}
+
+#[test]
+fn every_format_is_byte_identical_across_runs() {
+    for format in FORMATS {
+        for (_, path, _) in SCENARIOS {
+            let a = check(format, path).stdout;
+            let b = check(format, path).stdout;
+            assert!(a == b, "{format} {path}: two runs differ");
+        }
+    }
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let code = |args: &[&str]| nsgate(args).code;
+    // 0 clean, 1 findings, 2 tool error.
+    assert_eq!(code(&["check", "testdata/terraform/cses-fixed"]), 0);
+    assert_eq!(code(&["check", "testdata/terraform/cses-broken"]), 1);
+    assert_eq!(code(&["check", "testdata/terraform/syntax-error"]), 2);
+    assert_eq!(code(&["check", "testdata/terraform/does-not-exist"]), 2);
+    // Warnings only.
+    let warnings = "testdata/terraform/inline-vnet-subnets";
+    assert_eq!(code(&["check", warnings]), 0);
+    assert_eq!(code(&["check", "--fail-on", "error", warnings]), 0);
+    assert_eq!(code(&["check", "--fail-on", "warning", warnings]), 1);
+    assert_eq!(code(&["check", "--fail-on", "note", warnings]), 1);
+    assert_eq!(code(&["check", "--fail-on", "never", warnings]), 0);
+    // A note alone fails only at --fail-on note.
+    let note = [
+        "check",
+        "--only",
+        "NSG030",
+        "testdata/terraform/remote-module",
+    ];
+    let out = nsgate(&[&note[..], &["--format", "compact"]].concat());
+    assert!(out.stdout.contains("note[NSG030]"), "{}", out.stdout);
+    assert_eq!(code(&[&note[..], &["--fail-on", "note"]].concat()), 1);
+    assert_eq!(code(&note), 0);
+    // Errors: never hides findings, never hides tool errors.
+    let broken = "testdata/terraform/cses-broken";
+    assert_eq!(code(&["check", "--fail-on", "never", broken]), 0);
+    assert_eq!(code(&["check", "--fail-on", "warning", broken]), 1);
+    assert_eq!(
+        code(&[
+            "check",
+            "--fail-on",
+            "never",
+            "testdata/terraform/syntax-error"
+        ]),
+        2
+    );
+    // Bad arguments: an unknown policy ID is a tool error; clap's usage errors exit with 2.
+    assert_eq!(code(&["check", "--only", "NSG999", broken]), 2);
+    let usage = nsgate::cli::Cli::try_parse_from(["nsgate", "check", "--format", "xml"]);
+    assert_eq!(usage.unwrap_err().exit_code(), 2);
+    let usage = nsgate::cli::Cli::try_parse_from(["nsgate", "check", "--fail-on", "sometimes"]);
+    assert_eq!(usage.unwrap_err().exit_code(), 2);
+}
+
+#[test]
+fn an_input_error_still_reports_the_other_inputs() {
+    let out = nsgate(&[
+        "check",
+        "--format",
+        "compact",
+        "testdata/terraform/syntax-error",
+        "testdata/terraform/cses-broken",
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(out.stdout.contains("error[nsgate] syntax error"));
+    assert!(out.stdout.contains("error[NSG001]"));
+}
+
+#[test]
+fn output_file_gets_the_report_without_colour() {
+    for format in FORMATS {
+        let file = temp_path(&format!("report.{format}"));
+        let terminal = Env {
+            terminal: true,
+            ..Env::default()
+        };
+        let out = nsgate_with(
+            &[
+                "check",
+                "--format",
+                format,
+                "--output",
+                file.to_str().unwrap(),
+                "testdata/terraform/cses-broken",
+            ],
+            &terminal,
+        );
+        assert_eq!(out.code, 1);
+        assert_eq!(out.stdout, "", "{format}: nothing on stdout with --output");
+        let written = std::fs::read_to_string(&file).unwrap();
+        assert!(!written.contains('\u{1b}'), "{format}: colour in a file");
+        assert_eq!(
+            written,
+            check(format, "testdata/terraform/cses-broken").stdout,
+            "{format}: the file holds the same report"
+        );
+        std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
+    }
+    // An unwritable output is a tool error, with the reason on stderr.
+    let out = nsgate(&[
+        "check",
+        "--output",
+        "testdata/no-such-dir/report.txt",
+        "testdata/terraform/cses-fixed",
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("cannot write"), "{}", out.stderr);
+}
+
+#[test]
+fn human_colour_only_on_a_terminal_without_no_color() {
+    let args = ["check", "testdata/terraform/cses-broken"];
+    let run = |terminal: bool, vars: &[(&str, &str)]| {
+        nsgate_with(
+            &args,
+            &Env {
+                terminal,
+                vars: vars
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..Env::default()
+            },
+        )
+        .stdout
+    };
+    assert!(run(true, &[]).contains("\u{1b}["), "colour on a terminal");
+    assert!(!run(false, &[]).contains('\u{1b}'), "no colour to a pipe");
+    assert!(!run(true, &[("NO_COLOR", "1")]).contains('\u{1b}'));
+    // NO_COLOR counts only when set to something (no-color.org).
+    assert!(run(true, &[("NO_COLOR", "")]).contains("\u{1b}["));
+    // Machine formats never colour, even on a terminal.
+    for format in ["compact", "json", "sarif", "junit", "github"] {
+        let out = nsgate_with(
+            &[
+                "check",
+                "--format",
+                format,
+                "testdata/terraform/cses-broken",
+            ],
+            &Env {
+                terminal: true,
+                ..Env::default()
+            },
+        );
+        assert!(!out.stdout.contains('\u{1b}'), "{format}");
+    }
+}
+
+#[test]
+fn plan_gate_reads_standard_input() {
+    // `terraform show -json plan.tfplan | nsgate check -`
+    let plan = std::fs::read_to_string("testdata/plan/incident-broken/plan.json").unwrap();
+    let stdin = |format: &str| {
+        nsgate_with(
+            &["check", "--format", format, "-"],
+            &Env {
+                stdin: plan.clone(),
+                ..Env::default()
+            },
+        )
+    };
+    let out = stdin("compact");
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.starts_with("<stdin>:"), "{}", out.stdout);
+    assert!(out.stdout.contains("error[NSG001]"));
+    // Formats that hand paths to other tools never name `<stdin>` as a file.
+    let sarif = stdin("sarif").stdout;
+    let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(v["runs"][0]["results"][0]["ruleId"], "NSG001");
+    assert!(!sarif.contains("\"uri\": \"%3Cstdin"), "{sarif}");
+    assert!(!stdin("github").stdout.contains("file="));
+    insta::assert_snapshot!("sarif__stdin-plan", redact_version(&sarif));
+    // Not a plan, template or Terraform: exit 2.
+    let junk = nsgate_with(
+        &["check", "-"],
+        &Env {
+            stdin: "hello".into(),
+            ..Env::default()
+        },
+    );
+    assert_eq!(junk.code, 2);
+}
+
+#[test]
+fn flow_prints_each_hop_and_the_verdict() {
+    let broken = nsgate(&[
+        "flow",
+        "--from",
+        "10.1.0.4",
+        "--to",
+        "10.1.0.5:20000",
+        "testdata/terraform/cses-broken",
+    ]);
+    assert_eq!(broken.code, 1);
+    assert!(broken.stdout.contains(
+        "Deny by `DenyAll` (priority 400) at testdata/terraform/cses-broken/main.tf:53:3"
+    ));
+    assert!(broken.stdout.contains("verdict: Deny"));
+    insta::assert_snapshot!("flow__cses-broken-20000", broken.stdout);
+    let fixed = nsgate(&[
+        "flow",
+        "--from",
+        "10.1.0.4:49152",
+        "--to",
+        "10.1.0.5:20000",
+        "--protocol",
+        "tcp",
+        "testdata/terraform/cses-fixed",
+    ]);
+    assert_eq!(fixed.code, 0);
+    assert!(fixed.stdout.contains("verdict: Allow"));
+    insta::assert_snapshot!("flow__cses-fixed-20000", fixed.stdout);
+    // Bad endpoints are usage errors.
+    let bad = nsgate(&["flow", "--from", "nowhere", "--to", "10.1.0.5:1", "."]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("--from and --to"));
+    let portless = nsgate(&["flow", "--from", "10.1.0.4", "--to", "10.1.0.5", "."]);
+    assert_eq!(portless.code, 2);
+}
+
+#[test]
+fn policies_lists_the_builtins() {
+    let out = nsgate(&["policies"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stdout.lines().count(), 8);
+    assert!(out
+        .stdout
+        .starts_with("NSG001   intra-subnet-rdp-blocked   error    RDP"));
+    insta::assert_snapshot!("policies", out.stdout);
+}
+
+#[test]
+fn explain_prints_summary_why_and_fix() {
+    let out = nsgate(&["explain", "NSG001"]);
+    assert_eq!(out.code, 0);
+    for needle in [
+        "NSG001 intra-subnet-rdp-blocked",
+        "\nWhy\n",
+        "\nFix\n",
+        "20000",
+    ] {
+        assert!(out.stdout.contains(needle), "{needle:?}");
+    }
+    insta::assert_snapshot!("explain__NSG001", out.stdout);
+    // By name too; unknown IDs are a tool error.
+    assert_eq!(
+        nsgate(&["explain", "intra-subnet-rdp-blocked"]).stdout,
+        out.stdout
+    );
+    let unknown = nsgate(&["explain", "NSG999"]);
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("NSG999"));
+}
