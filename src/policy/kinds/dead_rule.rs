@@ -1,9 +1,11 @@
 //! `dead-rule` (NSG010): a user rule that decides no flow at all, because earlier rules match
 //! everything it matches — wherever its NSG is attached. The finding names the covering rules.
 
-use crate::eval::compile::{compile, Membership, RuleContext};
+use std::collections::BTreeMap;
+
+use crate::eval::compile::{compile, CompiledRule, Membership, RuleContext};
 use crate::eval::flowset::FlowSet;
-use crate::eval::fold::{fold, rule_order, RuleRef};
+use crate::eval::fold::{rule_order, RuleRef};
 use crate::eval::tags::TagContext;
 use crate::model::{Direction, Network, Nsg, NsgId, SubnetId};
 use crate::policy::describe;
@@ -44,7 +46,11 @@ fn contexts(net: &Network, id: NsgId) -> Vec<Option<SubnetId>> {
     out
 }
 
-/// User rules of `direction` dead in every context, with the earlier rules overlapping them.
+/// User rules of `direction` that decide no flow wherever the NSG is attached: every flow the
+/// rule *may* match is *certainly* matched by earlier rules. Only the rule's own region is
+/// refined (by the earlier rules that overlap it), which costs far less than folding the whole
+/// flow space, and never calls a rule dead that an unknown value could make reachable. Each
+/// dead rule comes with the earlier user rules that cover it.
 fn dead_rules(
     net: &Network,
     nsg: &Nsg,
@@ -52,8 +58,8 @@ fn dead_rules(
     direction: Direction,
 ) -> Vec<(usize, Vec<usize>)> {
     let unknown = Membership::Unknown;
-    let mut dead: Option<Vec<usize>> = None;
-    let mut first_ctx = None;
+    let order = rule_order(nsg, direction);
+    let mut dead: Option<BTreeMap<usize, Vec<usize>>> = None;
     for subnet in contexts(net, id) {
         let tags = TagContext::for_subnet(net, subnet);
         let ctx = RuleContext {
@@ -62,61 +68,62 @@ fn dead_rules(
             source: &unknown,
             destination: &unknown,
         };
-        // Too complex to fold exactly: claim nothing is dead.
-        let Ok(result) = fold(nsg, direction, &ctx, FlowSet::universe()) else {
-            return Vec::new();
-        };
-        let here = result.dead_user_rules();
+        let compiled: Vec<(RuleRef, CompiledRule)> = order
+            .iter()
+            .filter_map(|(r, placed)| Some((*r, compile(r.resolve(nsg)?, &ctx, *placed))))
+            .collect();
+        let mut here = BTreeMap::new();
+        for (position, (rule_ref, rule)) in compiled.iter().enumerate() {
+            let RuleRef::User(i) = rule_ref else { continue };
+            // A rule whose place is uncertain is never claimed dead.
+            let placed = nsg
+                .rules
+                .get(*i)
+                .is_some_and(|r| r.direction() == Some(direction) && r.priority().is_some());
+            if !placed {
+                continue;
+            }
+            if let Some(covering) = covered(rule, compiled.iter().take(position)) {
+                here.insert(*i, covering);
+            }
+        }
         dead = Some(match dead {
             None => here,
-            Some(prev) => prev.into_iter().filter(|r| here.contains(r)).collect(),
+            Some(prev) => prev
+                .into_iter()
+                .filter(|(k, _)| here.contains_key(k))
+                .collect(),
         });
-        first_ctx.get_or_insert(tags);
     }
-    let (Some(dead), Some(tags)) = (dead, first_ctx) else {
-        return Vec::new();
+    dead.unwrap_or_default().into_iter().collect()
+}
+
+/// The earlier user rules that certainly match everything `rule` may match, or `None` when
+/// some flow gets past them (or the region is too complex to tell).
+fn covered<'a>(
+    rule: &CompiledRule,
+    earlier: impl Iterator<Item = &'a (RuleRef, CompiledRule)>,
+) -> Option<Vec<usize>> {
+    let Some(hi) = &rule.hi else {
+        // It matches no flow at all here.
+        return Some(Vec::new());
     };
-    let ctx = RuleContext {
-        network: net,
-        tags: &tags,
-        source: &unknown,
-        destination: &unknown,
-    };
-    let order = rule_order(nsg, direction);
-    let compiled: Vec<_> = order
-        .iter()
-        .map(|(r, placed)| (*r, r.resolve(nsg).map(|rule| compile(rule, &ctx, *placed))))
-        .collect();
-    dead.into_iter()
-        .filter(|i| {
-            nsg.rules
-                .get(*i)
-                .is_some_and(|r| r.direction() == Some(direction))
-        })
-        .map(|i| {
-            let position = compiled
-                .iter()
-                .position(|(r, _)| *r == RuleRef::User(i))
-                .unwrap_or(0);
-            let mine = compiled
-                .get(position)
-                .and_then(|(_, c)| c.as_ref())
-                .and_then(|c| c.hi.clone());
-            let covering = compiled
-                .iter()
-                .take(position)
-                .filter_map(
-                    |(r, c)| match (r, c.as_ref().and_then(|c| c.lo.as_ref()), &mine) {
-                        (RuleRef::User(j), Some(lo), Some(m)) if lo.intersect(m).is_some() => {
-                            Some(*j)
-                        }
-                        _ => None,
-                    },
-                )
-                .collect();
-            (i, covering)
-        })
-        .collect()
+    let mut rest = FlowSet::from_cube(hi.clone());
+    let mut covering = Vec::new();
+    for (r, c) in earlier {
+        let Some(lo) = &c.lo else { continue };
+        if hi.intersect(lo).is_none() {
+            continue;
+        }
+        if let RuleRef::User(j) = r {
+            covering.push(*j);
+        }
+        rest = rest.subtract_cube(lo).ok()?;
+        if rest.is_empty() {
+            return Some(covering);
+        }
+    }
+    None
 }
 
 impl Check for DeadRule {
@@ -133,13 +140,14 @@ impl Check for DeadRule {
                         .filter_map(|c| nsg.rules.get(*c))
                         .map(describe::rule)
                         .collect();
-                    let by = if names.is_empty() {
-                        "earlier rules".to_string()
+                    let by = names.join(", ");
+                    let why = if names.is_empty() {
+                        "it matches no flow where its NSG is attached".to_string()
                     } else {
-                        names.join(", ")
+                        format!("every flow it matches is decided first by {by}")
                     };
                     let message = format!(
-                        "{} of NSG `{}` never decides any flow: every flow it matches is decided first by {by}",
+                        "{} of NSG `{}` never decides any flow: {why}",
                         describe::rule(rule),
                         nsg.resource.name.value
                     );
@@ -155,7 +163,14 @@ impl Check for DeadRule {
                         f = f.with_label(c.span, format!("{} matches first", describe::rule(c)));
                     }
                     f.fix = Some(Fix {
-                        summary: format!("remove {}, or give it a priority before {by} if it is meant to take effect", describe::rule(rule)),
+                        summary: if names.is_empty() {
+                            format!(
+                                "remove {}, or correct what it matches",
+                                describe::rule(rule)
+                            )
+                        } else {
+                            format!("remove {}, or give it a priority before {by} if it is meant to take effect", describe::rule(rule))
+                        },
                         snippet: None,
                     });
                     out.push(f.with_fingerprint(&[&rule.name.value, direction.as_str()]));
