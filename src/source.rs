@@ -62,7 +62,9 @@ pub enum Origin {
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub name: String,
-    pub text: Arc<str>,
+    /// Shared, never copied: `Arc<String>` takes a read file's buffer as it is, where
+    /// `Arc<str>` would copy it (briefly holding a 100 MB plan twice).
+    pub text: Arc<String>,
     pub origin: Origin,
     line_starts: Vec<u32>,
     /// Characters before every [`CHECKPOINT`]-th byte, built on first use, so a column costs at
@@ -92,7 +94,7 @@ impl fmt::Display for LineCol {
 }
 
 impl SourceFile {
-    fn new(name: String, text: Arc<str>, origin: Origin) -> SourceFile {
+    fn new(name: String, text: Arc<String>, origin: Origin) -> SourceFile {
         let mut line_starts = vec![0u32];
         line_starts.extend(
             memchr::memchr_iter(b'\n', text.as_bytes())
@@ -169,7 +171,7 @@ impl Sources {
     pub fn new() -> Sources {
         let defaults = SourceFile::new(
             DEFAULT_RULES_NAME.to_string(),
-            Arc::from(crate::model::defaults::DEFAULT_RULES_TEXT),
+            Arc::new(crate::model::defaults::DEFAULT_RULES_TEXT.to_string()),
             Origin::Synthetic,
         );
         Sources {
@@ -182,10 +184,13 @@ impl Sources {
         FileId(0)
     }
 
-    pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files
-            .push(SourceFile::new(name.into(), text.into(), Origin::User));
+        self.files.push(SourceFile::new(
+            name.into(),
+            Arc::new(text.into()),
+            Origin::User,
+        ));
         id
     }
 

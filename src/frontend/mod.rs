@@ -170,13 +170,7 @@ fn load_dir(path: &std::path::Path, opts: &LoadOptions, sources: &mut Sources, o
         let Ok(text) = std::fs::read_to_string(&f) else {
             continue;
         };
-        if plan::detect(&text) {
-            plan::load(&f, opts, sources, out);
-            found = true;
-        } else if arm::detect(&text) {
-            arm::load(&f, opts, sources, out);
-            found = true;
-        }
+        found |= load_json_text(&f, text, opts, sources, out);
     }
     if !found {
         out.errors.push(InputError {
@@ -218,16 +212,34 @@ fn load_file(path: &std::path::Path, opts: &LoadOptions, sources: &mut Sources, 
             return;
         }
     };
-    if plan::detect(&text) {
-        plan::load(path, opts, sources, out);
-    } else if arm::detect(&text) {
-        arm::load(path, opts, sources, out);
-    } else {
+    if !load_json_text(path, text, opts, sources, out) {
         out.errors.push(InputError {
             message: format!("{display} is neither a Terraform configuration, a Terraform plan (`terraform show -json`) nor an ARM template"),
             span: None,
             path: display,
             help: Some("nsgate reads .tf directories, plan JSON and ARM template JSON (what `bicep build` writes)".into()),
         });
+    }
+}
+
+/// Load a plan or an ARM template whose text was read to tell which it is; `false` when it is
+/// neither. The text is handed over (a plan) or dropped before the template is read with its
+/// parameters files, so a large file is never held twice.
+fn load_json_text(
+    path: &std::path::Path,
+    text: String,
+    opts: &LoadOptions,
+    sources: &mut Sources,
+    out: &mut Loaded,
+) -> bool {
+    if plan::detect(&text) {
+        plan::load_text(&path.display().to_string(), text, opts, sources, out);
+        true
+    } else if arm::detect(&text) {
+        drop(text);
+        arm::load(path, opts, sources, out);
+        true
+    } else {
+        false
     }
 }

@@ -76,7 +76,7 @@ pub fn load(path: &Path, opts: &LoadOptions, sources: &mut Sources, out: &mut Lo
 /// Load a plan from text (tests, the fuzz target, standard input).
 pub fn load_text(
     name: &str,
-    text: impl Into<std::sync::Arc<str>>,
+    text: impl Into<String>,
     _opts: &LoadOptions,
     sources: &mut Sources,
     out: &mut Loaded,
