@@ -12,37 +12,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-use clap::Parser;
-use nsgate::cli::{run, Cli, Io};
+mod common;
 
-/// The CLI resolves relative paths against the process's working directory, shared by all tests
-/// of this binary: run them one at a time from the crate root.
-static CWD: Mutex<()> = Mutex::new(());
-
+/// Run the CLI in-process from the crate root: (exit code, stdout, stderr).
 pub fn nsgate(args: &[&str]) -> (u8, String, String) {
-    let _guard = CWD.lock().unwrap_or_else(|e| e.into_inner());
-    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
-    let mut argv = vec!["nsgate"];
-    argv.extend_from_slice(args);
-    let cli = Cli::try_parse_from(argv).unwrap();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut stdin: &[u8] = &[];
-    let mut io = Io {
-        stdout: &mut out,
-        stderr: &mut err,
-        stdin: &mut stdin,
-        env: Vec::new(),
-        stdout_is_terminal: false,
-        cwd: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
-    };
-    let code = run(cli, &mut io);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
+    let out = common::nsgate(args);
+    (out.code, out.stdout, out.stderr)
 }
 
 struct Scenario {

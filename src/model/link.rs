@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 
 use crate::model::{
-    AddressItem, IpVersion, Link, Network, Problem, ProblemKind, Resource, RuleOrigin, Severity,
-    Spanned, Unknown, Val,
+    AddressItem, IpVersion, Link, Network, NsgId, Problem, ProblemKind, Resource, RuleOrigin,
+    Severity, Spanned, Unknown, Val,
 };
 
 /// Append `other` to `network`. Front ends write only `Key` links, so nothing needs shifting;
@@ -331,25 +331,8 @@ fn apply_subnet_associations(
         let Some(subnet) = n.subnets.get_mut(subnet_id.value.0) else {
             continue;
         };
-        // The association's span is where the user wrote the link.
-        let to = relabel(a.to, a.span);
-        if let Some(existing) = &subnet.nsg {
-            if !same_target(existing, &to) {
-                p.push(
-                    Problem::new(
-                        ProblemKind::Ambiguous,
-                        Severity::Warning,
-                        format!(
-                            "subnet `{}` has two network security group associations; the later one (`{}`) is evaluated",
-                            subnet.resource.name.value, a.address
-                        ),
-                        a.span,
-                    )
-                    .with_related(existing.span(), "earlier association"),
-                );
-            }
-        }
-        subnet.nsg = Some(to);
+        let name = format!("subnet `{}`", subnet.resource.name.value);
+        associate(&mut subnet.nsg, a.to, &name, &a.address, a.span, p);
     }
 }
 
@@ -377,24 +360,8 @@ fn apply_nic_associations(
         let Some(nic) = n.nics.get_mut(nic_id.value.0) else {
             continue;
         };
-        let to = relabel(a.to, a.span);
-        if let Some(existing) = &nic.nsg {
-            if !same_target(existing, &to) {
-                p.push(
-                    Problem::new(
-                        ProblemKind::Ambiguous,
-                        Severity::Warning,
-                        format!(
-                            "network interface `{}` has two network security group associations; the later one (`{}`) is evaluated",
-                            nic.resource.name.value, a.address
-                        ),
-                        a.span,
-                    )
-                    .with_related(existing.span(), "earlier association"),
-                );
-            }
-        }
-        nic.nsg = Some(to);
+        let name = format!("network interface `{}`", nic.resource.name.value);
+        associate(&mut nic.nsg, a.to, &name, &a.address, a.span, p);
     }
     for mut a in std::mem::take(&mut n.nic_asg_associations) {
         let named = matches!(a.from, Link::Key(_));
@@ -422,6 +389,33 @@ fn apply_nic_associations(
             ip.asgs.push(to.clone());
         }
     }
+}
+
+/// Set the NSG an association gives a subnet or NIC, reporting a second, different one.
+fn associate(
+    slot: &mut Option<Link<NsgId>>,
+    to: Link<NsgId>,
+    name: &str,
+    address: &str,
+    span: crate::source::Span,
+    p: &mut Vec<Problem>,
+) {
+    // The association's span is where the user wrote the link.
+    let to = relabel(to, span);
+    if let Some(existing) = slot.as_ref() {
+        if !same_target(existing, &to) {
+            p.push(
+                Problem::new(
+                    ProblemKind::Ambiguous,
+                    Severity::Warning,
+                    format!("{name} has two network security group associations; the later one (`{address}`) is evaluated"),
+                    span,
+                )
+                .with_related(existing.span(), "earlier association"),
+            );
+        }
+    }
+    *slot = Some(to);
 }
 
 fn relabel<Id>(link: Link<Id>, span: crate::source::Span) -> Link<Id> {
