@@ -830,7 +830,11 @@ fn allow_fix(
     match free_priority(nsg, direction, before) {
         Slot::Free(priority) => {
             let suggestion = RuleSuggestion {
-                name: if intra { "AllowInstances".into() } else { format!("Allow{}", f.assertion.port_text.join("_")) },
+                name: if intra {
+                    "AllowInstances".into()
+                } else {
+                    format!("Allow{}", f.assertion.port_text.join("_"))
+                },
                 priority,
                 direction,
                 access: Access::Allow,
@@ -852,16 +856,30 @@ fn allow_fix(
                 snippet: Some(render(&suggestion, language)),
             }
         }
-        Slot::Full { after, before } => Fix {
-            summary: format!(
-                "NSG `{}` has no free priority between {after} and {before}: renumber the rules before {} to make room for an Allow rule for {what} from {} to {}",
-                nsg.resource.name.value,
-                describe::rule(rule),
-                sources.join(","),
-                destinations.join(",")
-            ),
-            snippet: None,
-        },
+        Slot::Full { after, before } => {
+            // The rule holding the slot just before the deciding one must move to make room.
+            let blocking: Vec<String> = nsg
+                .rules
+                .iter()
+                .filter(|r| r.direction() == Some(direction) && r.priority() == Some(after))
+                .map(describe::rule)
+                .collect();
+            let blocking = if blocking.is_empty() {
+                format!("the rule at priority {after}")
+            } else {
+                blocking.join(", ")
+            };
+            Fix {
+                summary: format!(
+                    "NSG `{}` has no free priority between {after} and {before}: move {blocking} to a lower number (or renumber the rules before {}) to make room for an Allow rule for {what} from {} to {}",
+                    nsg.resource.name.value,
+                    describe::rule(rule),
+                    sources.join(","),
+                    destinations.join(",")
+                ),
+                snippet: None,
+            }
+        }
     }
 }
 
