@@ -251,12 +251,23 @@ fn plan_findings_also_point_at_the_configuration() {
 /// With no free priority before the deciding rule, the fix names the rule that must move.
 #[test]
 fn without_a_free_priority_the_fix_names_the_rule_to_move() {
-    let (code, json, _) = nsgate(&["check", "--format", "json", "testdata/terraform/no-free-priority"]);
+    let (code, json, _) = nsgate(&[
+        "check",
+        "--format",
+        "json",
+        "testdata/terraform/no-free-priority",
+    ]);
     assert_eq!(code, 1);
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     let fix = &doc["findings"][0]["fix"];
     let summary = fix["summary"].as_str().unwrap();
-    assert!(summary.contains("no free priority between 300 and 301"), "{summary}");
-    assert!(summary.contains("move `AllowLocalRDP` (priority 300)"), "{summary}");
+    assert!(
+        summary.contains("no free priority between 300 and 301"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("move `AllowLocalRDP` (priority 300)"),
+        "{summary}"
+    );
     assert!(fix["snippet"].is_null());
 }

@@ -212,7 +212,16 @@ fn load_file(path: &std::path::Path, opts: &LoadOptions, sources: &mut Sources, 
             return;
         }
     };
-    if !load_json_text(path, text, opts, sources, out) {
+    if arm::is_parameters_file(&text) {
+        out.errors.push(InputError {
+            message: format!("{display} is an ARM parameters file, not a template"),
+            span: None,
+            path: display,
+            help: Some(
+                "check the template it belongs to, with `--parameters` naming this file".into(),
+            ),
+        });
+    } else if !load_json_text(path, text, opts, sources, out) {
         out.errors.push(InputError {
             message: format!("{display} is neither a Terraform configuration, a Terraform plan (`terraform show -json`) nor an ARM template"),
             span: None,
