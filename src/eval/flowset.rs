@@ -623,6 +623,20 @@ impl FlowSet {
         Ok(out)
     }
 
+    /// The union of two sets known to be disjoint (flows cannot be in both): the cubes are
+    /// appended, with no subtraction. Still exact if they did overlap — only less compact.
+    pub fn union_disjoint(mut self, o: FlowSet) -> Result<FlowSet, TooComplex> {
+        if self.cubes.is_empty() {
+            return Ok(o);
+        }
+        self.cubes.extend(o.cubes);
+        if self.cubes.len() > MAX_CUBES {
+            return Err(TooComplex);
+        }
+        self.maybe_coalesce();
+        Ok(self)
+    }
+
     /// Coalesce small sets always and large ones when they doubled since the last pass, so the
     /// cost stays amortized linear while the set stays compact.
     fn maybe_coalesce(&mut self) {

@@ -71,7 +71,7 @@ impl FoldResult {
     pub fn region(&self, access: Access) -> Result<FlowSet, TooComplex> {
         let mut out = FlowSet::empty();
         for d in self.decided.iter().filter(|d| d.access == access) {
-            out = out.union(&d.region)?;
+            out = out.union_disjoint(d.region.clone())?;
         }
         Ok(out)
     }
@@ -79,7 +79,7 @@ impl FoldResult {
     pub fn uncertain_region(&self) -> Result<FlowSet, TooComplex> {
         let mut out = FlowSet::empty();
         for u in &self.indeterminate {
-            out = out.union(&u.region)?;
+            out = out.union_disjoint(u.region.clone())?;
         }
         Ok(out)
     }
@@ -286,7 +286,8 @@ fn absorb(
     because: Vec<RuleRef>,
     reasons: Vec<Unknown>,
 ) -> Result<(), TooComplex> {
-    branch.region = branch.region.union(&region)?;
+    // Branches are disjoint (a flow walks in one), so moved flows are new to this branch.
+    branch.region = std::mem::take(&mut branch.region).union_disjoint(region)?;
     for r in because {
         if !branch.because.contains(&r) {
             branch.because.push(r);
@@ -308,7 +309,8 @@ fn record(
 ) -> Result<(), TooComplex> {
     // A rule's parts are recorded while that rule is walked, so only the last entry can match.
     if let Some(d) = decided.last_mut().filter(|d| d.rule == rule) {
-        d.region = d.region.union(&region)?;
+        // Parts from different branches are disjoint.
+        d.region = std::mem::take(&mut d.region).union_disjoint(region)?;
     } else {
         decided.push(Decided {
             rule,

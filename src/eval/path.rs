@@ -374,7 +374,9 @@ pub fn evaluate_path(
                 for d in result.decided {
                     match d.access {
                         crate::model::Access::Allow => {
-                            allowed = allowed.union(&d.region)?;
+                            // Regions decided by different rules are disjoint.
+                            allowed =
+                                std::mem::take(&mut allowed).union_disjoint(d.region.clone())?;
                             passes.push(Pass {
                                 hop: hop.kind,
                                 nsg: *id,
@@ -416,11 +418,11 @@ pub fn evaluate_path(
                                 rule: d.rule,
                                 region: d.region,
                             }),
-                            crate::model::Access::Allow => keep = keep.union(&d.region)?,
+                            crate::model::Access::Allow => keep = keep.union_disjoint(d.region)?,
                         }
                     }
                     for x in later.indeterminate {
-                        keep = keep.union(&x.region)?;
+                        keep = keep.union_disjoint(x.region)?;
                         u.reasons.extend(x.reasons);
                     }
                     if !keep.is_empty() {
