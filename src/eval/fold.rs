@@ -67,23 +67,6 @@ pub struct FoldResult {
 }
 
 impl FoldResult {
-    /// Flows certainly allowed / denied.
-    pub fn region(&self, access: Access) -> Result<FlowSet, TooComplex> {
-        let mut out = FlowSet::empty();
-        for d in self.decided.iter().filter(|d| d.access == access) {
-            out = out.union_disjoint(d.region.clone())?;
-        }
-        Ok(out)
-    }
-
-    pub fn uncertain_region(&self) -> Result<FlowSet, TooComplex> {
-        let mut out = FlowSet::empty();
-        for u in &self.indeterminate {
-            out = out.union_disjoint(u.region.clone())?;
-        }
-        Ok(out)
-    }
-
     /// User rules that decide no flow and take part in no uncertain verdict.
     pub fn dead_user_rules(&self) -> Vec<usize> {
         self.order
