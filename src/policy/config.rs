@@ -117,6 +117,17 @@ pub fn parse(file: FileId, sources: &Sources, base: &Path) -> Result<Config, Pol
             Some(s) => Some(parse_severity(file, s)?),
             None => None,
         };
+        if let Some(subnets) = &o.subnets {
+            for g in subnets.get_ref() {
+                if let Err(e) = globset::Glob::new(g) {
+                    return Err(PolicyError::at(
+                        file,
+                        subnets.span(),
+                        format!("invalid subnet glob `{g}`: {}", e.kind()),
+                    ));
+                }
+            }
+        }
         let mut except_from = Vec::new();
         for p in o.except_from.iter().flatten() {
             match parse_address(p.get_ref()).item {
