@@ -202,6 +202,14 @@ fn load_policies(
                 })
                 .unwrap_or_default();
             v.sort();
+            if v.is_empty() {
+                errors.push(ToolError {
+                    message: format!("{} holds no rule files (*.toml)", path.display()),
+                    span: None,
+                    path: Some(path.display().to_string()),
+                    help: None,
+                });
+            }
             v
         } else {
             vec![path.clone()]
@@ -388,6 +396,21 @@ fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         io,
         &mut errors,
     );
+    if let Some(dir) = &opts.source_dir {
+        if !crate::frontend::terraform::detect(dir) {
+            errors.push(ToolError {
+                message: format!(
+                    "--source {}: not a Terraform configuration directory",
+                    dir.display()
+                ),
+                span: None,
+                path: Some(dir.display().to_string()),
+                help: Some(
+                    "give the directory holding the .tf files the plan was made from".into(),
+                ),
+            });
+        }
+    }
     let stdin = read_stdin(&paths, io);
     let mut loaded = load_paths(&paths, stdin.as_deref(), &opts, &mut sources);
     errors.extend(input_errors(&mut loaded));

@@ -232,3 +232,36 @@ fn the_policy_reference_embeds_exactly_what_explain_prints() {
         assert_eq!((code, printed), (0, text));
     }
 }
+
+#[test]
+fn paths_that_give_nothing_are_errors_not_silent() {
+    let empty = std::env::temp_dir().join(format!("nsgate-empty-policies-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let (code, text) = nsgate(&[
+        "check",
+        "--policies",
+        empty.to_str().unwrap(),
+        "testdata/terraform/cses-fixed",
+    ]);
+    assert_eq!(code, 2);
+    assert!(text.contains("holds no rule files"), "{text}");
+    std::fs::remove_dir_all(&empty).ok();
+    let (code, text) = nsgate(&[
+        "check",
+        "--source",
+        "testdata/arm",
+        "testdata/plan/incident-fixed/plan.json",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        text.contains("not a Terraform configuration directory"),
+        "{text}"
+    );
+    let (code, text) = nsgate(&[
+        "check",
+        "--var-file",
+        "testdata/no-such.tfvars",
+        "testdata/terraform/cses-fixed",
+    ]);
+    assert_eq!(code, 2, "{text}");
+}
