@@ -242,6 +242,24 @@ fn load_policies(
     policies
 }
 
+/// Inputs under the working directory are named relative to it, so reports say
+/// `infra/main.tf` rather than an absolute path (architecture.md: relative when possible).
+fn relative_paths(paths: &[PathBuf], cwd: &Path) -> Vec<PathBuf> {
+    let given = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    given
+        .into_iter()
+        .map(|p| match p.strip_prefix(cwd) {
+            Ok(rel) if p.is_absolute() && rel.as_os_str().is_empty() => PathBuf::from("."),
+            Ok(rel) if p.is_absolute() => rel.to_path_buf(),
+            _ => p,
+        })
+        .collect()
+}
+
 fn load_options(
     vars: &[String],
     var_files: &[PathBuf],
@@ -340,11 +358,7 @@ fn load_config(
 fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
     let mut sources = Sources::new();
     let mut errors = Vec::new();
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
+    let paths = relative_paths(&args.paths, &io.cwd);
     let config = load_config(args.config.as_deref(), io, &mut sources, &mut errors);
     let policy_paths: Vec<PathBuf> = config
         .policy_paths
@@ -692,11 +706,7 @@ fn flow(args: FlowArgs, io: &mut Io<'_>) -> u8 {
         );
         return EXIT_TOOL_ERROR;
     }
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
+    let paths = relative_paths(&args.paths, &io.cwd);
     let opts = load_options(
         &args.vars,
         &args.var_files,

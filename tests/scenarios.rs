@@ -271,3 +271,14 @@ fn without_a_free_priority_the_fix_names_the_rule_to_move() {
     );
     assert!(fix["snippet"].is_null());
 }
+
+/// Absolute inputs under the working directory are reported with relative paths.
+#[test]
+fn absolute_inputs_are_reported_relative_to_the_working_directory() {
+    let absolute = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/terraform/cses-broken");
+    let (_, compact, _) = nsgate(&["check", "--format", "compact", absolute.to_str().unwrap()]);
+    assert!(
+        compact.starts_with("testdata/terraform/cses-broken/main.tf:"),
+        "{compact}"
+    );
+}
