@@ -117,17 +117,6 @@ pub fn parse(file: FileId, sources: &Sources, base: &Path) -> Result<Config, Pol
             Some(s) => Some(parse_severity(file, s)?),
             None => None,
         };
-        if let Some(subnets) = &o.subnets {
-            for g in subnets.get_ref() {
-                if let Err(e) = globset::Glob::new(g) {
-                    return Err(PolicyError::at(
-                        file,
-                        subnets.span(),
-                        format!("invalid subnet glob `{g}`: {}", e.kind()),
-                    ));
-                }
-            }
-        }
         let mut except_from = Vec::new();
         for p in o.except_from.iter().flatten() {
             match parse_address(p.get_ref()).item {
@@ -181,7 +170,9 @@ impl Config {
                         ),
                     ));
                 }
-                p.check.set_scope(subnets.get_ref().clone());
+                p.check
+                    .set_scope(subnets.get_ref().clone())
+                    .map_err(|message| PolicyError::at(file, subnets.span(), message))?;
             }
             if !o.except_from.is_empty() {
                 if !reachability {

@@ -42,7 +42,10 @@ pub trait Check: fmt::Debug + Send + Sync {
     fn check(&self, policy: &PolicyMeta, ctx: &CheckContext<'_>, out: &mut Vec<Finding>);
 
     /// Replace the scope's subnet globs (from `nsgate.toml`); kinds without a scope ignore it.
-    fn set_scope(&mut self, _subnets: Vec<String>) {}
+    /// An invalid glob is an error (its message), and the scope is left as it was.
+    fn set_scope(&mut self, _subnets: Vec<String>) -> Result<(), String> {
+        Ok(())
+    }
 
     /// Add prefixes exempted as sources (from `nsgate.toml`).
     fn add_except_from(&mut self, _prefixes: Vec<ipnet::IpNet>) {}

@@ -29,6 +29,28 @@ pub const REGISTRY: &[KindEntry] = &[
     subnet_without_nsg::ENTRY,
 ];
 
+/// A model problem as a finding of `policy` (validation and unknown-value report these).
+pub(crate) fn problem_finding(
+    policy: &crate::policy::PolicyMeta,
+    severity: crate::model::Severity,
+    p: &crate::model::Problem,
+) -> crate::policy::Finding {
+    let mut f = crate::policy::Finding::new(
+        &policy.id,
+        &policy.name,
+        severity,
+        p.message.clone(),
+        crate::policy::Label::new(p.span, "here"),
+    );
+    if let Some(r) = &p.resource {
+        f = f.with_resource(r.clone(), None);
+    }
+    for r in &p.related {
+        f = f.with_label(r.span, r.value.clone());
+    }
+    f.with_fingerprint(&[&p.message])
+}
+
 /// Glob matching for names and addresses (`*`, `?`, `[…]`), case-insensitive like Azure names.
 pub(crate) fn glob_matcher(
     file: FileId,

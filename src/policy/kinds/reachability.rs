@@ -216,14 +216,19 @@ impl Check for Reachability {
         }
     }
 
-    fn set_scope(&mut self, subnets: Vec<String>) {
-        let globs: Vec<_> = subnets
-            .into_iter()
-            .map(|s| toml::Spanned::new(0..0, s))
-            .collect();
-        if let Ok(g) = glob_matcher(FileId(0), &globs) {
-            self.subnets = g;
+    fn set_scope(&mut self, subnets: Vec<String>) -> Result<(), String> {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in &subnets {
+            let glob = globset::GlobBuilder::new(g)
+                .case_insensitive(true)
+                .build()
+                .map_err(|e| format!("invalid subnet glob `{g}`: {}", e.kind()))?;
+            b.add(glob);
         }
+        self.subnets = b
+            .build()
+            .map_err(|e| format!("invalid subnet globs: {e}"))?;
+        Ok(())
     }
 
     fn add_except_from(&mut self, prefixes: Vec<IpNet>) {

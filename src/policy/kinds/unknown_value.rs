@@ -5,8 +5,8 @@
 
 use crate::model::{ProblemKind, Severity};
 use crate::policy::file::{PolicyError, RawPolicy};
-use crate::policy::finding::{Finding, Label};
-use crate::policy::kinds::KindEntry;
+use crate::policy::finding::Finding;
+use crate::policy::kinds::{problem_finding, KindEntry};
 use crate::policy::{Check, CheckContext, PolicyMeta};
 use crate::source::FileId;
 
@@ -31,20 +31,7 @@ impl Check for UnknownValue {
                 ProblemKind::Note => Severity::Note,
                 _ => continue,
             };
-            let mut f = Finding::new(
-                &policy.id,
-                &policy.name,
-                severity,
-                p.message.clone(),
-                Label::new(p.span, "here"),
-            );
-            if let Some(r) = &p.resource {
-                f = f.with_resource(r.clone(), None);
-            }
-            for r in &p.related {
-                f = f.with_label(r.span, r.value.clone());
-            }
-            out.push(f.with_fingerprint(&[&p.message]));
+            out.push(problem_finding(policy, severity, p));
         }
     }
 }
