@@ -271,12 +271,9 @@ fn endpoints(net: &Network, s: SubnetId, parties: &[Party], except: &[IpNet]) ->
         }
     }
     if !outside.is_empty() {
-        let excluded = AddrSet::from_nets(except.iter());
-        out.push(Endpoint::external(
-            outside.difference(&excluded),
-            labels.join(", "),
-        ));
+        out.push(Endpoint::external(outside, labels.join(", ")));
     }
+    // Trusted sources leave every endpoint of this side, external or in the model.
     if !except.is_empty() {
         let excluded = AddrSet::from_nets(except.iter());
         for e in &mut out {
