@@ -1,0 +1,283 @@
+//! `nsgate check`: load the inputs, run the policies, report.
+
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+
+use super::{
+    build_network, input_errors, load_config, load_options, load_policies, policy_error,
+    read_stdin, relative_paths, style, write_report, Io, EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_ERROR,
+};
+use crate::frontend::{load_paths, LoadOptions, Loaded};
+use crate::model::{Network, Severity};
+use crate::policy::{self, CheckContext};
+use crate::report::{self, Format, Report, ToolError};
+use crate::source::Sources;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files or directories (default: the current directory); `-` reads standard input.
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Extra rule files or folders (repeatable).
+    #[arg(long = "policies")]
+    pub policies: Vec<PathBuf>,
+    /// Project configuration (default: nsgate.toml in the current directory or its parents).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Run only these policies (comma-separated IDs).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Skip these policies (comma-separated IDs).
+    #[arg(long, value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Exit with code 1 when a finding at or above this severity remains.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Terraform variable (repeatable): NAME=VALUE.
+    #[arg(long = "var")]
+    pub vars: Vec<String>,
+    /// Terraform variable file (repeatable).
+    #[arg(long = "var-file")]
+    pub var_files: Vec<PathBuf>,
+    /// ARM parameters file.
+    #[arg(long)]
+    pub parameters: Option<PathBuf>,
+    /// Terraform configuration behind a plan.
+    #[arg(long)]
+    pub source: Option<PathBuf>,
+    /// Report only findings not recorded in this baseline file.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file.
+    #[arg(long)]
+    pub write_baseline: Option<PathBuf>,
+    /// Write the report here instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
+    let mut sources = Sources::new();
+    let mut errors = Vec::new();
+    let paths = relative_paths(&args.paths, &io.cwd);
+    let config = load_config(args.config.as_deref(), io, &mut sources, &mut errors);
+    let policy_paths: Vec<PathBuf> = config
+        .policy_paths
+        .iter()
+        .chain(args.policies.iter())
+        .cloned()
+        .collect();
+    let mut policies = load_policies(&policy_paths, &mut sources, &mut errors);
+    if let Err(e) = config.apply(&mut policies) {
+        errors.push(policy_error(e));
+    }
+    for id in args.only.iter().chain(args.skip.iter()) {
+        if !policies.iter().any(|p| p.meta.id.eq_ignore_ascii_case(id)) {
+            errors.push(ToolError {
+                message: format!("no policy has the ID `{id}`"),
+                span: None,
+                path: None,
+                help: Some("`nsgate policies` lists them".into()),
+            });
+        }
+    }
+    policies.retain(|p| {
+        (args.only.is_empty()
+            || args
+                .only
+                .iter()
+                .any(|id| id.eq_ignore_ascii_case(&p.meta.id)))
+            && !args
+                .skip
+                .iter()
+                .any(|id| id.eq_ignore_ascii_case(&p.meta.id))
+    });
+    // Command-line values come after (and so override) the configuration's.
+    let var_files: Vec<PathBuf> = config
+        .var_files
+        .iter()
+        .chain(args.var_files.iter())
+        .cloned()
+        .collect();
+    let parameters = args
+        .parameters
+        .clone()
+        .or_else(|| config.parameters.clone());
+    let opts = load_options(
+        &args.vars,
+        &var_files,
+        parameters,
+        args.source.clone(),
+        io,
+        &mut errors,
+    );
+    if let Some(dir) = &opts.source_dir {
+        if !crate::frontend::terraform::detect(dir) {
+            errors.push(ToolError {
+                message: format!(
+                    "--source {}: not a Terraform configuration directory",
+                    dir.display()
+                ),
+                span: None,
+                path: Some(dir.display().to_string()),
+                help: Some(
+                    "give the directory holding the .tf files the plan was made from".into(),
+                ),
+            });
+        }
+    }
+    let stdin = read_stdin(&paths, io);
+    let mut loaded = load_paths(&paths, stdin.as_deref(), &opts, &mut sources);
+    errors.extend(input_errors(&mut loaded));
+    let network = build_network(&mut loaded);
+    let to_configuration = configuration_spans(&loaded, &network, &opts, &mut sources);
+    let unknown_value = policies
+        .iter()
+        .find(|p| p.meta.kind == "unknown-value")
+        .map(|p| &p.meta);
+    let ctx = CheckContext {
+        network: &network,
+        sources: &sources,
+        unknown_value,
+    };
+    let mut findings = policy::run(&policies, &ctx);
+    // Before suppressions, so an `nsgate:ignore` in a .tf file also covers plan findings.
+    point_at_configuration(&mut findings, &to_configuration);
+    let mut findings = policy::suppress::apply(findings, &sources);
+    policy::sort_findings(&mut findings);
+    if let Some(path) = &args.write_baseline {
+        if let Err(e) = std::fs::write(path, policy::suppress::baseline_of(&findings)) {
+            errors.push(ToolError {
+                message: format!("cannot write baseline {}: {e}", path.display()),
+                span: None,
+                path: Some(path.display().to_string()),
+                help: None,
+            });
+        }
+    }
+    if let Some(path) = &args.baseline {
+        let display = path.display().to_string();
+        match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| policy::suppress::parse_baseline(&t))
+        {
+            Ok(known) => findings.retain(|f| !known.contains(&f.fingerprint)),
+            Err(e) => errors.push(ToolError {
+                message: format!("baseline {display}: {e}"),
+                span: None,
+                path: Some(display),
+                help: Some("write one with --write-baseline FILE".into()),
+            }),
+        }
+    }
+    let report = Report {
+        inputs: loaded.inputs,
+        findings,
+        errors,
+        policies: policies.iter().map(|p| p.meta.clone()).collect(),
+    };
+    let to_file = args.output.is_some();
+    let text = report::render(args.format, &report, &sources, style(io, to_file));
+    if let Err(code) = write_report(&text, args.output.as_deref(), io) {
+        return code;
+    }
+    exit_code(&report, args.fail_on)
+}
+
+/// For plan inputs whose Terraform configuration is at hand (`--source DIR`, or `.tf` files
+/// beside the plan), where each place in the plan is written in the configuration.
+fn configuration_spans(
+    loaded: &Loaded,
+    network: &Network,
+    opts: &LoadOptions,
+    sources: &mut Sources,
+) -> std::collections::HashMap<crate::source::Span, crate::source::Span> {
+    let mut map = std::collections::HashMap::new();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for input in loaded
+        .inputs
+        .iter()
+        .filter(|i| i.kind == crate::frontend::InputKind::Plan)
+    {
+        let beside = match Path::new(&input.path).parent() {
+            _ if input.path == "<stdin>" => None,
+            Some(p) if p.as_os_str().is_empty() => Some(PathBuf::from(".")),
+            p => p.map(Path::to_path_buf),
+        };
+        let dir = opts
+            .source_dir
+            .clone()
+            .or(beside)
+            .filter(|d| crate::frontend::terraform::detect(d));
+        if let Some(d) = dir {
+            if !dirs.contains(&d) {
+                dirs.push(d);
+            }
+        }
+    }
+    for dir in dirs {
+        let mut configuration = Loaded::default();
+        crate::frontend::terraform::load(&dir, opts, sources, &mut configuration);
+        // A configuration that does not parse only costs the extra locations.
+        if configuration.errors.is_empty() {
+            map.extend(crate::frontend::plan_source::map_spans(
+                network,
+                &configuration.network,
+            ));
+        }
+    }
+    map
+}
+
+fn point_at_configuration(
+    findings: &mut [policy::Finding],
+    map: &std::collections::HashMap<crate::source::Span, crate::source::Span>,
+) {
+    if map.is_empty() {
+        return;
+    }
+    for f in findings {
+        let extra: Vec<(crate::source::Span, String)> = std::iter::once(&f.primary)
+            .chain(f.labels.iter())
+            .filter_map(|l| {
+                map.get(&l.span)
+                    .map(|t| (*t, format!("{} (in the configuration)", l.message)))
+            })
+            .collect();
+        if let Some(r) = f.resource_span.and_then(|s| map.get(&s)) {
+            f.resource_span = Some(*r);
+        }
+        for (span, message) in extra {
+            let label = policy::Label::new(span, message);
+            if !f.labels.contains(&label) {
+                f.labels.push(label);
+            }
+        }
+    }
+}
+
+fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+    if !report.errors.is_empty() {
+        return EXIT_TOOL_ERROR;
+    }
+    let threshold = match fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    };
+    match threshold {
+        Some(t) if report.findings.iter().any(|f| f.severity >= t) => EXIT_FINDINGS,
+        _ => EXIT_OK,
+    }
+}
