@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(clippy::string_slice))]
 
 pub mod cli;
+pub mod discover;
 pub mod eval;
 pub mod frontend;
 pub mod model;

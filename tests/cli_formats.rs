@@ -47,7 +47,8 @@ fn human() {
         "NSG `nsg-roles` is associated here",
         "witness: TCP 10.1.0.4:49152 → 10.1.0.5:20000 denied by `DenyAll`",
         "priority                   = 350",
-        "nsgate: 1 error, 0 warnings, 0 notes in 1 input",
+        "nsgate: 1 error, 0 warnings, 0 notes in 1 root (1 input)",
+        "coverage: evaluated 1 NSG (0 unattached), 3 rules, 1 subnet, 0 network interfaces; 0 unknown values; 0 suppressed, 0 baselined",
     ] {
         assert!(broken.contains(needle), "missing {needle:?} in\n{broken}");
     }

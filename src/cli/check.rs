@@ -4,14 +4,17 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
+use rayon::prelude::*;
+
+use super::roots::{exclude_of, load_roots, LoadedRoot};
 use super::{
-    build_network, input_errors, load_config, load_options, load_policies, policy_error,
-    read_stdin, relative_paths, style, write_report, Io, EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_ERROR,
+    load_config, load_options, load_policies, policy_error, read_stdin, relative_paths, style,
+    write_report, Io, EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_ERROR,
 };
-use crate::frontend::{load_paths, LoadOptions, Loaded};
-use crate::model::{Network, Severity};
+use crate::frontend::{LoadOptions, Loaded};
+use crate::model::Severity;
 use crate::policy::{self, CheckContext};
-use crate::report::{self, Format, Report, ToolError};
+use crate::report::{self, Coverage, Format, Report, ToolError};
 use crate::source::Sources;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -137,23 +140,51 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         }
     }
     let stdin = read_stdin(&paths, io);
-    let mut loaded = load_paths(&paths, stdin.as_deref(), &opts, &mut sources);
-    errors.extend(input_errors(&mut loaded));
-    let network = build_network(&mut loaded);
-    let to_configuration = configuration_spans(&loaded, &network, &opts, &mut sources);
+    let exclude = exclude_of(&config, io);
+    let (roots, skipped) = load_roots(
+        &paths,
+        &exclude,
+        stdin.as_deref(),
+        &opts,
+        &mut sources,
+        &mut errors,
+    );
+    let to_configuration: Vec<_> = roots
+        .iter()
+        .map(|r| configuration_spans(r, &opts, &mut sources))
+        .collect();
     let unknown_value = policies
         .iter()
         .find(|p| p.meta.kind == "unknown-value")
         .map(|p| &p.meta);
-    let ctx = CheckContext {
-        network: &network,
-        sources: &sources,
-        unknown_value,
-    };
-    let mut findings = policy::run(&policies, &ctx);
-    // Before suppressions, so an `nsgate:ignore` in a .tf file also covers plan findings.
-    point_at_configuration(&mut findings, &to_configuration);
+    // Each root is evaluated on its own, in parallel; findings name their root.
+    let per_root: Vec<Vec<policy::Finding>> = roots
+        .par_iter()
+        .zip(to_configuration.par_iter())
+        .map(|(root, to_configuration)| {
+            let ctx = CheckContext {
+                network: &root.network,
+                sources: &sources,
+                unknown_value,
+            };
+            let mut findings = policy::run(&policies, &ctx);
+            // Before suppressions, so an `nsgate:ignore` in a .tf file also covers plan findings.
+            point_at_configuration(&mut findings, to_configuration);
+            for f in &mut findings {
+                f.root = Some(root.name.clone());
+            }
+            findings
+        })
+        .collect();
+    let findings: Vec<policy::Finding> = per_root.into_iter().flatten().collect();
+    let found = findings.len();
     let mut findings = policy::suppress::apply(findings, &sources);
+    let suppressed = found.saturating_sub(
+        findings
+            .iter()
+            .filter(|f| f.policy != "suppression")
+            .count(),
+    );
     policy::sort_findings(&mut findings);
     if let Some(path) = &args.write_baseline {
         if let Err(e) = std::fs::write(path, policy::suppress::baseline_of(&findings)) {
@@ -165,13 +196,18 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
             });
         }
     }
+    let mut baselined = 0;
     if let Some(path) = &args.baseline {
         let display = path.display().to_string();
         match std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
             .and_then(|t| policy::suppress::parse_baseline(&t))
         {
-            Ok(known) => findings.retain(|f| !known.contains(&f.fingerprint)),
+            Ok(known) => {
+                let before = findings.len();
+                findings.retain(|f| !known.contains(&f.fingerprint));
+                baselined = before - findings.len();
+            }
             Err(e) => errors.push(ToolError {
                 message: format!("baseline {display}: {e}"),
                 span: None,
@@ -180,8 +216,18 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
             }),
         }
     }
+    let mut coverage = Coverage {
+        suppressed,
+        baselined,
+        skipped,
+        ..Coverage::default()
+    };
+    for r in &roots {
+        coverage.add_network(&r.network);
+    }
     let report = Report {
-        inputs: loaded.inputs,
+        roots: roots.iter().map(LoadedRoot::info).collect(),
+        coverage,
         findings,
         errors,
         policies: policies.iter().map(|p| p.meta.clone()).collect(),
@@ -197,14 +243,14 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
 /// For plan inputs whose Terraform configuration is at hand (`--source DIR`, or `.tf` files
 /// beside the plan), where each place in the plan is written in the configuration.
 fn configuration_spans(
-    loaded: &Loaded,
-    network: &Network,
+    root: &LoadedRoot,
     opts: &LoadOptions,
     sources: &mut Sources,
 ) -> std::collections::HashMap<crate::source::Span, crate::source::Span> {
+    let network = &root.network;
     let mut map = std::collections::HashMap::new();
     let mut dirs: Vec<PathBuf> = Vec::new();
-    for input in loaded
+    for input in root
         .inputs
         .iter()
         .filter(|i| i.kind == crate::frontend::InputKind::Plan)

@@ -6,6 +6,7 @@ mod check;
 mod explain;
 mod flow;
 mod policies;
+mod roots;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

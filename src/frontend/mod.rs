@@ -19,6 +19,7 @@ pub mod arm;
 pub mod json;
 pub mod plan;
 pub mod plan_source;
+pub mod read;
 pub mod terraform;
 
 use std::fmt;
@@ -100,7 +101,7 @@ pub fn read_source(
     display: &str,
     sources: &mut Sources,
 ) -> Result<crate::source::FileId, InputError> {
-    match std::fs::read_to_string(path) {
+    match read::read_text(path) {
         Ok(text) => Ok(sources.add(display, text)),
         Err(e) => Err(InputError {
             message: format!("cannot read {display}: {e}"),
@@ -111,31 +112,65 @@ pub fn read_source(
     }
 }
 
-/// Load every path (files or directories; `-` is standard input, given as `stdin`), detecting
-/// each input's kind. A directory is a Terraform root module when it holds `.tf` files;
-/// otherwise the plans and ARM templates in it are read.
+/// Load every root under `paths` into one network (`-` is standard input, given as `stdin`).
+/// `nsgate flow` asks about one network; `check` loads and evaluates each root on its own
+/// ([`load_root`]).
 pub fn load_paths(
     paths: &[PathBuf],
     stdin: Option<&str>,
     opts: &LoadOptions,
     sources: &mut Sources,
 ) -> Loaded {
+    let found = crate::discover::discover(paths, &crate::discover::Exclude::default());
+    let mut out = Loaded {
+        errors: found.errors,
+        ..Loaded::default()
+    };
+    for root in &found.roots {
+        let loaded = load_root(root, stdin, opts, sources);
+        out.inputs.extend(loaded.inputs);
+        out.errors.extend(loaded.errors);
+        out.network.merge(loaded.network);
+    }
+    out
+}
+
+/// Load one root found by [`discover`](crate::discover::discover).
+pub fn load_root(
+    root: &crate::discover::Root,
+    stdin: Option<&str>,
+    opts: &LoadOptions,
+    sources: &mut Sources,
+) -> Loaded {
+    use crate::discover::RootKind;
     let mut out = Loaded::default();
-    for path in paths {
-        if path.as_os_str() == "-" {
-            load_stdin(stdin.unwrap_or(""), opts, sources, &mut out);
-        } else if path.is_dir() {
-            load_dir(path, opts, sources, &mut out);
-        } else {
-            load_file(path, opts, sources, &mut out);
-        }
+    let display = root.name();
+    match root.kind {
+        RootKind::Stdin => load_stdin(stdin.unwrap_or(""), opts, sources, &mut out),
+        RootKind::Terraform => terraform::load(&root.path, opts, sources, &mut out),
+        RootKind::Arm => arm::load(&root.path, opts, sources, &mut out),
+        RootKind::Plan => match read::read_text(&root.path) {
+            Ok(text) => plan::load_text(&display, text, opts, sources, &mut out),
+            Err(e) => out.errors.push(InputError {
+                message: format!("cannot read {display}: {e}"),
+                span: None,
+                path: display,
+                help: None,
+            }),
+        },
+        RootKind::Bicep => out.errors.push(InputError {
+            message: format!("{display}: Bicep source is not read directly yet"),
+            span: None,
+            path: display,
+            help: Some("compile it with `bicep build main.bicep` (or `az bicep build`) and check the JSON template it writes".into()),
+        }),
     }
     out
 }
 
 fn load_stdin(text: &str, opts: &LoadOptions, sources: &mut Sources, out: &mut Loaded) {
     if plan::detect(text) {
-        plan::load_text("<stdin>", text, opts, sources, out);
+        plan::load_text("<stdin>", text.to_string(), opts, sources, out);
     } else if arm::detect(text) {
         arm::load_text("<stdin>", text, None, sources, out);
     } else if terraform::sniff(text) {
@@ -147,108 +182,5 @@ fn load_stdin(text: &str, opts: &LoadOptions, sources: &mut Sources, out: &mut L
             path: "<stdin>".into(),
             help: Some("pipe `terraform show -json plan.tfplan`, or give a file or directory".into()),
         });
-    }
-}
-
-fn load_dir(path: &std::path::Path, opts: &LoadOptions, sources: &mut Sources, out: &mut Loaded) {
-    if terraform::detect(path) {
-        terraform::load(path, opts, sources, out);
-        return;
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    let mut found = false;
-    for f in files {
-        let Ok(text) = std::fs::read_to_string(&f) else {
-            continue;
-        };
-        found |= load_json_text(&f, text, opts, sources, out);
-    }
-    if !found {
-        out.errors.push(InputError {
-            message: format!(
-                "{} holds no Terraform files, plans or ARM templates",
-                path.display()
-            ),
-            span: None,
-            path: path.display().to_string(),
-            help: None,
-        });
-    }
-}
-
-fn load_file(path: &std::path::Path, opts: &LoadOptions, sources: &mut Sources, out: &mut Loaded) {
-    let display = path.display().to_string();
-    if terraform::is_config_file(path) {
-        terraform::load(path, opts, sources, out);
-        return;
-    }
-    if path.extension().is_some_and(|x| x == "bicep") {
-        out.errors.push(InputError {
-            message: format!("{display}: Bicep source is not read directly yet"),
-            span: None,
-            path: display,
-            help: Some("compile it with `bicep build main.bicep` (or `az bicep build`) and check the JSON template it writes".into()),
-        });
-        return;
-    }
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            out.errors.push(InputError {
-                message: format!("cannot read {display}: {e}"),
-                span: None,
-                path: display,
-                help: None,
-            });
-            return;
-        }
-    };
-    if arm::is_parameters_file(&text) {
-        out.errors.push(InputError {
-            message: format!("{display} is an ARM parameters file, not a template"),
-            span: None,
-            path: display,
-            help: Some(
-                "check the template it belongs to, with `--parameters` naming this file".into(),
-            ),
-        });
-    } else if !load_json_text(path, text, opts, sources, out) {
-        out.errors.push(InputError {
-            message: format!("{display} is neither a Terraform configuration, a Terraform plan (`terraform show -json`) nor an ARM template"),
-            span: None,
-            path: display,
-            help: Some("nsgate reads .tf directories, plan JSON and ARM template JSON (what `bicep build` writes)".into()),
-        });
-    }
-}
-
-/// Load a plan or an ARM template whose text was read to tell which it is; `false` when it is
-/// neither. The text is handed over (a plan) or dropped before the template is read with its
-/// parameters files, so a large file is never held twice.
-fn load_json_text(
-    path: &std::path::Path,
-    text: String,
-    opts: &LoadOptions,
-    sources: &mut Sources,
-    out: &mut Loaded,
-) -> bool {
-    if plan::detect(&text) {
-        plan::load_text(&path.display().to_string(), text, opts, sources, out);
-        true
-    } else if arm::detect(&text) {
-        drop(text);
-        arm::load(path, opts, sources, out);
-        true
-    } else {
-        false
     }
 }

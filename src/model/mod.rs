@@ -6,6 +6,7 @@
 //! into Unknowns and [`Problem`]s, so nothing is guessed silently.
 
 pub mod builder;
+pub mod census;
 pub mod defaults;
 pub mod dump;
 pub mod index;

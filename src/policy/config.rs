@@ -4,6 +4,8 @@
 //!
 //! ```toml
 //! policies = ["ci/nsg-policies"]          # extra rule files or folders (relative to this file)
+//! exclude  = ["examples/**", "test/*"]    # paths left out of the search for roots (relative
+//!                                         # to this file; a folder's glob leaves out all below)
 //!
 //! [terraform]
 //! var_files = ["env/prod.tfvars"]
@@ -39,6 +41,7 @@ pub const FILE_NAME: &str = "nsgate.toml";
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     policies: Option<Vec<Spanned<String>>>,
+    exclude: Option<Vec<Spanned<String>>>,
     terraform: Option<RawTerraform>,
     arm: Option<RawArm>,
     policy: Option<BTreeMap<Spanned<String>, Spanned<RawOverride>>>,
@@ -72,6 +75,10 @@ pub struct Config {
     pub policy_paths: Vec<PathBuf>,
     pub var_files: Vec<PathBuf>,
     pub parameters: Option<PathBuf>,
+    /// `exclude` globs, matched against paths relative to [`Config::base`].
+    pub exclude: Option<globset::GlobSet>,
+    /// The config file's directory.
+    pub base: PathBuf,
     overrides: Vec<Override>,
 }
 
@@ -109,6 +116,11 @@ pub fn parse(file: FileId, sources: &Sources, base: &Path) -> Result<Config, Pol
             .map(path)
             .collect(),
         parameters: raw.arm.and_then(|a| a.parameters).map(|p| path(&p)),
+        exclude: match &raw.exclude {
+            Some(globs) => Some(crate::policy::kinds::glob_matcher(file, globs)?),
+            None => None,
+        },
+        base: base.to_path_buf(),
         overrides: Vec::new(),
     };
     for (id, o) in raw.policy.into_iter().flatten() {

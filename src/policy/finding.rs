@@ -72,6 +72,8 @@ pub struct Finding {
     pub notes: Vec<String>,
     /// Stable identity for baselines and SARIF: survives line moves.
     pub fingerprint: String,
+    /// The root (Terraform root module, plan, template) whose evaluation found it.
+    pub root: Option<String>,
 }
 
 impl Finding {
@@ -95,6 +97,7 @@ impl Finding {
             fix: None,
             notes: Vec::new(),
             fingerprint: String::new(),
+            root: None,
         }
     }
 

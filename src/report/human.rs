@@ -12,7 +12,7 @@ use miette::{
 
 use crate::model::Severity;
 use crate::policy::{Finding, Label};
-use crate::report::{summary_line, Report, Style, ToolError};
+use crate::report::{coverage_line, plural, summary_line, Report, Style, ToolError};
 use crate::source::{FileId, Sources, Span};
 
 /// A loaded file as miette source, borrowed (no copy of the text per diagnostic).
@@ -225,6 +225,9 @@ fn error_diag<'a>(sources: &'a Sources, e: &ToolError) -> Diag<'a> {
     }
 }
 
+/// Skipped files listed in the footer; JSON lists them all.
+const MAX_SKIPPED_SHOWN: usize = 20;
+
 pub fn render(report: &Report, sources: &Sources, style: Style) -> String {
     let theme = if style.color {
         GraphicalTheme::unicode()
@@ -248,11 +251,12 @@ pub fn render(report: &Report, sources: &Sources, style: Style) -> String {
         out.push_str(&text);
         out.push('\n');
     }
-    let inputs = report.inputs.len();
+    let inputs: usize = report.roots.iter().map(|r| r.inputs.len()).sum();
     out.push_str(&format!(
-        "nsgate: {} in {inputs} input{}{}\n",
+        "nsgate: {} in {} ({}){}\n",
         summary_line(report),
-        if inputs == 1 { "" } else { "s" },
+        plural(report.roots.len(), "root"),
+        plural(inputs, "input"),
         if report.errors.is_empty() {
             String::new()
         } else {
@@ -263,5 +267,19 @@ pub fn render(report: &Report, sources: &Sources, style: Style) -> String {
             )
         }
     ));
+    out.push_str(&format!("coverage: {}\n", coverage_line(&report.coverage)));
+    let skipped = &report.coverage.skipped;
+    if !skipped.is_empty() {
+        out.push_str(&format!("skipped {}:\n", plural(skipped.len(), "path")));
+        for s in skipped.iter().take(MAX_SKIPPED_SHOWN) {
+            out.push_str(&format!("  {}: {}\n", s.path, s.reason));
+        }
+        if skipped.len() > MAX_SKIPPED_SHOWN {
+            out.push_str(&format!(
+                "  … and {} more (`--format json` lists every one)\n",
+                skipped.len() - MAX_SKIPPED_SHOWN
+            ));
+        }
+    }
     out
 }

@@ -15,8 +15,52 @@ struct Doc<'a> {
     tool: Tool,
     inputs: Vec<InputOut<'a>>,
     findings: Vec<FindingOut<'a>>,
+    coverage: CoverageOut<'a>,
     errors: Vec<ErrorOut<'a>>,
     summary: Summary,
+}
+
+/// What the run evaluated and what it could not (architecture.md).
+#[derive(Serialize)]
+struct CoverageOut<'a> {
+    roots: usize,
+    nsgs: usize,
+    nsgs_unattached: usize,
+    rules: usize,
+    subnets: usize,
+    nics: usize,
+    unknown_values: usize,
+    suppressed: usize,
+    baselined: usize,
+    skipped: Vec<SkippedOut<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct SkippedOut<'a> {
+    pub path: &'a str,
+    pub reason: &'a str,
+}
+
+fn coverage(c: &crate::report::Coverage) -> CoverageOut<'_> {
+    CoverageOut {
+        roots: c.roots,
+        nsgs: c.nsgs,
+        nsgs_unattached: c.nsgs_unattached,
+        rules: c.rules,
+        subnets: c.subnets,
+        nics: c.nics,
+        unknown_values: c.unknown_values,
+        suppressed: c.suppressed,
+        baselined: c.baselined,
+        skipped: c
+            .skipped
+            .iter()
+            .map(|s| SkippedOut {
+                path: &s.path,
+                reason: &s.reason,
+            })
+            .collect(),
+    }
 }
 
 /// A failure of the tool (unreadable or malformed input, bad policy): the run exits with 2.
@@ -40,6 +84,7 @@ struct Tool {
 struct InputOut<'a> {
     path: &'a str,
     kind: &'static str,
+    root: &'a str,
 }
 
 #[derive(Serialize)]
@@ -92,6 +137,7 @@ struct FindingOut<'a> {
     name: &'a str,
     severity: &'static str,
     message: &'a str,
+    root: Option<&'a str>,
     resource: Option<&'a str>,
     location: Location,
     related: Vec<Related>,
@@ -151,6 +197,7 @@ fn finding<'a>(sources: &Sources, f: &'a Finding) -> FindingOut<'a> {
         name: &f.name,
         severity: f.severity.as_str(),
         message: &f.message,
+        root: f.root.as_deref(),
         resource: f.resource.as_deref(),
         location: loc(sources, f.primary.span),
         related: f
@@ -177,13 +224,17 @@ pub fn render(report: &Report, sources: &Sources) -> String {
             version: env!("CARGO_PKG_VERSION"),
         },
         inputs: report
-            .inputs
+            .roots
             .iter()
-            .map(|i| InputOut {
-                path: &i.path,
-                kind: i.kind.as_str(),
+            .flat_map(|r| {
+                r.inputs.iter().map(|i| InputOut {
+                    path: &i.path,
+                    kind: i.kind.as_str(),
+                    root: &r.name,
+                })
             })
             .collect(),
+        coverage: coverage(&report.coverage),
         findings: report
             .findings
             .iter()

@@ -37,10 +37,61 @@ pub struct ToolError {
     pub help: Option<String>,
 }
 
+/// One root of the run and the files it read.
+#[derive(Debug, Clone, Default)]
+pub struct RootInfo {
+    /// As findings name it (`infra/prod`, `plan.json`, `<stdin>`).
+    pub name: String,
+    pub kind: &'static str,
+    pub inputs: Vec<Input>,
+}
+
+/// What a run evaluated and what it could not (architecture.md, JSON report `coverage`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Coverage {
+    pub roots: usize,
+    pub nsgs: usize,
+    /// NSGs associated with no subnet or NIC of their root (a module's NSG).
+    pub nsgs_unattached: usize,
+    /// User rules (Azure's default rules are not counted).
+    pub rules: usize,
+    pub subnets: usize,
+    pub nics: usize,
+    /// Values nsgate could not compute, in the models of all roots.
+    pub unknown_values: usize,
+    pub suppressed: usize,
+    pub baselined: usize,
+    pub skipped: Vec<crate::discover::Skipped>,
+}
+
+impl Coverage {
+    /// Add one root's linked network.
+    pub fn add_network(&mut self, net: &crate::model::Network) {
+        self.roots += 1;
+        self.nsgs += net.nsgs.len();
+        self.nsgs_unattached += (0..net.nsgs.len())
+            .filter(|&i| {
+                net.index.nsg_subnets.get(i).is_none_or(Vec::is_empty)
+                    && net.index.nsg_nics.get(i).is_none_or(Vec::is_empty)
+            })
+            .count();
+        self.rules += net.nsgs.iter().map(|n| n.rules.len()).sum::<usize>();
+        self.subnets += net.subnets.len();
+        self.nics += net.nics.len();
+        self.unknown_values += crate::model::census::unknown_values(net);
+    }
+
+    /// Nothing was there to evaluate.
+    pub fn is_empty(&self) -> bool {
+        self.nsgs == 0 && self.subnets == 0 && self.nics == 0
+    }
+}
+
 /// Everything one run has to say.
 #[derive(Debug, Default)]
 pub struct Report {
-    pub inputs: Vec<Input>,
+    pub roots: Vec<RootInfo>,
+    pub coverage: Coverage,
     pub findings: Vec<Finding>,
     pub errors: Vec<ToolError>,
     /// The policies that ran (SARIF rule metadata, JUnit test cases for passing policies).
@@ -133,8 +184,39 @@ pub(crate) fn region(
 }
 
 /// One summary line: `2 errors, 1 warning, 0 notes`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The coverage in one sentence: what was evaluated, what could not be, what was left out.
+pub(crate) fn coverage_line(c: &Coverage) -> String {
+    if c.roots == 0 {
+        return "nothing was evaluated: no root was found".to_string();
+    }
+    if c.is_empty() {
+        return format!(
+            "nothing to evaluate: {} held no NSG, subnet or network interface",
+            if c.roots == 1 {
+                "the root".to_string()
+            } else {
+                format!("the {} roots", c.roots)
+            }
+        );
+    }
+    format!(
+        "evaluated {} ({} unattached), {}, {}, {}; {}; {} suppressed, {} baselined",
+        plural(c.nsgs, "NSG"),
+        c.nsgs_unattached,
+        plural(c.rules, "rule"),
+        plural(c.subnets, "subnet"),
+        plural(c.nics, "network interface"),
+        plural(c.unknown_values, "unknown value"),
+        c.suppressed,
+        c.baselined,
+    )
+}
+
 pub(crate) fn summary_line(report: &Report) -> String {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
         "{}, {}, {}",
         plural(report.count(Severity::Error), "error"),

@@ -29,7 +29,7 @@ impl Fs for RealFs {
     }
 
     fn read(&self, path: &Path) -> Result<String, String> {
-        std::fs::read_to_string(path).map_err(|e| e.to_string())
+        crate::frontend::read::read_text(path).map_err(|e| e.to_string())
     }
 
     fn is_dir(&self, path: &Path) -> bool {

@@ -1,0 +1,136 @@
+//! Reading input files: regular files only, bounded in size, decoded from UTF-8 or (with a
+//! byte-order mark) UTF-16. A FIFO, a device or a link to one would hang or never end, and an
+//! unbounded read of a hostile file exhausts memory, so each is a clear error instead.
+
+use std::io::Read;
+use std::path::Path;
+
+/// The largest input file read: far above any real template or plan (the largest generated
+/// benchmark plan, 20,000 NSGs, is 380 MB), and small enough to keep a run within memory.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// Why a file could not be read as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// Not a regular file (a FIFO, socket or device, or a link to one).
+    NotRegular(&'static str),
+    TooLarge(u64),
+    NotText,
+    Io(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NotRegular(what) => write!(f, "it is {what}, not a regular file"),
+            ReadError::TooLarge(n) => write!(
+                f,
+                "it is {n} bytes, more than the {MAX_FILE_BYTES} bytes nsgate reads from one file"
+            ),
+            ReadError::NotText => f.write_str("it is neither UTF-8 nor UTF-16 text"),
+            ReadError::Io(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Read `path` as text if it is a regular file of bounded size.
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    let bytes = read_bytes(path)?;
+    decode(bytes).ok_or(ReadError::NotText)
+}
+
+/// Read `path`'s bytes if it is a regular file (following links) of bounded size.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadError> {
+    let meta = std::fs::metadata(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    check_kind(&meta)?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // The file may grow between the size check and the read: never read past the bound.
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Io(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+fn check_kind(meta: &std::fs::Metadata) -> Result<(), ReadError> {
+    let ft = meta.file_type();
+    if ft.is_file() {
+        return Ok(());
+    }
+    if ft.is_dir() {
+        return Err(ReadError::NotRegular("a directory"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return Err(ReadError::NotRegular("a FIFO (named pipe)"));
+        }
+        if ft.is_socket() {
+            return Err(ReadError::NotRegular("a socket"));
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return Err(ReadError::NotRegular("a device"));
+        }
+    }
+    Err(ReadError::NotRegular("a special file"))
+}
+
+/// UTF-8 (a byte-order mark is dropped), or UTF-16 with a byte-order mark.
+pub fn decode(bytes: Vec<u8>) -> Option<String> {
+    match bytes.as_slice() {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8(rest.to_vec()).ok(),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => String::from_utf8(bytes).ok(),
+    }
+}
+
+fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Option<String> {
+    if bytes.len() % 2 != 0 {
+        return None;
+    }
+    let units = bytes
+        .chunks_exact(2)
+        .filter_map(|c| <[u8; 2]>::try_from(c).ok())
+        .map(unit);
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_utf8_with_and_without_bom_and_utf16_with_bom() {
+        assert_eq!(decode(b"{}".to_vec()).as_deref(), Some("{}"));
+        assert_eq!(decode(b"\xEF\xBB\xBF{}".to_vec()).as_deref(), Some("{}"));
+        let le: Vec<u8> = [0xFF, 0xFE, b'{', 0, b'}', 0].to_vec();
+        assert_eq!(decode(le).as_deref(), Some("{}"));
+        let be: Vec<u8> = [0xFE, 0xFF, 0, b'{', 0, b'}'].to_vec();
+        assert_eq!(decode(be).as_deref(), Some("{}"));
+        assert_eq!(decode(b"caf\xE9".to_vec()), None);
+        assert_eq!(decode([0xFF, 0xFE, b'{'].to_vec()), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn refuses_devices_and_directories() {
+        assert_eq!(
+            read_text(Path::new("/dev/zero")),
+            Err(ReadError::NotRegular("a device"))
+        );
+        assert_eq!(
+            read_text(Path::new("/")),
+            Err(ReadError::NotRegular("a directory"))
+        );
+    }
+}
