@@ -282,7 +282,26 @@ fn search_dir(dir: &Path, exclude: &Exclude, found: &mut Vec<Root>, out: &mut Di
             }
         }
     }
-    found.extend(terraform_roots(&terraform_dirs, out));
+    let mut terraform = terraform_roots(&terraform_dirs, out);
+    // A plan beside its configuration is the more exact view of the same deployment (values
+    // known at plan time): evaluate the plan, not the configuration a second time.
+    terraform.retain(|t| {
+        let plan = files.iter().find(|f| {
+            f.kind == RootKind::Plan
+                && f.path.parent().map(canonical) == Some(canonical(&t.path))
+        });
+        if let Some(plan) = plan {
+            out.skipped.push(Skipped {
+                path: display(&t.path),
+                reason: format!(
+                    "the Terraform configuration of plan `{}`, which is evaluated instead (its findings also point at the .tf files)",
+                    display(&plan.path)
+                ),
+            });
+        }
+        plan.is_none()
+    });
+    found.extend(terraform);
     found.extend(files);
 }
 

@@ -1,4 +1,4 @@
-//! Golden scenarios: every `testdata/{terraform,arm,plan}/<case>/` is checked end to end through
+//! Golden scenarios: every `testdata/{terraform,arm,plan,roots}/<case>/` is checked end to end through
 //! the CLI against the `expect.toml` beside it (policy → number of findings; unlisted policies
 //! must report nothing), and its compact report is snapshotted. A meta-test requires every
 //! built-in policy to have a failing and a passing scenario.
@@ -29,7 +29,7 @@ struct Scenario {
 fn scenarios() -> Vec<Scenario> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut out = Vec::new();
-    for kind in ["terraform", "arm", "plan"] {
+    for kind in ["terraform", "arm", "plan", "roots"] {
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("testdata").join(kind))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -73,7 +73,18 @@ fn counts(json: &str) -> BTreeMap<String, i64> {
 fn every_scenario_reports_exactly_what_its_expect_file_says() {
     let mut failures = Vec::new();
     for s in scenarios() {
-        let (code, json, _) = nsgate(&["check", "--format", "json", "--fail-on", "never", &s.dir]);
+        // A scenario may carry its project configuration (roots: `exclude`).
+        let config = format!("{}/nsgate.toml", s.dir);
+        let mut args = vec!["check", "--fail-on", "never"];
+        if Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(&config)
+            .is_file()
+        {
+            args.extend(["--config", config.as_str()]);
+        }
+        args.push(&s.dir);
+        let json_args: Vec<&str> = args.iter().copied().chain(["--format", "json"]).collect();
+        let (code, json, _) = nsgate(&json_args);
         let want_exit = s.expect.get("exit").copied().unwrap_or(0);
         if i64::from(code) != want_exit {
             failures.push(format!("{}: exit {code}, expected {want_exit}", s.dir));
@@ -97,8 +108,12 @@ fn every_scenario_reports_exactly_what_its_expect_file_says() {
                 ));
             }
         }
-        let (_, compact, _) =
-            nsgate(&["check", "--format", "compact", "--fail-on", "never", &s.dir]);
+        let compact_args: Vec<&str> = args
+            .iter()
+            .copied()
+            .chain(["--format", "compact"])
+            .collect();
+        let (_, compact, _) = nsgate(&compact_args);
         insta::assert_snapshot!(s.dir.replace('/', "__"), compact);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -380,9 +380,9 @@ fn remote_modules_and_data_sources_are_notes_and_unknowns() {
     assert!(n
         .problems
         .iter()
-        .any(|p| p.kind == ProblemKind::Note && p.message.contains("does not fetch")));
+        .any(|p| p.kind == ProblemKind::Note && p.message.contains("run `terraform init`")));
     let src = &rule(n, "nsg-local", "AllowFromModule").source.items[0];
-    assert!(unknown_reason(src).contains("not fetched"));
+    assert!(unknown_reason(src).contains("not installed"));
     let src = &rule(n, "nsg-local", "AllowFromShared").source.items[0];
     assert!(unknown_reason(src).contains("read by a data source"));
 }

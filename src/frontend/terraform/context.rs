@@ -96,8 +96,10 @@ pub struct Instance {
     pub resources: HashMap<usize, Slot>,
     pub expansions: HashMap<usize, Rc<Expansion>>,
     pub calls: HashMap<usize, CallSlot>,
-    /// Module directories from the root down to this one (for cycle detection).
+    /// Module directories (canonical) from the root down to this one (for cycle detection).
     pub ancestors: Vec<PathBuf>,
+    /// The module key `terraform init` records: `` for the root, `net`, `net.subnets`.
+    pub module_key: String,
 }
 
 impl Instance {
@@ -113,6 +115,7 @@ impl Instance {
             expansions: HashMap::new(),
             calls: HashMap::new(),
             ancestors: Vec::new(),
+            module_key: String::new(),
         }
     }
 
@@ -139,7 +142,11 @@ pub struct Evaluator<'a> {
     pub instances: usize,
     /// `azurerm_virtual_network_peering`s lowered so far: (local VNet, remote VNet, address).
     pub peerings: Vec<(Link<VnetId>, Link<VnetId>, String, Span)>,
+    /// Parsed module directories by canonical path: a directory is read once however many
+    /// paths (symlinks, `..`) lead to it.
     pub configs: HashMap<PathBuf, Rc<ModuleConfig>>,
+    /// Modules installed by `terraform init` for this root.
+    pub manifest: Option<super::installed::Manifest>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -155,6 +162,7 @@ impl<'a> Evaluator<'a> {
             instances: 0,
             peerings: Vec::new(),
             configs: HashMap::new(),
+            manifest: None,
         }
     }
 

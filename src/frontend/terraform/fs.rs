@@ -9,6 +9,10 @@ pub trait Fs {
     fn list(&self, dir: &Path) -> Result<Vec<PathBuf>, String>;
     fn read(&self, path: &Path) -> Result<String, String>;
     fn is_dir(&self, path: &Path) -> bool;
+    /// The identity of a directory: where it really is, whatever links lead to it.
+    fn canonical(&self, path: &Path) -> PathBuf {
+        normalize(path)
+    }
 }
 
 /// The real file system.
@@ -34,6 +38,10 @@ impl Fs for RealFs {
 
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()
+    }
+
+    fn canonical(&self, path: &Path) -> PathBuf {
+        std::fs::canonicalize(path).unwrap_or_else(|_| normalize(path))
     }
 }
 

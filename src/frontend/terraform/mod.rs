@@ -27,6 +27,7 @@ pub mod eval;
 pub mod files;
 pub mod fs;
 pub mod funcs;
+pub mod installed;
 pub mod json_syntax;
 pub mod keys;
 pub mod lower;
@@ -141,6 +142,15 @@ pub fn load_dir(
         return;
     }
     let mut ev = Evaluator::new(fs, sources);
+    match installed::Manifest::read(fs, &dir) {
+        Ok(m) => ev.manifest = m,
+        Err(e) => out.errors.push(InputError {
+            message: format!("cannot read the modules `terraform init` installed: {e}"),
+            span: None,
+            path: display(&dir.join(installed::MANIFEST)),
+            help: Some("run `terraform init` again to rewrite it".into()),
+        }),
+    }
     let config = ev.module_config(&dir);
     run(ev, config, Some(dir), opts, out);
 }
@@ -182,7 +192,7 @@ fn run(
     out: &mut Loaded,
 ) {
     let mut root = Instance::new(Rc::clone(&config), dir.clone(), String::new());
-    root.ancestors = dir.iter().cloned().collect();
+    root.ancestors = dir.iter().map(|d| ev.fs.canonical(d)).collect();
     ev.insts.push(root);
     let vars = vars::root_vars(&mut ev, &config, dir.as_deref(), opts);
     if let Some(root) = ev.insts.first_mut() {

@@ -9,6 +9,7 @@ use super::context::{CallResult, CallSlot, Evaluator, Instance, Shape};
 use super::eval::Scope;
 use super::files::load_module_dir;
 use super::fs::{display, normalize};
+use super::installed::{Installed, Manifest};
 use super::types::conform;
 use super::value::Value;
 use crate::frontend::InputError;
@@ -90,43 +91,73 @@ impl Evaluator<'_> {
                 )
             }
         };
-        if !(source.starts_with("./") || source.starts_with("../")) {
-            self.problems.push(
-                Problem::new(
-                    ProblemKind::Note,
-                    Severity::Note,
-                    format!("module `{address}` comes from `{source}`, which nsgate does not fetch (it never uses the network); what depends on it is unknown"),
-                    source_span,
-                )
-                .with_resource(address.clone()),
-            );
-            return unknown_result(
-                format!("module `{address}` comes from `{source}`, which is not fetched"),
-                source_span,
-            );
-        }
-        let Some(parent_dir) = self.insts.get(inst).and_then(|i| i.fs_dir.clone()) else {
-            self.problems.push(Problem::new(
-                ProblemKind::Note,
-                Severity::Note,
-                format!("module `{address}`: local module `{source}` cannot be read when the configuration is given as text"),
-                source_span,
-            ));
-            return unknown_result(format!("local module `{source}` was not read"), source_span);
+        let parent_key = self
+            .insts
+            .get(inst)
+            .map(|i| i.module_key.clone())
+            .unwrap_or_default();
+        let module_key = if parent_key.is_empty() {
+            name.clone()
+        } else {
+            format!("{parent_key}.{name}")
         };
-        let dir = normalize(&parent_dir.join(&source));
+        let installed = if source.starts_with("./") || source.starts_with("../") {
+            None
+        } else {
+            match Manifest::lookup(self.manifest.as_ref(), &module_key, &source) {
+                Installed::At(dir) => Some(dir),
+                missing => {
+                    let how = match missing {
+                        Installed::NotListed => "is not among the modules `terraform init` installed here (run `terraform init` again)",
+                        _ => "is not installed here: run `terraform init` (nsgate reads `.terraform/modules`, never the network), or check the plan (`terraform show -json`)",
+                    };
+                    self.problems.push(
+                        Problem::new(
+                            ProblemKind::Note,
+                            Severity::Note,
+                            format!("module `{address}` comes from `{source}`, which {how}; what depends on it is unknown"),
+                            source_span,
+                        )
+                        .with_resource(address.clone()),
+                    );
+                    return unknown_result(
+                        format!("module `{address}` comes from `{source}`, which is not installed"),
+                        source_span,
+                    );
+                }
+            }
+        };
+        let dir = match installed {
+            Some(dir) => dir,
+            None => {
+                let Some(parent_dir) = self.insts.get(inst).and_then(|i| i.fs_dir.clone()) else {
+                    self.problems.push(Problem::new(
+                        ProblemKind::Note,
+                        Severity::Note,
+                        format!("module `{address}`: local module `{source}` cannot be read when the configuration is given as text"),
+                        source_span,
+                    ));
+                    return unknown_result(
+                        format!("local module `{source}` was not read"),
+                        source_span,
+                    );
+                };
+                normalize(&parent_dir.join(&source))
+            }
+        };
+        let identity = self.fs.canonical(&dir);
         let ancestors = self
             .insts
             .get(inst)
             .map(|i| i.ancestors.clone())
             .unwrap_or_default();
-        if let Some(pos) = ancestors.iter().position(|a| *a == dir) {
+        if let Some(pos) = ancestors.iter().position(|a| *a == identity) {
             let chain: Vec<String> = ancestors
                 .get(pos..)
                 .unwrap_or(&[])
                 .iter()
-                .map(|p| display(p))
-                .chain(std::iter::once(display(&dir)))
+                .map(|p| shown(p))
+                .chain(std::iter::once(shown(&identity)))
                 .collect();
             self.error(format!("module cycle: {}", chain.join(" → ")), source_span);
             return unknown_result(
@@ -181,7 +212,8 @@ impl Evaluator<'_> {
             let mut child =
                 Instance::new(Rc::clone(&child_config), Some(dir.clone()), path.clone());
             child.ancestors = ancestors.clone();
-            child.ancestors.push(dir.clone());
+            child.ancestors.push(identity.clone());
+            child.module_key = module_key.clone();
             let child_id = self.insts.len();
             self.insts.push(child);
             // Inputs are evaluated in the caller's scope (with its count/each).
@@ -230,13 +262,14 @@ impl Evaluator<'_> {
 
     /// Parse a module directory once per run.
     pub fn module_config(&mut self, dir: &Path) -> Rc<super::config::ModuleConfig> {
-        if let Some(c) = self.configs.get(dir) {
+        let identity = self.fs.canonical(dir);
+        if let Some(c) = self.configs.get(&identity) {
             return Rc::clone(c);
         }
         let mut config = load_module_dir(self.fs, dir, self.sources, &mut self.errors);
         self.problems.append(&mut config.problems);
         let config = Rc::new(config);
-        self.configs.insert(dir.to_path_buf(), Rc::clone(&config));
+        self.configs.insert(identity, Rc::clone(&config));
         config
     }
 
@@ -248,6 +281,17 @@ impl Evaluator<'_> {
             path,
             help: None,
         });
+    }
+}
+
+/// A canonical directory as the user knows it: relative to the working directory when under it.
+fn shown(path: &Path) -> String {
+    let cwd = std::env::current_dir()
+        .ok()
+        .map(|c| std::fs::canonicalize(&c).unwrap_or(c));
+    match cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()) {
+        Some(rel) => display(rel),
+        None => display(path),
     }
 }
 
