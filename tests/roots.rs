@@ -12,14 +12,11 @@ use std::collections::BTreeSet;
 
 mod common;
 
-/// Each finding as (root, policy, message, path, line): what a reader sees of it.
-fn findings(
-    args: &[&str],
-) -> (
-    u8,
-    BTreeSet<(String, String, String, String, u64)>,
-    serde_json::Value,
-) {
+/// A finding as (root, policy, message, path, line): what a reader sees of it.
+type Seen = (String, String, String, String, u64);
+
+/// Each finding as a reader sees it.
+fn findings(args: &[&str]) -> (u8, BTreeSet<Seen>, serde_json::Value) {
     let mut all = vec!["check", "--format", "json", "--fail-on", "never"];
     all.extend_from_slice(args);
     let out = common::nsgate(&all);
