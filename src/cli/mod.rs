@@ -5,6 +5,7 @@
 mod check;
 mod explain;
 mod flow;
+mod inventory;
 mod policies;
 mod roots;
 
@@ -16,6 +17,7 @@ use clap::{Parser, Subcommand};
 pub use check::{CheckArgs, FailOn};
 pub use explain::{explain_text, ExplainArgs};
 pub use flow::{FlowArgs, FlowProtocol};
+pub use inventory::{InventoryArgs, InventoryFormat};
 pub use policies::PoliciesArgs;
 
 use crate::frontend::{LoadOptions, Loaded};
@@ -42,6 +44,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Offline "IP flow verify": each NSG on a flow's path and the rule that decides it.
     Flow(FlowArgs),
+    /// What nsgate read and will evaluate, root by root: NSGs with rules and attachments,
+    /// subnets, NICs, and every value it could not compute.
+    Inventory(InventoryArgs),
     /// List the built-in and loaded policies.
     Policies(PoliciesArgs),
     /// Explain a policy: what it checks, why, and how to fix a finding.
@@ -69,6 +74,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> u8 {
     match cli.command {
         Command::Check(args) => check::check(args, io),
         Command::Flow(args) => flow::flow(args, io),
+        Command::Inventory(args) => inventory::inventory(args, io),
         Command::Policies(args) => policies::list_policies(args, io),
         Command::Explain(args) => explain::explain(args, io),
     }

@@ -1,0 +1,360 @@
+//! `nsgate inventory`: what nsgate read and will evaluate, root by root (architecture.md,
+//! "Inventory JSON"). A value nsgate could not compute is `{"unknown": reason}` wherever a
+//! value would stand; `schema/inventory-v1.schema.json` describes the JSON exactly.
+
+use serde_json::{json, Map, Value};
+
+use crate::discover::Skipped;
+use crate::model::{
+    AddressItem, AddressSpec, Field, Link, Network, Nsg, PortSpec, SecurityRule, Subnet, Val,
+};
+use crate::report::{location, RootInfo};
+use crate::source::{Sources, Span};
+
+/// One root's model, as loaded and linked.
+pub struct InventoryRoot<'a> {
+    pub info: RootInfo,
+    pub network: &'a Network,
+}
+
+/// The inventory as JSON (version 1).
+pub fn to_json(roots: &[InventoryRoot<'_>], skipped: &[Skipped], sources: &Sources) -> Value {
+    json!({
+        "version": 1,
+        "roots": roots.iter().map(|r| root_json(r, sources)).collect::<Vec<_>>(),
+        "skipped": skipped
+            .iter()
+            .map(|s| json!({ "path": s.path, "reason": s.reason }))
+            .collect::<Vec<_>>(),
+    })
+}
+
+pub fn render_json(roots: &[InventoryRoot<'_>], skipped: &[Skipped], sources: &Sources) -> String {
+    let mut text = serde_json::to_string_pretty(&to_json(roots, skipped, sources))
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// The same, for a reader: one block per root.
+pub fn render_human(roots: &[InventoryRoot<'_>], skipped: &[Skipped], sources: &Sources) -> String {
+    let mut out = String::new();
+    for r in roots {
+        let net = r.network;
+        out.push_str(&format!("root {} ({})\n", r.info.name, r.info.kind));
+        for (id, nsg) in net.nsgs.iter().enumerate() {
+            let attached = attachments(net, id);
+            out.push_str(&format!(
+                "  NSG {} ({}) at {}: {}\n",
+                nsg.resource.name.value,
+                nsg.resource.address,
+                at(sources, nsg.resource.span),
+                if attached.is_empty() {
+                    "attached to nothing in this root".to_string()
+                } else {
+                    format!("attached to {}", attached.join(", "))
+                }
+            ));
+            for rule in sorted_rules(nsg) {
+                out.push_str(&format!("    {}\n", rule_line(net, rule)));
+            }
+        }
+        for s in &net.subnets {
+            out.push_str(&format!(
+                "  subnet {} {} — NSG {}\n",
+                subnet_name(net, s),
+                s.prefixes
+                    .iter()
+                    .map(field_text)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                subnet_nsg_text(net, s)
+            ));
+        }
+        for nic in &net.nics {
+            let configs: Vec<String> = nic
+                .ip_configs
+                .iter()
+                .map(|ip| {
+                    format!(
+                        "{} in {} at {}",
+                        ip.name.value,
+                        ip.subnet
+                            .as_ref()
+                            .map(|l| link_text(l, |id| net.subnet(id).map(|s| subnet_name(net, s))))
+                            .unwrap_or_else(|| "no subnet".into()),
+                        ip.private_ip
+                            .as_ref()
+                            .map(field_text)
+                            .unwrap_or_else(|| "a dynamic address".into())
+                    )
+                })
+                .collect();
+            out.push_str(&format!(
+                "  NIC {} — NSG {}; {}\n",
+                nic.resource.name.value,
+                nic.nsg
+                    .as_ref()
+                    .map(|l| link_text(l, |id| net.nsg(id).map(|n| n.resource.name.value.clone())))
+                    .unwrap_or_else(|| "none".into()),
+                configs.join("; ")
+            ));
+        }
+        if net.nsgs.is_empty() && net.subnets.is_empty() && net.nics.is_empty() {
+            out.push_str("  no NSG, subnet or network interface\n");
+        }
+    }
+    if !skipped.is_empty() {
+        out.push_str("skipped:\n");
+        for s in skipped {
+            out.push_str(&format!("  {}: {}\n", s.path, s.reason));
+        }
+    }
+    if roots.is_empty() {
+        out.push_str("no root found\n");
+    }
+    out
+}
+
+fn root_json(r: &InventoryRoot<'_>, sources: &Sources) -> Value {
+    let net = r.network;
+    json!({
+        "path": r.info.name,
+        "kind": r.info.kind,
+        "inputs": r.info.inputs.iter().map(|i| i.path.clone()).collect::<Vec<_>>(),
+        "nsgs": net.nsgs.iter().enumerate().map(|(i, n)| nsg_json(net, i, n, sources)).collect::<Vec<_>>(),
+        "subnets": net.subnets.iter().map(|s| subnet_json(net, s, sources)).collect::<Vec<_>>(),
+        "nics": net.nics.iter().map(|nic| json!({
+            "name": nic.resource.name.value,
+            "resource": nic.resource.address,
+            "location": loc(sources, nic.resource.span),
+            "nsg": nic.nsg.as_ref().map(|l| link_json(l, |id| net.nsg(id).map(|n| n.resource.name.value.clone()))),
+            "ip_configurations": nic.ip_configs.iter().map(|ip| json!({
+                "name": ip.name.value,
+                "subnet": ip.subnet.as_ref().map(|l| link_json(l, |id| net.subnet(id).map(|s| subnet_name(net, s)))),
+                "private_ip": ip.private_ip.as_ref().map(field_json),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "admin_rules": [],
+    })
+}
+
+fn nsg_json(net: &Network, id: usize, nsg: &Nsg, sources: &Sources) -> Value {
+    let subnets: Vec<String> = net
+        .index
+        .nsg_subnets
+        .get(id)
+        .into_iter()
+        .flatten()
+        .filter_map(|s| net.subnet(*s).map(|s| subnet_name(net, s)))
+        .collect();
+    let nics: Vec<String> = net
+        .index
+        .nsg_nics
+        .get(id)
+        .into_iter()
+        .flatten()
+        .filter_map(|n| net.nic(*n).map(|n| n.resource.name.value.clone()))
+        .collect();
+    json!({
+        "name": nsg.resource.name.value,
+        "resource": nsg.resource.address,
+        "location": loc(sources, nsg.resource.span),
+        "attached_to": { "subnets": subnets, "nics": nics },
+        "rules": sorted_rules(nsg).into_iter().map(|r| rule_json(net, r, sources)).collect::<Vec<_>>(),
+    })
+}
+
+fn rule_json(net: &Network, r: &SecurityRule, sources: &Sources) -> Value {
+    json!({
+        "name": r.name.value,
+        "priority": priority_json(&r.priority),
+        "direction": enum_json(&r.direction),
+        "access": enum_json(&r.access),
+        "protocol": enum_json(&r.protocol),
+        "sources": addresses(&r.source),
+        "source_ports": ports(&r.source_ports),
+        "destinations": addresses(&r.destination),
+        "destination_ports": ports(&r.destination_ports),
+        "source_asgs": asgs(net, &r.source),
+        "destination_asgs": asgs(net, &r.destination),
+        "location": loc(sources, r.span),
+    })
+}
+
+fn subnet_json(net: &Network, s: &Subnet, sources: &Sources) -> Value {
+    json!({
+        "name": s.resource.name.value,
+        "resource": s.resource.address,
+        "vnet": link_json(&s.vnet, |id| net.vnet(id).map(|v| v.resource.name.value.clone())),
+        "prefixes": s.prefixes.iter().map(field_json).collect::<Vec<_>>(),
+        "nsg": s.nsg.as_ref().map(|l| link_json(l, |id| net.nsg(id).map(|n| n.resource.name.value.clone()))),
+        "tenants": [],
+        "location": loc(sources, s.resource.span),
+    })
+}
+
+/// User rules in evaluation order: by direction, then priority (unknown priorities last).
+fn sorted_rules(nsg: &Nsg) -> Vec<&SecurityRule> {
+    let mut rules: Vec<&SecurityRule> = nsg.rules.iter().collect();
+    rules.sort_by_key(|r| (r.direction(), r.priority().unwrap_or(u32::MAX)));
+    rules
+}
+
+fn rule_line(net: &Network, r: &SecurityRule) -> String {
+    let item = |i: &Field<AddressItem>| match &i.value {
+        Val::Known(AddressItem::Asg(l)) => format!(
+            "ASG {}",
+            link_text(l, |id| net.asg(id).map(|g| g.resource.name.value.clone()))
+        ),
+        _ => field_text(i),
+    };
+    let side = |a: &AddressSpec, p: &PortSpec| {
+        format!(
+            "{}:{}",
+            a.items.iter().map(item).collect::<Vec<_>>().join(","),
+            p.items.iter().map(field_text).collect::<Vec<_>>().join(",")
+        )
+    };
+    format!(
+        "{} {} {} {} {} → {}  {}",
+        field_text(&r.priority),
+        field_text(&r.direction),
+        field_text(&r.access),
+        field_text(&r.protocol),
+        side(&r.source, &r.source_ports),
+        side(&r.destination, &r.destination_ports),
+        r.name.value
+    )
+}
+
+fn addresses(a: &AddressSpec) -> Vec<Value> {
+    a.items
+        .iter()
+        .filter(|i| !matches!(i.value, Val::Known(AddressItem::Asg(_))))
+        .map(field_json)
+        .collect()
+}
+
+fn asgs(net: &Network, a: &AddressSpec) -> Vec<Value> {
+    a.items
+        .iter()
+        .filter_map(|i| match &i.value {
+            Val::Known(AddressItem::Asg(l)) => Some(link_json(l, |id| {
+                net.asg(id).map(|g| g.resource.name.value.clone())
+            })),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ports(p: &PortSpec) -> Vec<Value> {
+    p.items.iter().map(field_json).collect()
+}
+
+fn attachments(net: &Network, id: usize) -> Vec<String> {
+    let subnets = net
+        .index
+        .nsg_subnets
+        .get(id)
+        .into_iter()
+        .flatten()
+        .filter_map(|s| {
+            net.subnet(*s)
+                .map(|s| format!("subnet {}", subnet_name(net, s)))
+        });
+    let nics = net
+        .index
+        .nsg_nics
+        .get(id)
+        .into_iter()
+        .flatten()
+        .filter_map(|n| {
+            net.nic(*n)
+                .map(|n| format!("NIC {}", n.resource.name.value))
+        });
+    subnets.chain(nics).collect()
+}
+
+/// `vnet/subnet`, or the subnet's name alone when its VNet is not known.
+fn subnet_name(net: &Network, s: &Subnet) -> String {
+    match s.vnet.resolved().and_then(|v| net.vnet(v)) {
+        Some(v) => format!("{}/{}", v.resource.name.value, s.resource.name.value),
+        None => s.resource.name.value.clone(),
+    }
+}
+
+fn subnet_nsg_text(net: &Network, s: &Subnet) -> String {
+    s.nsg
+        .as_ref()
+        .map(|l| link_text(l, |id| net.nsg(id).map(|n| n.resource.name.value.clone())))
+        .unwrap_or_else(|| "none".into())
+}
+
+fn unknown(reason: &str) -> Value {
+    let mut m = Map::new();
+    m.insert("unknown".into(), Value::String(reason.to_string()));
+    Value::Object(m)
+}
+
+fn field_json<T: std::fmt::Display>(f: &Field<T>) -> Value {
+    match &f.value {
+        Val::Known(v) => Value::String(v.to_string()),
+        Val::Unknown(u) => unknown(&u.reason),
+    }
+}
+
+fn priority_json(f: &Field<u32>) -> Value {
+    match &f.value {
+        Val::Known(p) => Value::from(*p),
+        Val::Unknown(u) => unknown(&u.reason),
+    }
+}
+
+/// Enums in Azure's canonical casing, lower case (`inbound`, `allow`, `tcp`, `*`).
+fn enum_json<T: std::fmt::Display>(f: &Field<T>) -> Value {
+    match &f.value {
+        Val::Known(v) => Value::String(v.to_string().to_ascii_lowercase()),
+        Val::Unknown(u) => unknown(&u.reason),
+    }
+}
+
+fn field_text<T: std::fmt::Display>(f: &Field<T>) -> String {
+    match &f.value {
+        Val::Known(v) => v.to_string(),
+        Val::Unknown(u) => format!("<unknown: {}>", u.reason),
+    }
+}
+
+fn link_json<Id: Copy>(l: &Link<Id>, name: impl Fn(Id) -> Option<String>) -> Value {
+    match l {
+        Link::Resolved(id) => name(id.value).map(Value::String).unwrap_or(Value::Null),
+        Link::Unknown(u) => unknown(&u.reason),
+        Link::Key(k) => unknown(&format!("not linked: {}", k.value)),
+    }
+}
+
+fn link_text<Id: Copy>(l: &Link<Id>, name: impl Fn(Id) -> Option<String>) -> String {
+    match link_json(l, name) {
+        Value::String(s) => s,
+        Value::Object(m) => format!(
+            "<unknown: {}>",
+            m.get("unknown").and_then(Value::as_str).unwrap_or("")
+        ),
+        _ => "none".into(),
+    }
+}
+
+fn loc(sources: &Sources, span: Span) -> Value {
+    let (path, start, end) = location(sources, span);
+    json!({
+        "path": path,
+        "start": { "line": start.line, "column": start.column },
+        "end": { "line": end.line, "column": end.column },
+    })
+}
+
+fn at(sources: &Sources, span: Span) -> String {
+    let (path, start, _) = location(sources, span);
+    format!("{path}:{}", start.line)
+}
