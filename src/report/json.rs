@@ -22,7 +22,7 @@ struct Doc<'a> {
 
 /// What the run evaluated and what it could not (architecture.md).
 #[derive(Serialize)]
-struct CoverageOut<'a> {
+pub(crate) struct CoverageOut<'a> {
     roots: usize,
     nsgs: usize,
     nsgs_unattached: usize,
@@ -41,7 +41,7 @@ pub(crate) struct SkippedOut<'a> {
     pub reason: &'a str,
 }
 
-fn coverage(c: &crate::report::Coverage) -> CoverageOut<'_> {
+pub(crate) fn coverage(c: &crate::report::Coverage) -> CoverageOut<'_> {
     CoverageOut {
         roots: c.roots,
         nsgs: c.nsgs,

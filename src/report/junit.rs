@@ -227,7 +227,38 @@ fn error_suite(sources: &Sources, errors: &[ToolError]) -> Suite {
     }
 }
 
-fn write_suite(out: &mut String, s: &Suite) {
+/// The run's coverage as JUnit properties (each suite carries them: `<testsuites>` has none).
+fn coverage_properties(c: &crate::report::Coverage) -> String {
+    let mut props = vec![
+        ("nsgate.roots", c.roots.to_string()),
+        ("nsgate.nsgs", c.nsgs.to_string()),
+        ("nsgate.nsgs_unattached", c.nsgs_unattached.to_string()),
+        ("nsgate.rules", c.rules.to_string()),
+        ("nsgate.subnets", c.subnets.to_string()),
+        ("nsgate.nics", c.nics.to_string()),
+        ("nsgate.unknown_values", c.unknown_values.to_string()),
+        ("nsgate.suppressed", c.suppressed.to_string()),
+        ("nsgate.baselined", c.baselined.to_string()),
+        ("nsgate.skipped", c.skipped.len().to_string()),
+    ];
+    props.extend(
+        c.skipped
+            .iter()
+            .map(|s| ("nsgate.skipped.path", format!("{}: {}", s.path, s.reason))),
+    );
+    let mut out = String::from("    <properties>\n");
+    for (name, value) in props {
+        let _ = writeln!(
+            out,
+            "      <property name=\"{name}\" value=\"{}\"/>",
+            escape_attr(&value)
+        );
+    }
+    out.push_str("    </properties>\n");
+    out
+}
+
+fn write_suite(out: &mut String, s: &Suite, properties: &str) {
     let failures = s.cases.iter().filter(|c| c.failure.is_some()).count();
     let errors = s.cases.iter().filter(|c| c.error.is_some()).count();
     let _ = writeln!(
@@ -236,6 +267,7 @@ fn write_suite(out: &mut String, s: &Suite) {
         escape_attr(&s.name),
         s.cases.len()
     );
+    out.push_str(properties);
     for c in &s.cases {
         let file = c
             .file
@@ -304,8 +336,9 @@ pub fn render(report: &Report, sources: &Sources) -> String {
         out,
         "<testsuites name=\"nsgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"0\">"
     );
+    let properties = coverage_properties(&report.coverage);
     for s in &suites {
-        write_suite(&mut out, s);
+        write_suite(&mut out, s, &properties);
     }
     out.push_str("</testsuites>\n");
     out

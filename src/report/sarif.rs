@@ -36,6 +36,14 @@ struct Run<'a> {
     invocations: Vec<Invocation>,
     column_kind: &'static str,
     results: Vec<ResultOut<'a>>,
+    /// What the run evaluated and what it could not (the JSON report's `coverage`).
+    properties: RunProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct RunProperties<'a> {
+    #[serde(rename = "nsgate/coverage")]
+    coverage: crate::report::json::CoverageOut<'a>,
 }
 
 #[derive(Serialize)]
@@ -477,6 +485,9 @@ pub fn render(report: &Report, sources: &Sources) -> String {
             }],
             column_kind: "unicodeCodePoints",
             results,
+            properties: RunProperties {
+                coverage: crate::report::json::coverage(&report.coverage),
+            },
         }],
     };
     let mut out = serde_json::to_string_pretty(&log)
