@@ -2,6 +2,7 @@
 //! (nsg-semantics §3). One file per family of resources; this file walks the instances and
 //! reads arguments uniformly from blocks, `dynamic` blocks and attribute-form objects.
 
+mod azapi;
 mod network;
 mod nic;
 mod nsg;
@@ -273,6 +274,7 @@ pub fn known(f: &Option<Field<String>>) -> Option<&str> {
 
 /// Lower every supported resource of every module instance into `out`.
 pub fn lower(ev: &mut Evaluator, out: &mut Network) {
+    let mut arm = crate::frontend::vocab::arm::Lowering::new();
     let mut inst = 0;
     while inst < ev.insts.len() {
         let config = ev.config(inst);
@@ -304,11 +306,15 @@ pub fn lower(ev: &mut Evaluator, out: &mut Network) {
                     span: block.span,
                     scope: scope.clone(),
                 };
-                lower_one(ev, &def.rtype, &res, out);
+                match def.rtype.as_str() {
+                    azapi::RESOURCE | azapi::UPDATE => azapi::lower(ev, &def.rtype, &res, &mut arm),
+                    _ => lower_one(ev, &def.rtype, &res, out),
+                }
             }
         }
         inst += 1;
     }
+    out.merge(arm.finish());
     network::apply_peerings(std::mem::take(&mut ev.peerings), out);
     network::check_inline_subnet_conflicts(out);
 }
@@ -326,6 +332,8 @@ fn is_supported(rtype: &str) -> bool {
             | "azurerm_network_interface_application_security_group_association"
             | "azurerm_application_security_group"
             | "azurerm_virtual_network_peering"
+            | azapi::RESOURCE
+            | azapi::UPDATE
     )
 }
 

@@ -12,6 +12,7 @@ mod network;
 mod nic;
 mod nsg;
 mod read;
+mod update;
 
 use std::collections::HashMap;
 
