@@ -46,23 +46,14 @@ impl Lowering {
         origin: RuleOrigin,
         what: &str,
     ) -> SecurityRule {
-        let field = || -> Option<RawField> { Some(Spanned::new(Val::Unknown(u.clone()), span)) };
-        let mut raw = RawRule::new(span, origin);
-        raw.name = Some(Spanned::new(
+        let name = Spanned::new(
             Val::Unknown(Unknown {
                 reason: format!("{what}: {}", u.reason),
                 span: u.span,
             }),
             span,
-        ));
-        raw.priority = field();
-        raw.direction = field();
-        raw.access = field();
-        raw.protocol = field();
-        raw.source_port_range = field();
-        raw.destination_port_range = field();
-        raw.source_address_prefix = field();
-        raw.destination_address_prefix = field();
+        );
+        let raw = RawRule::unknown(span, origin, name, Spanned::new(Val::Unknown(u), span));
         build_rule(raw, Dialect::Arm, &mut self.net.problems)
     }
 
