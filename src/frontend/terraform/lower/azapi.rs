@@ -32,9 +32,11 @@ pub fn lower(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut vocab::Loweri
         Val::Known(t) => t.split('@').next().unwrap_or_default().trim().to_string(),
         Val::Unknown(u) => {
             out.net.problems.push(
+                // A note, not a warning: such types come mostly from helper modules (role
+                // assignments, diagnostic settings), rarely from the network.
                 Problem::new(
-                    ProblemKind::Unresolved,
-                    Severity::Warning,
+                    ProblemKind::Note,
+                    Severity::Note,
                     format!(
                         "the resource type of `{}` is not known ({}); if it is a network resource, it is not evaluated",
                         res.address, u.reason
