@@ -9,6 +9,7 @@
 use crate::frontend::json::Node;
 use crate::frontend::plan::lower::{block_expression, id_key, Instance, Lowerer, ASG, NSG};
 use crate::frontend::plan::value::View;
+use crate::frontend::vocab::azurerm as vocab;
 use crate::frontend::vocab::azurerm::rule::raw_rule;
 use crate::frontend::vocab::azurerm::Attrs;
 use crate::model::values::{build_rule, Dialect, RawField, RawListField, RawRule};
@@ -27,14 +28,7 @@ fn compact(rule: &mut SecurityRule) {
 
 impl Lowerer<'_> {
     pub(super) fn nsg(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
-        let name_key = match (
-            view.get("resource_group_name").text(),
-            view.get("name").text(),
-        ) {
-            (Some(rg), Some(n)) => Some(format!("name:nsg:{rg}/{n}")),
-            _ => None,
-        };
-        let resource = self.resource(inst, view, name_key);
+        let resource = vocab::Instance::record(&mut self.planned(inst, view), vocab::Kind::Nsg);
         let set = view.get("security_rule");
         let mut rules = Vec::with_capacity(set.item_count());
         if set.is_unknown() {

@@ -1,40 +1,27 @@
 //! `azurerm_network_security_group` (inline rules as blocks, `dynamic` blocks or the attribute
 //! form) and `azurerm_network_security_rule` (nsg-semantics §3.1–3.2).
 
-use super::{display_name, known, raw_field, raw_list, Item, Res};
+use super::{raw_field, raw_list, HclInstance, Item, Res};
 use crate::frontend::terraform::context::Evaluator;
-use crate::frontend::terraform::keys::{id_link, name_key, name_link};
+use crate::frontend::terraform::keys::{id_link, name_link};
 use crate::frontend::terraform::value::V;
 use crate::frontend::vocab::azurerm::rule::{raw_rule, RULE_ATTRIBUTES};
 use crate::frontend::vocab::azurerm::Attrs;
+use crate::frontend::vocab::azurerm::{Instance as _, Kind};
 use crate::model::values::{build_rule, Dialect, RawField, RawListField};
 use crate::model::{
-    AsgId, Link, Network, Nsg, Problem, Resource, RuleOrigin, SecurityRule, Spanned,
-    StandaloneRule, Unknown,
+    AsgId, Link, Network, Nsg, Problem, RuleOrigin, SecurityRule, Spanned, StandaloneRule, Unknown,
 };
 
 pub fn nsg(ev: &mut Evaluator, res: &Res, out: &mut Network) {
-    let name = ev.text_arg(&res.item, "name");
-    let rg = ev.text_arg(&res.item, "resource_group_name");
-    let mut keys = vec![res.key.clone()];
-    if let (Some(n), Some(r)) = (known(&name), known(&rg)) {
-        keys.push(name_key("nsg", r, &[n]));
-    }
+    let resource = HclInstance { ev, res }.record(Kind::Nsg);
     let mut rules = Vec::new();
     for item in ev.nested(&res.item, "security_rule") {
         check_attribute_form(&item, &res.address, &mut out.problems);
         let rule = rule_from(ev, &item, RuleOrigin::Inline, &mut out.problems);
         rules.push(rule);
     }
-    out.nsgs.push(Nsg {
-        resource: Resource {
-            name: display_name(&name, &res.address, res.span),
-            address: res.address.clone(),
-            keys,
-            span: res.span,
-        },
-        rules,
-    });
+    out.nsgs.push(Nsg { resource, rules });
 }
 
 pub fn standalone_rule(ev: &mut Evaluator, res: &Res, out: &mut Network) {
