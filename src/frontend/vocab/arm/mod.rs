@@ -184,3 +184,6 @@ impl Lowering {
         self.net
     }
 }
+
+#[cfg(test)]
+mod tests;
