@@ -109,6 +109,24 @@ impl RawRule {
     }
 }
 
+impl RawRule {
+    /// A rule nothing is known about: `name` as given, every other required field `value`
+    /// (an Unknown), so evaluation stays conservative instead of dropping the rule.
+    pub fn unknown(span: Span, origin: RuleOrigin, name: RawField, value: RawField) -> RawRule {
+        let mut raw = RawRule::new(span, origin);
+        raw.name = Some(name);
+        raw.priority = Some(value.clone());
+        raw.direction = Some(value.clone());
+        raw.access = Some(value.clone());
+        raw.protocol = Some(value.clone());
+        raw.source_port_range = Some(value.clone());
+        raw.destination_port_range = Some(value.clone());
+        raw.source_address_prefix = Some(value.clone());
+        raw.destination_address_prefix = Some(value);
+        raw
+    }
+}
+
 /// Most ASGs one rule side may reference (nsg-semantics §2.2, §2.9).
 pub const MAX_ASGS_PER_SIDE: usize = 10;
 

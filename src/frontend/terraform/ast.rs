@@ -14,6 +14,9 @@ pub struct Body {
     pub attrs: Vec<Attr>,
     pub blocks: Vec<Block>,
     pub span: Span,
+    /// What parsing the file noticed without failing (a repeated object key), for the file's
+    /// top-level body only.
+    pub notes: Vec<crate::model::Problem>,
 }
 
 impl Body {
@@ -22,6 +25,7 @@ impl Body {
             attrs: Vec::new(),
             blocks: Vec::new(),
             span,
+            notes: Vec::new(),
         }
     }
 

@@ -69,7 +69,8 @@ impl ModuleConfig {
     }
 
     /// Add the top-level blocks of one file.
-    pub fn add_file(&mut self, body: Body) {
+    pub fn add_file(&mut self, mut body: Body) {
+        self.problems.append(&mut body.notes);
         for block in body.blocks {
             match block.kind.as_str() {
                 "variable" => {

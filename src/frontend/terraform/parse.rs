@@ -13,6 +13,8 @@ use hcl_edit::Span as _;
 use super::ast::{Attr, Block, Body, Expr, ExprKind, ForExpr, Label, ObjKey, Part, TOp};
 use crate::source::{FileId, Span};
 
+mod dup_keys;
+
 /// A syntax error: message and byte offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
@@ -21,17 +23,44 @@ pub struct SyntaxError {
 }
 
 /// Parse a whole `.tf` or `.tfvars` file.
+///
+/// Terraform accepts an object constructor that repeats a key (the last value wins); hcl-edit
+/// rejects it. Each repeated key hcl-edit reports is renamed, in a copy of the text, to a
+/// placeholder of the same length (so every span stays put) and mapped back to its name when
+/// converting; the members keep their order, so evaluation lets the last one win. Each gets
+/// a note.
 pub fn parse_body(file: FileId, text: &str) -> Result<Body, SyntaxError> {
-    let body = hcl_edit::parser::parse_body(text).map_err(|e| SyntaxError {
-        message: e.message().to_string(),
-        offset: e.location().offset(),
-    })?;
+    let mut renamed = dup_keys::Renamed::default();
+    let mut patched: Option<String> = None;
+    let body = loop {
+        let current = patched.as_deref().unwrap_or(text);
+        match hcl_edit::parser::parse_body(current) {
+            Ok(body) => break body,
+            Err(e) => {
+                let offset = e.location().offset();
+                let error = SyntaxError {
+                    message: e.message().to_string(),
+                    offset,
+                };
+                if !e.message().contains("redefined object key") {
+                    return Err(error);
+                }
+                match renamed.rename(current, offset) {
+                    Some(next) => patched = Some(next),
+                    None => return Err(error),
+                }
+            }
+        }
+    };
     let conv = Conv {
         file,
         base: 0,
         len: text.len(),
+        renamed: &renamed,
     };
-    Ok(conv.body(&body, 0..text.len()))
+    let mut out = conv.body(&body, 0..text.len());
+    out.notes = renamed.notes(file);
+    Ok(out)
 }
 
 /// Parse a template string (the value of a `.tf.json` string), whose text starts at byte
@@ -51,6 +80,7 @@ pub fn parse_template(
         file,
         base,
         len: file_len,
+        renamed: &dup_keys::Renamed::default(),
     };
     Ok(conv.template(&template, 0..text.len()))
 }
@@ -71,17 +101,19 @@ pub fn parse_expr_at(
         file,
         base,
         len: file_len,
+        renamed: &dup_keys::Renamed::default(),
     };
     Ok(conv.expr(&expr, 0..text.len()))
 }
 
-struct Conv {
+struct Conv<'r> {
     file: FileId,
     base: usize,
     len: usize,
+    renamed: &'r dup_keys::Renamed,
 }
 
-impl Conv {
+impl Conv<'_> {
     fn span(&self, range: Option<Range<usize>>, fallback: &Range<usize>) -> Span {
         let r = range.unwrap_or_else(|| fallback.clone());
         let start = (self.base + r.start).min(self.len);
@@ -151,9 +183,17 @@ impl Conv {
                     .map(|(k, v)| {
                         let key = match k {
                             ObjectKey::Ident(i) => {
-                                ObjKey::Ident(i.value().to_string(), self.span(i.span(), &range))
+                                let span = self.span(i.span(), &range);
+                                let name = self.renamed.original(span.start as usize);
+                                ObjKey::Ident(name.unwrap_or(i.value()).to_string(), span)
                             }
-                            ObjectKey::Expression(x) => ObjKey::Expr(self.expr(x, range.clone())),
+                            ObjectKey::Expression(x) => {
+                                let key = self.expr(x, range.clone());
+                                match self.renamed.original(key.span.start as usize) {
+                                    Some(name) => ObjKey::Ident(name.to_string(), key.span),
+                                    None => ObjKey::Expr(key),
+                                }
+                            }
                         };
                         (key, self.expr(v.expr(), range.clone()))
                     })

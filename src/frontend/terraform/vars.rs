@@ -135,13 +135,14 @@ fn read_file(
     } else {
         parse::parse_body(file, &text)
     };
-    let body: Body = match parsed {
+    let mut body: Body = match parsed {
         Ok(b) => b,
         Err(e) => {
             ev.errors.push(syntax_error(file, &text, &shown, &e));
             return;
         }
     };
+    ev.problems.append(&mut body.notes);
     for attr in &body.attrs {
         if config.variable(&attr.name).is_none() {
             ev.problems.push(Problem::new(

@@ -15,6 +15,7 @@ use crate::frontend::json::{Json, Node};
 use crate::frontend::plan::address::{Address, Mode};
 use crate::frontend::plan::config::{Config, ResourceConfig, Scope, Want};
 use crate::frontend::plan::value::View;
+use crate::frontend::vocab::azurerm::{self as vocab, association};
 use crate::model::{Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Unknown};
 use crate::source::{FileId, Span};
 
@@ -126,15 +127,21 @@ impl<'c> Lowerer<'c> {
             (_, "azurerm_virtual_network") => self.vnet(inst, view),
             (_, "azurerm_subnet") => self.subnet(inst, view),
             (_, "azurerm_network_interface") => self.nic(inst, view),
-            (_, "azurerm_application_security_group") => self.asg(inst, view),
+            (_, "azurerm_application_security_group") => {
+                let asg = association::asg(&mut self.planned(inst, view));
+                self.net.asgs.push(asg);
+            }
             (Mode::Managed, "azurerm_subnet_network_security_group_association") => {
-                self.subnet_association(inst, view)
+                let a = association::subnet_nsg(&mut self.planned(inst, view));
+                self.net.subnet_nsg_associations.push(a);
             }
             (Mode::Managed, "azurerm_network_interface_security_group_association") => {
-                self.nic_nsg_association(inst, view)
+                let a = association::nic_nsg(&mut self.planned(inst, view));
+                self.net.nic_nsg_associations.push(a);
             }
             (Mode::Managed, "azurerm_network_interface_application_security_group_association") => {
-                self.nic_asg_association(inst, view)
+                let a = association::nic_asg(&mut self.planned(inst, view));
+                self.net.nic_asg_associations.push(a);
             }
             (Mode::Managed, "azurerm_virtual_network_peering") => self.peering(inst, view),
             _ => {}
@@ -152,6 +159,19 @@ impl<'c> Lowerer<'c> {
         self.apply_peerings();
         self.drop_mirrored();
         self.net
+    }
+
+    /// The instance as the azurerm vocabulary reads it.
+    pub fn planned<'l, 'i, 'v, 'a, 'p>(
+        &'l self,
+        inst: &'i Instance<'i>,
+        view: &'v View<'a, 'p>,
+    ) -> Planned<'l, 'c, 'i, 'v, 'a, 'p> {
+        Planned {
+            lowerer: self,
+            inst,
+            view,
+        }
     }
 
     pub fn problem(&mut self, problem: Problem) {
@@ -328,5 +348,46 @@ pub fn block_expression<'n>(expr: Option<&'n Node>, name: Option<&str>) -> Optio
             Some(one)
         }
         _ => None,
+    }
+}
+
+/// A planned resource instance, as the azurerm vocabulary reads it.
+pub struct Planned<'l, 'c, 'i, 'v, 'a, 'p> {
+    pub lowerer: &'l Lowerer<'c>,
+    pub inst: &'i Instance<'i>,
+    pub view: &'v View<'a, 'p>,
+}
+
+impl vocab::Instance for Planned<'_, '_, '_, '_, '_, '_> {
+    fn record(&mut self, kind: vocab::Kind) -> Resource {
+        let name_key = match (
+            self.view.get("resource_group_name").text(),
+            self.view.get("name").text(),
+        ) {
+            (Some(rg), Some(n)) => Some(format!("name:{}:{rg}/{n}", kind.as_str())),
+            _ => None,
+        };
+        self.lowerer.resource(self.inst, self.view, name_key)
+    }
+
+    fn required_link<Id>(&mut self, attr: &'static str, kind: vocab::Kind) -> Link<Id> {
+        let want = match kind {
+            vocab::Kind::Nsg => NSG,
+            vocab::Kind::Vnet => VNET,
+            vocab::Kind::Subnet => SUBNET,
+            vocab::Kind::Nic => NIC,
+            vocab::Kind::Asg => ASG,
+        };
+        let (l, inst, view) = (self.lowerer, self.inst, self.view);
+        l.id_link(inst, &view.get(attr), inst.expression(attr), want)
+            .unwrap_or_else(|| l.missing(view, attr))
+    }
+
+    fn address(&self) -> &str {
+        &self.inst.address
+    }
+
+    fn span(&self) -> Span {
+        self.inst.span
     }
 }

@@ -6,13 +6,10 @@ use std::collections::HashMap;
 use ipnet::IpNet;
 
 use crate::frontend::plan::address::Mode;
-use crate::frontend::plan::lower::{
-    block_expression, Instance, Lowerer, Peering, NSG, SUBNET, VNET,
-};
+use crate::frontend::plan::lower::{block_expression, Instance, Lowerer, Peering, NSG, VNET};
 use crate::frontend::plan::value::View;
 use crate::model::{
-    Association, Field, Link, Problem, ProblemKind, Resource, Severity, Spanned, Subnet, Unknown,
-    Val, Vnet,
+    Field, Link, Problem, ProblemKind, Resource, Severity, Spanned, Subnet, Unknown, Val, Vnet,
 };
 
 impl Lowerer<'_> {
@@ -169,28 +166,6 @@ impl Lowerer<'_> {
             return None;
         }
         Some(self.reference_link(inst, &wo, Some(expr), NSG))
-    }
-
-    pub(super) fn subnet_association(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
-        let subnet = view.get("subnet_id");
-        let from = self
-            .id_link(inst, &subnet, inst.expression("subnet_id"), SUBNET)
-            .unwrap_or_else(|| self.missing(view, "subnet_id"));
-        let nsg = view.get("network_security_group_id");
-        let to = self
-            .id_link(
-                inst,
-                &nsg,
-                inst.expression("network_security_group_id"),
-                NSG,
-            )
-            .unwrap_or_else(|| self.missing(view, "network_security_group_id"));
-        self.net.subnet_nsg_associations.push(Association {
-            from,
-            to,
-            address: inst.address.clone(),
-            span: inst.span,
-        });
     }
 
     pub(super) fn peering(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {

@@ -3,20 +3,14 @@
 
 use std::net::IpAddr;
 
-use crate::frontend::plan::lower::{block_expression, Instance, Lowerer, ASG, NIC, NSG, SUBNET};
+use crate::frontend::plan::lower::{block_expression, Instance, Lowerer, NSG, SUBNET};
 use crate::frontend::plan::value::View;
-use crate::model::{Asg, Association, IpConfig, IpVersion, Nic, Problem, Spanned, Unknown, Val};
+use crate::frontend::vocab::azurerm as vocab;
+use crate::model::{IpConfig, IpVersion, Nic, Problem, Spanned, Unknown, Val};
 
 impl Lowerer<'_> {
     pub(super) fn nic(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
-        let name_key = match (
-            view.get("resource_group_name").text(),
-            view.get("name").text(),
-        ) {
-            (Some(rg), Some(n)) => Some(format!("name:nic:{rg}/{n}")),
-            _ => None,
-        };
-        let resource = self.resource(inst, view, name_key);
+        let resource = vocab::Instance::record(&mut self.planned(inst, view), vocab::Kind::Nic);
         // Provider < 2.0 (and the data source) carry the NIC's NSG on the NIC itself.
         let nsg = self.id_link(
             inst,
@@ -110,67 +104,5 @@ impl Lowerer<'_> {
             }
         };
         Some(Spanned::new(value, addr.span()))
-    }
-
-    pub(super) fn asg(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
-        let name_key = match (
-            view.get("resource_group_name").text(),
-            view.get("name").text(),
-        ) {
-            (Some(rg), Some(n)) => Some(format!("name:asg:{rg}/{n}")),
-            _ => None,
-        };
-        let resource = self.resource(inst, view, name_key);
-        self.net.asgs.push(Asg { resource });
-    }
-
-    pub(super) fn nic_nsg_association(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
-        let from = self
-            .id_link(
-                inst,
-                &view.get("network_interface_id"),
-                inst.expression("network_interface_id"),
-                NIC,
-            )
-            .unwrap_or_else(|| self.missing(view, "network_interface_id"));
-        let to = self
-            .id_link(
-                inst,
-                &view.get("network_security_group_id"),
-                inst.expression("network_security_group_id"),
-                NSG,
-            )
-            .unwrap_or_else(|| self.missing(view, "network_security_group_id"));
-        self.net.nic_nsg_associations.push(Association {
-            from,
-            to,
-            address: inst.address.clone(),
-            span: inst.span,
-        });
-    }
-
-    pub(super) fn nic_asg_association(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
-        let from = self
-            .id_link(
-                inst,
-                &view.get("network_interface_id"),
-                inst.expression("network_interface_id"),
-                NIC,
-            )
-            .unwrap_or_else(|| self.missing(view, "network_interface_id"));
-        let to = self
-            .id_link(
-                inst,
-                &view.get("application_security_group_id"),
-                inst.expression("application_security_group_id"),
-                ASG,
-            )
-            .unwrap_or_else(|| self.missing(view, "application_security_group_id"));
-        self.net.nic_asg_associations.push(Association {
-            from,
-            to,
-            address: inst.address.clone(),
-            span: inst.span,
-        });
     }
 }

@@ -9,7 +9,10 @@
 use crate::frontend::json::Node;
 use crate::frontend::plan::lower::{block_expression, id_key, Instance, Lowerer, ASG, NSG};
 use crate::frontend::plan::value::View;
-use crate::model::values::{build_rule, Dialect, RawRule};
+use crate::frontend::vocab::azurerm as vocab;
+use crate::frontend::vocab::azurerm::rule::raw_rule;
+use crate::frontend::vocab::azurerm::Attrs;
+use crate::model::values::{build_rule, Dialect, RawField, RawListField, RawRule};
 use crate::model::{
     AsgId, Link, Nsg, RuleOrigin, SecurityRule, Spanned, StandaloneRule, Unknown, Val,
 };
@@ -25,14 +28,7 @@ fn compact(rule: &mut SecurityRule) {
 
 impl Lowerer<'_> {
     pub(super) fn nsg(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
-        let name_key = match (
-            view.get("resource_group_name").text(),
-            view.get("name").text(),
-        ) {
-            (Some(rg), Some(n)) => Some(format!("name:nsg:{rg}/{n}")),
-            _ => None,
-        };
-        let resource = self.resource(inst, view, name_key);
+        let resource = vocab::Instance::record(&mut self.planned(inst, view), vocab::Kind::Nsg);
         let set = view.get("security_rule");
         let mut rules = Vec::with_capacity(set.item_count());
         if set.is_unknown() {
@@ -78,17 +74,8 @@ impl Lowerer<'_> {
         // Rules exist but nothing about them is known: one rule whose every field is unknown
         // keeps the evaluator conservative.
         let unknown = set.unknown_here();
-        let field = || Some(Spanned::new(Val::Unknown(unknown.clone()), unknown.span));
-        let mut raw = RawRule::new(set.span(), RuleOrigin::Inline);
-        raw.name = field();
-        raw.priority = field();
-        raw.direction = field();
-        raw.access = field();
-        raw.protocol = field();
-        raw.source_port_range = field();
-        raw.destination_port_range = field();
-        raw.source_address_prefix = field();
-        raw.destination_address_prefix = field();
+        let field = Spanned::new(Val::Unknown(unknown.clone()), unknown.span);
+        let raw = RawRule::unknown(set.span(), RuleOrigin::Inline, field.clone(), field);
         let rule = build_rule(raw, Dialect::Arm, &mut self.net.problems);
         rules.push(rule);
     }
@@ -118,26 +105,13 @@ impl Lowerer<'_> {
         config: Option<&Node>,
         origin: RuleOrigin,
     ) -> SecurityRule {
-        let mut raw = RawRule::new(view.span(), origin);
-        raw.name = view.get("name").raw();
-        raw.description = view.get("description").raw();
-        raw.priority = view.get("priority").raw();
-        raw.direction = view.get("direction").raw();
-        raw.access = view.get("access").raw();
-        raw.protocol = view.get("protocol").raw();
-        raw.source_port_range = view.get("source_port_range").raw();
-        raw.source_port_ranges = view.get("source_port_ranges").raw_list();
-        raw.destination_port_range = view.get("destination_port_range").raw();
-        raw.destination_port_ranges = view.get("destination_port_ranges").raw_list();
-        raw.source_address_prefix = view.get("source_address_prefix").raw();
-        raw.source_address_prefixes = view.get("source_address_prefixes").raw_list();
-        raw.destination_address_prefix = view.get("destination_address_prefix").raw();
-        raw.destination_address_prefixes = view.get("destination_address_prefixes").raw_list();
-        let attr = "source_application_security_group_ids";
-        raw.source_asgs = self.asg_ids(inst, &view.get(attr), config.and_then(|c| c.get(attr)));
-        let attr = "destination_application_security_group_ids";
-        raw.destination_asgs =
-            self.asg_ids(inst, &view.get(attr), config.and_then(|c| c.get(attr)));
+        let mut attrs = Planned {
+            lowerer: self,
+            inst,
+            view,
+            config,
+        };
+        let raw = raw_rule(&mut attrs, view.span(), origin);
         let mut rule = build_rule(raw, Dialect::Arm, &mut self.net.problems);
         compact(&mut rule);
         rule
@@ -181,5 +155,28 @@ impl Lowerer<'_> {
             })
             .collect();
         Some(Spanned::new(links, view.span()))
+    }
+}
+
+/// Attributes of a planned object, for the azurerm vocabulary.
+struct Planned<'l, 'c, 'i, 'v, 'a, 'p, 'n> {
+    lowerer: &'l Lowerer<'c>,
+    inst: &'i Instance<'i>,
+    view: &'v View<'a, 'p>,
+    config: Option<&'n Node>,
+}
+
+impl Attrs for Planned<'_, '_, '_, '_, '_, '_, '_> {
+    fn scalar(&mut self, attr: &'static str) -> Option<RawField> {
+        self.view.get(attr).raw()
+    }
+
+    fn list(&mut self, attr: &'static str) -> Option<RawListField> {
+        self.view.get(attr).raw_list()
+    }
+
+    fn asg_ids(&mut self, attr: &'static str) -> Option<Spanned<Vec<Link<AsgId>>>> {
+        let expr = self.config.and_then(|c| c.get(attr));
+        self.lowerer.asg_ids(self.inst, &self.view.get(attr), expr)
     }
 }

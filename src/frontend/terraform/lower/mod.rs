@@ -2,6 +2,7 @@
 //! (nsg-semantics §3). One file per family of resources; this file walks the instances and
 //! reads arguments uniformly from blocks, `dynamic` blocks and attribute-form objects.
 
+mod azapi;
 mod network;
 mod nic;
 mod nsg;
@@ -13,8 +14,10 @@ use ipnet::IpNet;
 use super::context::{BlockItem, Evaluator, InstKey};
 use super::eval::Scope;
 use super::value::{Value, V};
+use crate::frontend::terraform::keys::name_key;
+use crate::frontend::vocab::azurerm::{self as vocab, association};
 use crate::model::values::{Raw, RawField, RawList, RawListField};
-use crate::model::{Field, Network, Problem, Spanned, Unknown, Val};
+use crate::model::{Field, Link, Network, Problem, Resource, Spanned, Unknown, Val};
 use crate::source::Span;
 
 /// One resource instance being lowered.
@@ -271,8 +274,45 @@ pub fn known(f: &Option<Field<String>>) -> Option<&str> {
     f.as_ref().and_then(|f| f.value.known()).map(String::as_str)
 }
 
+/// A resource instance being lowered, as the azurerm vocabulary reads it.
+pub struct HclInstance<'e, 'x, 'r, 'b> {
+    pub ev: &'e mut Evaluator<'x>,
+    pub res: &'r Res<'b>,
+}
+
+impl vocab::Instance for HclInstance<'_, '_, '_, '_> {
+    fn record(&mut self, kind: vocab::Kind) -> Resource {
+        let res = self.res;
+        let name = self.ev.text_arg(&res.item, "name");
+        let rg = self.ev.text_arg(&res.item, "resource_group_name");
+        let mut keys = vec![res.key.clone()];
+        if let (Some(n), Some(r)) = (known(&name), known(&rg)) {
+            keys.push(name_key(kind.as_str(), r, &[n]));
+        }
+        Resource {
+            name: display_name(&name, &res.address, res.span),
+            address: res.address.clone(),
+            keys,
+            span: res.span,
+        }
+    }
+
+    fn required_link<Id>(&mut self, attr: &'static str, _kind: vocab::Kind) -> Link<Id> {
+        network::required_link(self.ev, self.res, attr)
+    }
+
+    fn address(&self) -> &str {
+        &self.res.address
+    }
+
+    fn span(&self) -> Span {
+        self.res.span
+    }
+}
+
 /// Lower every supported resource of every module instance into `out`.
 pub fn lower(ev: &mut Evaluator, out: &mut Network) {
+    let mut arm = crate::frontend::vocab::arm::Lowering::new();
     let mut inst = 0;
     while inst < ev.insts.len() {
         let config = ev.config(inst);
@@ -304,11 +344,15 @@ pub fn lower(ev: &mut Evaluator, out: &mut Network) {
                     span: block.span,
                     scope: scope.clone(),
                 };
-                lower_one(ev, &def.rtype, &res, out);
+                match def.rtype.as_str() {
+                    azapi::RESOURCE | azapi::UPDATE => azapi::lower(ev, &def.rtype, &res, &mut arm),
+                    _ => lower_one(ev, &def.rtype, &res, out),
+                }
             }
         }
         inst += 1;
     }
+    out.merge(arm.finish());
     network::apply_peerings(std::mem::take(&mut ev.peerings), out);
     network::check_inline_subnet_conflicts(out);
 }
@@ -326,6 +370,8 @@ fn is_supported(rtype: &str) -> bool {
             | "azurerm_network_interface_application_security_group_association"
             | "azurerm_application_security_group"
             | "azurerm_virtual_network_peering"
+            | azapi::RESOURCE
+            | azapi::UPDATE
     )
 }
 
@@ -335,17 +381,19 @@ fn lower_one(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut Network) {
         "azurerm_network_security_rule" => nsg::standalone_rule(ev, res, out),
         "azurerm_virtual_network" => network::vnet(ev, res, out),
         "azurerm_subnet" => network::subnet(ev, res, out),
-        "azurerm_subnet_network_security_group_association" => {
-            network::subnet_association(ev, res, out)
-        }
+        "azurerm_subnet_network_security_group_association" => out
+            .subnet_nsg_associations
+            .push(association::subnet_nsg(&mut HclInstance { ev, res })),
         "azurerm_network_interface" => nic::nic(ev, res, out),
-        "azurerm_network_interface_security_group_association" => {
-            nic::nsg_association(ev, res, out)
-        }
-        "azurerm_network_interface_application_security_group_association" => {
-            nic::asg_association(ev, res, out)
-        }
-        "azurerm_application_security_group" => nic::asg(ev, res, out),
+        "azurerm_network_interface_security_group_association" => out
+            .nic_nsg_associations
+            .push(association::nic_nsg(&mut HclInstance { ev, res })),
+        "azurerm_network_interface_application_security_group_association" => out
+            .nic_asg_associations
+            .push(association::nic_asg(&mut HclInstance { ev, res })),
+        "azurerm_application_security_group" => out
+            .asgs
+            .push(association::asg(&mut HclInstance { ev, res })),
         "azurerm_virtual_network_peering" => network::peering(ev, res),
         _ => {}
     }

@@ -9,8 +9,7 @@ use crate::frontend::terraform::context::Evaluator;
 use crate::frontend::terraform::keys::{id_link, name_key, name_link};
 use crate::frontend::terraform::value::Value;
 use crate::model::{
-    Association, Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Subnet, Unknown,
-    Vnet, VnetId,
+    Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Subnet, Unknown, Vnet, VnetId,
 };
 use crate::source::Span;
 
@@ -133,17 +132,6 @@ pub fn subnet(ev: &mut Evaluator, res: &Res, out: &mut Network) {
         vnet,
         prefixes: subnet_prefixes,
         nsg,
-    });
-}
-
-pub fn subnet_association(ev: &mut Evaluator, res: &Res, out: &mut Network) {
-    let from = required_link(ev, res, "subnet_id");
-    let to = required_link(ev, res, "network_security_group_id");
-    out.subnet_nsg_associations.push(Association {
-        from,
-        to,
-        address: res.address.clone(),
-        span: res.span,
     });
 }
 

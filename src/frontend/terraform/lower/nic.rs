@@ -1,22 +1,15 @@
 //! `azurerm_network_interface`, its NSG and ASG associations, and
 //! `azurerm_application_security_group` (nsg-semantics §3.6–3.9).
 
-use super::network::required_link;
-use super::{display_name, ip_field, known, Res};
+use super::{ip_field, HclInstance, Res};
 use crate::frontend::terraform::context::Evaluator;
-use crate::frontend::terraform::keys::{id_link, name_key};
+use crate::frontend::terraform::keys::id_link;
 use crate::frontend::terraform::value::V;
-use crate::model::{
-    Asg, Association, IpConfig, IpVersion, Network, Nic, Problem, Resource, Spanned, Val,
-};
+use crate::frontend::vocab::azurerm::{Instance as _, Kind};
+use crate::model::{IpConfig, IpVersion, Network, Nic, Problem, Spanned, Val};
 
 pub fn nic(ev: &mut Evaluator, res: &Res, out: &mut Network) {
-    let name = ev.text_arg(&res.item, "name");
-    let rg = ev.text_arg(&res.item, "resource_group_name");
-    let mut keys = vec![res.key.clone()];
-    if let (Some(n), Some(r)) = (known(&name), known(&rg)) {
-        keys.push(name_key("nic", r, &[n]));
-    }
+    let resource = HclInstance { ev, res }.record(Kind::Nic);
     let mut nsg = None;
     if let Some(a) = ev.arg(&res.item, "network_security_group_id") {
         out.problems.push(
@@ -126,12 +119,7 @@ pub fn nic(ev: &mut Evaluator, res: &Res, out: &mut Network) {
         });
     }
     out.nics.push(Nic {
-        resource: Resource {
-            name: display_name(&name, &res.address, res.span),
-            address: res.address.clone(),
-            keys,
-            span: res.span,
-        },
+        resource,
         nsg,
         ip_configs,
     });
@@ -155,43 +143,4 @@ fn case_check(
             );
         }
     }
-}
-
-pub fn nsg_association(ev: &mut Evaluator, res: &Res, out: &mut Network) {
-    let from = required_link(ev, res, "network_interface_id");
-    let to = required_link(ev, res, "network_security_group_id");
-    out.nic_nsg_associations.push(Association {
-        from,
-        to,
-        address: res.address.clone(),
-        span: res.span,
-    });
-}
-
-pub fn asg_association(ev: &mut Evaluator, res: &Res, out: &mut Network) {
-    let from = required_link(ev, res, "network_interface_id");
-    let to = required_link(ev, res, "application_security_group_id");
-    out.nic_asg_associations.push(Association {
-        from,
-        to,
-        address: res.address.clone(),
-        span: res.span,
-    });
-}
-
-pub fn asg(ev: &mut Evaluator, res: &Res, out: &mut Network) {
-    let name = ev.text_arg(&res.item, "name");
-    let rg = ev.text_arg(&res.item, "resource_group_name");
-    let mut keys = vec![res.key.clone()];
-    if let (Some(n), Some(r)) = (known(&name), known(&rg)) {
-        keys.push(name_key("asg", r, &[n]));
-    }
-    out.asgs.push(Asg {
-        resource: Resource {
-            name: display_name(&name, &res.address, res.span),
-            address: res.address.clone(),
-            keys,
-            span: res.span,
-        },
-    });
 }

@@ -1,38 +1,27 @@
 //! `azurerm_network_security_group` (inline rules as blocks, `dynamic` blocks or the attribute
 //! form) and `azurerm_network_security_rule` (nsg-semantics §3.1–3.2).
 
-use super::{display_name, known, raw_field, raw_list, Item, Res};
+use super::{raw_field, raw_list, HclInstance, Item, Res};
 use crate::frontend::terraform::context::Evaluator;
-use crate::frontend::terraform::keys::{id_link, name_key, name_link};
+use crate::frontend::terraform::keys::{id_link, name_link};
 use crate::frontend::terraform::value::V;
-use crate::model::values::{build_rule, Dialect, RawRule};
+use crate::frontend::vocab::azurerm::rule::{raw_rule, RULE_ATTRIBUTES};
+use crate::frontend::vocab::azurerm::Attrs;
+use crate::frontend::vocab::azurerm::{Instance as _, Kind};
+use crate::model::values::{build_rule, Dialect, RawField, RawListField};
 use crate::model::{
-    AsgId, Link, Network, Nsg, Problem, Resource, RuleOrigin, SecurityRule, Spanned,
-    StandaloneRule, Unknown,
+    AsgId, Link, Network, Nsg, Problem, RuleOrigin, SecurityRule, Spanned, StandaloneRule, Unknown,
 };
 
 pub fn nsg(ev: &mut Evaluator, res: &Res, out: &mut Network) {
-    let name = ev.text_arg(&res.item, "name");
-    let rg = ev.text_arg(&res.item, "resource_group_name");
-    let mut keys = vec![res.key.clone()];
-    if let (Some(n), Some(r)) = (known(&name), known(&rg)) {
-        keys.push(name_key("nsg", r, &[n]));
-    }
+    let resource = HclInstance { ev, res }.record(Kind::Nsg);
     let mut rules = Vec::new();
     for item in ev.nested(&res.item, "security_rule") {
         check_attribute_form(&item, &res.address, &mut out.problems);
         let rule = rule_from(ev, &item, RuleOrigin::Inline, &mut out.problems);
         rules.push(rule);
     }
-    out.nsgs.push(Nsg {
-        resource: Resource {
-            name: display_name(&name, &res.address, res.span),
-            address: res.address.clone(),
-            keys,
-            span: res.span,
-        },
-        rules,
-    });
+    out.nsgs.push(Nsg { resource, rules });
 }
 
 pub fn standalone_rule(ev: &mut Evaluator, res: &Res, out: &mut Network) {
@@ -82,76 +71,40 @@ fn rule_from(
     origin: RuleOrigin,
     problems: &mut Vec<Problem>,
 ) -> SecurityRule {
-    let mut raw = RawRule::new(item.span(), origin);
-    macro_rules! scalar {
-        ($field:ident) => {
-            raw.$field = raw_field(
-                ev.arg(item, stringify!($field)),
-                stringify!($field),
-                problems,
-            );
-        };
-    }
-    macro_rules! list {
-        ($field:ident) => {
-            raw.$field = raw_list(
-                ev.arg(item, stringify!($field)),
-                stringify!($field),
-                problems,
-            );
-        };
-    }
-    scalar!(name);
-    scalar!(description);
-    scalar!(priority);
-    scalar!(direction);
-    scalar!(access);
-    scalar!(protocol);
-    scalar!(source_port_range);
-    list!(source_port_ranges);
-    scalar!(destination_port_range);
-    list!(destination_port_ranges);
-    scalar!(source_address_prefix);
-    list!(source_address_prefixes);
-    scalar!(destination_address_prefix);
-    list!(destination_address_prefixes);
-    raw.source_asgs = asg_links(ev, item, "source_application_security_group_ids");
-    raw.destination_asgs = asg_links(ev, item, "destination_application_security_group_ids");
+    let mut attrs = Hcl { ev, problems, item };
+    let raw = raw_rule(&mut attrs, item.span(), origin);
     build_rule(raw, Dialect::Terraform, problems)
 }
 
-fn asg_links(ev: &mut Evaluator, item: &Item, field: &str) -> Option<Spanned<Vec<Link<AsgId>>>> {
-    let arg = ev.arg(item, field)?;
-    let links = match &arg.value.v {
-        V::List(items) => items.iter().filter_map(|v| id_link(v, field)).collect(),
-        V::Unknown(_) => vec![Link::Unknown(super::unknown_of(&arg.value))],
-        _ => vec![Link::Unknown(Unknown {
-            reason: format!("`{field}` must be a list of ids"),
-            span: arg.value.span,
-        })],
-    };
-    Some(Spanned::new(links, arg.at))
+/// Arguments of an evaluated block or object, for the azurerm vocabulary.
+struct Hcl<'e, 'x, 'p, 'i, 'b> {
+    ev: &'e mut Evaluator<'x>,
+    problems: &'p mut Vec<Problem>,
+    item: &'i Item<'b>,
 }
 
-/// Every attribute of the `security_rule` object type (azurerm ≥ 2).
-const RULE_ATTRIBUTES: [&str; 16] = [
-    "name",
-    "description",
-    "protocol",
-    "source_port_range",
-    "source_port_ranges",
-    "destination_port_range",
-    "destination_port_ranges",
-    "source_address_prefix",
-    "source_address_prefixes",
-    "source_application_security_group_ids",
-    "destination_address_prefix",
-    "destination_address_prefixes",
-    "destination_application_security_group_ids",
-    "access",
-    "priority",
-    "direction",
-];
+impl Attrs for Hcl<'_, '_, '_, '_, '_> {
+    fn scalar(&mut self, attr: &'static str) -> Option<RawField> {
+        raw_field(self.ev.arg(self.item, attr), attr, self.problems)
+    }
+
+    fn list(&mut self, attr: &'static str) -> Option<RawListField> {
+        raw_list(self.ev.arg(self.item, attr), attr, self.problems)
+    }
+
+    fn asg_ids(&mut self, attr: &'static str) -> Option<Spanned<Vec<Link<AsgId>>>> {
+        let arg = self.ev.arg(self.item, attr)?;
+        let links = match &arg.value.v {
+            V::List(items) => items.iter().filter_map(|v| id_link(v, attr)).collect(),
+            V::Unknown(_) => vec![Link::Unknown(super::unknown_of(&arg.value))],
+            _ => vec![Link::Unknown(Unknown {
+                reason: format!("`{attr}` must be a list of ids"),
+                span: arg.value.span,
+            })],
+        };
+        Some(Spanned::new(links, arg.at))
+    }
+}
 
 /// In the attribute form (`security_rule = [{…}]`, and always in JSON syntax) Terraform
 /// requires every attribute of the object, `null` for the unused ones (nsg-semantics §3.1).

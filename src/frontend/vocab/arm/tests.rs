@@ -1,0 +1,162 @@
+//! The lowering fed by a materialized value tree (here `serde_json` values with builder
+//! spans), the way Bicep's evaluator feeds it: what a [`Tree`] has to provide, and nothing
+//! more.
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::model::builder::span;
+use crate::model::values::Raw;
+use crate::model::{Link, Val};
+
+struct Json;
+
+impl Tree for Json {
+    type Node = Value;
+
+    fn member(&self, node: &Value, key: &str) -> Option<Value> {
+        let obj = node.as_object()?;
+        obj.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_null())
+    }
+
+    fn read(&self, node: &Value) -> Prop<Value> {
+        match node {
+            Value::Null => Prop::Null,
+            Value::Bool(b) => Prop::Bool(*b),
+            Value::Number(n) => Prop::Num(n.as_f64().unwrap_or_default()),
+            Value::String(s) if s == "?" => Prop::Unknown(Unknown {
+                reason: "not known".into(),
+                span: span(),
+            }),
+            Value::String(s) => Prop::Str(s.clone()),
+            Value::Array(items) => Prop::List(items.clone()),
+            Value::Object(_) => Prop::Object,
+        }
+    }
+
+    fn span(&self, _node: &Value) -> Span {
+        span()
+    }
+
+    fn id_key(&self, node: &Value) -> IdKey {
+        match node.as_str() {
+            Some("?") => IdKey::Unknown(Unknown {
+                reason: "not known".into(),
+                span: span(),
+            }),
+            Some(id) => IdKey::Key(format!("id:{}", id.to_ascii_lowercase())),
+            None => IdKey::Invalid(node.to_string()),
+        }
+    }
+
+    fn child_keys(&self, _ty: &str, name: &Value) -> Vec<String> {
+        name.as_str()
+            .map(|n| vec![format!("id:/vnet/subnets/{n}")])
+            .unwrap_or_default()
+    }
+}
+
+fn resource(ty: &str, name: &str, node: Value, parent: Option<&str>) -> ArmResource<Value> {
+    ArmResource {
+        ty: ty.into(),
+        node,
+        resource: Resource {
+            name: Spanned::new(name.into(), span()),
+            address: format!("{ty}/{name}"),
+            keys: vec![format!("id:/{name}")],
+            span: span(),
+        },
+        name: Some(Spanned::new(Val::Known(Raw::Str(name.into())), span())),
+        own: Ok(Spanned::new(format!("id:/{name}"), span())),
+        parent: parent.map(|p| Ok(Spanned::new(format!("id:/{p}"), span()))),
+    }
+}
+
+fn rule(port: &str) -> Value {
+    json!({"priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+           "sourceAddressPrefix": "*", "sourcePortRange": "*",
+           "destinationAddressPrefix": "*", "destinationPortRange": port})
+}
+
+#[test]
+fn a_materialized_tree_feeds_nsgs_rules_vnets_and_subnets() {
+    let mut l = Lowering::new();
+    let nsg = json!({"properties": {"securityRules": [{"name": "ssh", "properties": rule("22")}]}});
+    l.resource(
+        &Json,
+        &resource("Microsoft.Network/networkSecurityGroups", "nsg", nsg, None),
+    );
+    let child = json!({"properties": rule("3389")});
+    let r = resource(
+        "Microsoft.Network/networkSecurityGroups/securityRules",
+        "rdp",
+        child,
+        Some("nsg"),
+    );
+    l.resource(&Json, &r);
+    let vnet = json!({"properties": {
+        "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+        "subnets": [{"name": "a", "properties": {"addressPrefix": "10.0.1.0/24",
+                     "networkSecurityGroup": {"id": "/nsg"}}}]
+    }});
+    l.resource(
+        &Json,
+        &resource("Microsoft.Network/virtualNetworks", "vnet", vnet, None),
+    );
+    let net = l.finish();
+    assert!(net.problems.is_empty(), "{:?}", net.problems);
+    assert_eq!(net.nsgs.len(), 1);
+    assert_eq!(net.nsgs[0].rules[0].name.value, "ssh");
+    assert_eq!(net.standalone_rules.len(), 1);
+    assert_eq!(net.standalone_rules[0].rule.name.value, "rdp");
+    assert!(matches!(&net.standalone_rules[0].nsg, Link::Key(k) if k.value == "id:/nsg"));
+    assert_eq!(net.subnets.len(), 1);
+    assert_eq!(
+        net.subnets[0].resource.keys,
+        vec!["id:/vnet/subnets/a".to_string()]
+    );
+    assert!(matches!(&net.subnets[0].nsg, Some(Link::Key(k)) if k.value == "id:/nsg"));
+    assert!(matches!(&net.subnets[0].vnet, Link::Key(k) if k.value == "id:/vnet"));
+}
+
+#[test]
+fn unknown_values_stay_unknown_and_are_never_invalid() {
+    let mut l = Lowering::new();
+    let nsg = json!({"properties": {"securityRules": "?"}});
+    l.resource(
+        &Json,
+        &resource("Microsoft.Network/networkSecurityGroups", "nsg", nsg, None),
+    );
+    let subnet = json!({"properties": {"addressPrefix": "?", "networkSecurityGroup": {"id": "?"}}});
+    let mut r = resource(
+        "Microsoft.Network/virtualNetworks/subnets",
+        "s",
+        subnet,
+        None,
+    );
+    r.parent = Some(Err(Unknown {
+        reason: "the name is not known".into(),
+        span: span(),
+    }));
+    l.resource(&Json, &r);
+    let net = l.finish();
+    assert!(net.problems.is_empty(), "{:?}", net.problems);
+    // One rule of unknowns keeps evaluation conservative.
+    assert_eq!(net.nsgs[0].rules.len(), 1);
+    assert!(net.nsgs[0].rules[0].priority.value.known().is_none());
+    assert!(net.subnets[0].prefixes[0].value.known().is_none());
+    assert!(matches!(net.subnets[0].nsg, Some(Link::Unknown(_))));
+    assert!(matches!(net.subnets[0].vnet, Link::Unknown(_)));
+}
+
+#[test]
+fn types_outside_the_model_are_ignored() {
+    let mut l = Lowering::new();
+    let r = resource("Microsoft.Compute/cloudServices", "cs", json!({}), None);
+    l.resource(&Json, &r);
+    let net = l.finish();
+    assert!(net.nsgs.is_empty() && net.problems.is_empty());
+}
