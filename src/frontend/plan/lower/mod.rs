@@ -43,27 +43,8 @@ pub const ASG: Want = Want {
 /// Whether nsgate reads resources of this mode and type.
 pub fn is_network_type(mode: Mode, rtype: &str) -> bool {
     match mode {
-        Mode::Managed => matches!(
-            rtype,
-            "azurerm_network_security_group"
-                | "azurerm_network_security_rule"
-                | "azurerm_virtual_network"
-                | "azurerm_subnet"
-                | "azurerm_subnet_network_security_group_association"
-                | "azurerm_network_interface"
-                | "azurerm_network_interface_security_group_association"
-                | "azurerm_network_interface_application_security_group_association"
-                | "azurerm_application_security_group"
-                | "azurerm_virtual_network_peering"
-        ),
-        Mode::Data => matches!(
-            rtype,
-            "azurerm_network_security_group"
-                | "azurerm_virtual_network"
-                | "azurerm_subnet"
-                | "azurerm_network_interface"
-                | "azurerm_application_security_group"
-        ),
+        Mode::Managed => vocab::is_managed_type(rtype),
+        Mode::Data => vocab::is_data_type(rtype),
     }
 }
 

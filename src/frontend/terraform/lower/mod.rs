@@ -358,21 +358,7 @@ pub fn lower(ev: &mut Evaluator, out: &mut Network) {
 }
 
 fn is_supported(rtype: &str) -> bool {
-    matches!(
-        rtype,
-        "azurerm_network_security_group"
-            | "azurerm_network_security_rule"
-            | "azurerm_virtual_network"
-            | "azurerm_subnet"
-            | "azurerm_subnet_network_security_group_association"
-            | "azurerm_network_interface"
-            | "azurerm_network_interface_security_group_association"
-            | "azurerm_network_interface_application_security_group_association"
-            | "azurerm_application_security_group"
-            | "azurerm_virtual_network_peering"
-            | azapi::RESOURCE
-            | azapi::UPDATE
-    )
+    vocab::is_managed_type(rtype) || matches!(rtype, azapi::RESOURCE | azapi::UPDATE)
 }
 
 fn lower_one(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut Network) {

@@ -15,6 +15,32 @@ use crate::model::values::{RawField, RawListField};
 use crate::model::{AsgId, Link, Resource, Spanned};
 use crate::source::Span;
 
+/// Whether the vocabulary reads managed resources of this azurerm type.
+pub fn is_managed_type(rtype: &str) -> bool {
+    is_data_type(rtype)
+        || matches!(
+            rtype,
+            "azurerm_network_security_rule"
+                | "azurerm_subnet_network_security_group_association"
+                | "azurerm_network_interface_security_group_association"
+                | "azurerm_network_interface_application_security_group_association"
+                | "azurerm_virtual_network_peering"
+        )
+}
+
+/// Whether the vocabulary reads data sources of this azurerm type (the existing network a
+/// configuration attaches to).
+pub fn is_data_type(rtype: &str) -> bool {
+    matches!(
+        rtype,
+        "azurerm_network_security_group"
+            | "azurerm_virtual_network"
+            | "azurerm_subnet"
+            | "azurerm_network_interface"
+            | "azurerm_application_security_group"
+    )
+}
+
 /// The model kinds a link can point at (the kind of `name:<kind>:…` keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
