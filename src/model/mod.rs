@@ -10,6 +10,7 @@ pub mod defaults;
 pub mod dump;
 pub mod index;
 pub mod link;
+pub mod placement;
 pub mod validate;
 pub mod values;
 
