@@ -91,6 +91,7 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
             });
         }
     }
+    let selected = !args.only.is_empty() || !args.skip.is_empty();
     policies.retain(|p| {
         (args.only.is_empty()
             || args
@@ -102,6 +103,14 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
                 .iter()
                 .any(|id| id.eq_ignore_ascii_case(&p.meta.id))
     });
+    if selected && policies.is_empty() && errors.is_empty() {
+        errors.push(misuse("--only and --skip leave no policy to run"));
+    }
+    for file in args.var_files.iter().chain(args.parameters.iter()) {
+        if !file.is_file() {
+            errors.push(misuse(format!("{}: no such file", file.display())));
+        }
+    }
     // Command-line values come after (and so override) the configuration's.
     let var_files: Vec<PathBuf> = config
         .var_files
@@ -155,7 +164,12 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
     point_at_configuration(&mut findings, &to_configuration);
     let mut findings = policy::suppress::apply(findings, &sources);
     policy::sort_findings(&mut findings);
-    if let Some(path) = &args.write_baseline {
+    if let Some(path) = args.write_baseline.as_ref().filter(|_| !errors.is_empty()) {
+        errors.push(misuse(format!(
+            "--write-baseline {}: not written, because this run could not read everything (a baseline of an incomplete run would hide findings)",
+            path.display()
+        )));
+    } else if let Some(path) = &args.write_baseline {
         if let Err(e) = std::fs::write(path, policy::suppress::baseline_of(&findings)) {
             errors.push(ToolError {
                 message: format!("cannot write baseline {}: {e}", path.display()),
@@ -180,8 +194,18 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
             }),
         }
     }
+    let mut inputs = loaded.inputs;
+    inputs.extend(config.file.and_then(|f| sources.get(f)).map(|f| {
+        crate::frontend::Input {
+            path: relative_paths(&[PathBuf::from(&f.name)], &io.cwd)
+                .first()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| f.name.clone()),
+            kind: crate::frontend::InputKind::Config,
+        }
+    }));
     let report = Report {
-        inputs: loaded.inputs,
+        inputs,
         findings,
         errors,
         policies: policies.iter().map(|p| p.meta.clone()).collect(),
@@ -263,6 +287,16 @@ fn point_at_configuration(
                 f.labels.push(label);
             }
         }
+    }
+}
+
+/// A command-line mistake: exit 2 with this message.
+fn misuse(message: impl Into<String>) -> ToolError {
+    ToolError {
+        message: message.into(),
+        span: None,
+        path: None,
+        help: Some("see `nsgate check --help`".into()),
     }
 }
 

@@ -34,6 +34,8 @@ pub enum InputKind {
     Plan,
     Arm,
     Bicep,
+    /// The `nsgate.toml` the run used (listed so every report names it).
+    Config,
 }
 
 impl InputKind {
@@ -43,6 +45,7 @@ impl InputKind {
             InputKind::Plan => "plan",
             InputKind::Arm => "arm",
             InputKind::Bicep => "bicep",
+            InputKind::Config => "config",
         }
     }
 }

@@ -248,11 +248,18 @@ pub fn render(report: &Report, sources: &Sources, style: Style) -> String {
         out.push_str(&text);
         out.push('\n');
     }
-    let inputs = report.inputs.len();
+    let config = report
+        .inputs
+        .iter()
+        .find(|i| i.kind == crate::frontend::InputKind::Config);
+    let inputs = report.inputs.len() - usize::from(config.is_some());
     out.push_str(&format!(
-        "nsgate: {} in {inputs} input{}{}\n",
+        "nsgate: {} in {inputs} input{}{}{}\n",
         summary_line(report),
         if inputs == 1 { "" } else { "s" },
+        config
+            .map(|c| format!(" (configuration {})", c.path))
+            .unwrap_or_default(),
         if report.errors.is_empty() {
             String::new()
         } else {

@@ -559,6 +559,33 @@ fn record_indeterminate(list: Vec<Undecided>, h: &Cube, report: &mut SubnetRepor
     }
 }
 
+/// How wide the sources of failing flows are, in classes stable under small edits: a single
+/// host, a narrow range (up to 256 addresses), or wide.
+fn source_class(region: &FlowSet) -> String {
+    let mut v4 = IntervalSet::<u32>::empty();
+    let mut v6 = IntervalSet::<u128>::empty();
+    for c in region.cubes() {
+        v4 = v4.union(&c.src.v4);
+        v6 = v6.union(&c.src.v6);
+    }
+    let count: u128 = v4
+        .ranges()
+        .iter()
+        .map(|(lo, hi)| u128::from(hi - lo) + 1)
+        .chain(
+            v6.ranges()
+                .iter()
+                .map(|(lo, hi)| (hi - lo).saturating_add(1)),
+        )
+        .fold(0u128, u128::saturating_add);
+    match count {
+        0 | 1 => "sources:host",
+        2..=256 => "sources:narrow",
+        _ => "sources:wide",
+    }
+    .to_string()
+}
+
 fn protocol_names(set: ProtoSet) -> String {
     if set == ProtoSet::ALL {
         return "any protocol".into();
@@ -731,7 +758,16 @@ impl SubnetReport {
                 .map(|(_, r)| r.name.value.clone())
                 .unwrap_or_default();
             let ports = describe::ports(&f.region.dst_ports());
-            out.push(finding.with_fingerprint(&[&subnet.resource.address, &rule_name, &ports]));
+            // What fails, so widening a baselined exposure (one host → `*`) is a new finding.
+            let protocols = protocol_names(f.region.protocols());
+            let sources = source_class(&f.region);
+            out.push(finding.with_fingerprint(&[
+                &subnet.resource.address,
+                &rule_name,
+                &ports,
+                &protocols,
+                &sources,
+            ]));
         }
         if !self.uncertain.is_empty() {
             out.push(self.uncertain_finding(policy, ctx, subnet, &prefix_text));
