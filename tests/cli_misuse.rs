@@ -88,3 +88,32 @@ fn widening_a_baselined_exposure_is_a_new_finding() {
     assert_eq!(out.code, 1, "one host widened to * is new: {}", out.stdout);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn workspace_gives_terraform_workspace_its_value() {
+    let dir = "testdata/terraform/workspace-prefix";
+    let unknown = nsgate(&["check", "--format", "compact", dir]);
+    assert!(unknown.stdout.contains("NSG030"), "{}", unknown.stdout);
+    let prod = nsgate(&["check", "--format", "compact", "--workspace", "prod", dir]);
+    assert!(prod.stdout.contains("error[NSG002]"), "{}", prod.stdout);
+    assert_eq!(
+        nsgate(&["check", "--workspace", "default", dir]).code,
+        0,
+        "in `default` the rule matches nothing"
+    );
+}
+
+#[test]
+fn an_errored_plan_is_refused_unless_allowed_and_then_reported() {
+    let plan = "testdata/plan/errored";
+    assert_eq!(nsgate(&["check", plan]).code, 2);
+    let allowed = nsgate(&[
+        "check",
+        "--format",
+        "compact",
+        "--allow-incomplete-plan",
+        plan,
+    ]);
+    assert_eq!(allowed.code, 1, "{}", allowed.stdout);
+    assert_eq!(allowed.stdout.matches("error[NSG030]").count(), 2);
+}

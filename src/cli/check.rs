@@ -55,6 +55,12 @@ pub struct CheckArgs {
     /// Terraform configuration behind a plan.
     #[arg(long)]
     pub source: Option<PathBuf>,
+    /// Evaluate an errored or incomplete plan (what it leaves out is reported as NSG030).
+    #[arg(long)]
+    pub allow_incomplete_plan: bool,
+    /// Terraform workspace: the value of `terraform.workspace` (unknown without it).
+    #[arg(long)]
+    pub workspace: Option<String>,
     /// Report only findings not recorded in this baseline file.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
@@ -122,7 +128,7 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         .parameters
         .clone()
         .or_else(|| config.parameters.clone());
-    let opts = load_options(
+    let mut opts = load_options(
         &args.vars,
         &var_files,
         parameters,
@@ -130,6 +136,8 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         io,
         &mut errors,
     );
+    opts.allow_incomplete_plan = args.allow_incomplete_plan;
+    opts.workspace = args.workspace.clone();
     if let Some(dir) = &opts.source_dir {
         if !crate::frontend::terraform::detect(dir) {
             errors.push(ToolError {

@@ -69,6 +69,11 @@ pub struct LoadOptions {
     pub source_dir: Option<PathBuf>,
     /// Environment variables (`TF_VAR_*`), passed in so loading stays testable.
     pub env: Vec<(String, String)>,
+    /// `--allow-incomplete-plan`: evaluate an errored or incomplete plan (its gap is NSG030)
+    /// instead of refusing it.
+    pub allow_incomplete_plan: bool,
+    /// `--workspace NAME`: the value of `terraform.workspace` (unknown without it).
+    pub workspace: Option<String>,
 }
 
 /// One input that was read.

@@ -766,6 +766,26 @@ def nic_in_unknown_subnet_case():
     write("nic-in-unknown-subnet", plan(resources, configuration(root)))
 
 
+def errored_plan_case():
+    """An errored plan (a provider failed mid-plan): the NSG it shows is clean, but what
+    Terraform could not plan is missing. Exit 2 unless --allow-incomplete-plan (then NSG030)."""
+    rg = "rg-errored"
+    rules = [rule("DenyRdp", 100, "Deny", "Tcp", "*", "*", dports="3389")]
+    resources = [
+        Res([], "azurerm_network_security_group", "this", nsg_values("nsg-errored", rg, rules, False)),
+    ]
+    root = {"resources": [
+        cres("azurerm_network_security_group", "this", {
+            "location": const("westeurope"), "name": const("nsg-errored"),
+            "resource_group_name": const(rg)}),
+    ]}
+    doc = plan(resources, configuration(root))
+    doc["errored"] = True
+    doc["complete"] = False
+    doc["applyable"] = False
+    write("errored", doc)
+
+
 if __name__ == "__main__":
     incident_cases()
     nested_modules_case()
@@ -775,3 +795,4 @@ if __name__ == "__main__":
     unknown_subnet_prefix_case()
     unattached_nsg_case()
     nic_in_unknown_subnet_case()
+    errored_plan_case()

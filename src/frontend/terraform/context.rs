@@ -140,6 +140,9 @@ pub struct Evaluator<'a> {
     /// `azurerm_virtual_network_peering`s lowered so far: (local VNet, remote VNet, address).
     pub peerings: Vec<(Link<VnetId>, Link<VnetId>, String, Span)>,
     pub configs: HashMap<PathBuf, Rc<ModuleConfig>>,
+    /// `terraform.workspace` (`--workspace`); unknown when not given: which workspace a
+    /// pipeline applies in is not written in the configuration.
+    pub workspace: Option<String>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -155,6 +158,7 @@ impl<'a> Evaluator<'a> {
             instances: 0,
             peerings: Vec::new(),
             configs: HashMap::new(),
+            workspace: None,
         }
     }
 
@@ -225,7 +229,16 @@ impl<'a> Evaluator<'a> {
                 }
             }
             "terraform" => match attr(0) {
-                Some("workspace") => (Value::str("default", span), 1),
+                Some("workspace") => match &self.workspace {
+                    Some(name) => (Value::str(name.clone(), span), 1),
+                    None => (
+                        Value::unknown(
+                            "`terraform.workspace` is not known offline (pass --workspace NAME)",
+                            span,
+                        ),
+                        1,
+                    ),
+                },
                 _ => (
                     Value::unknown("`terraform.*` is not known offline", span),
                     1,
