@@ -170,7 +170,8 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
     let mut findings = policy::run(&policies, &ctx);
     // Before suppressions, so an `nsgate:ignore` in a .tf file also covers plan findings.
     point_at_configuration(&mut findings, &to_configuration);
-    let mut findings = policy::suppress::apply(findings, &sources);
+    let comments = crate::frontend::comment_spans(&sources);
+    let mut findings = policy::suppress::apply(findings, &sources, &comments);
     policy::sort_findings(&mut findings);
     if let Some(path) = args.write_baseline.as_ref().filter(|_| !errors.is_empty()) {
         errors.push(misuse(format!(

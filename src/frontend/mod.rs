@@ -260,3 +260,30 @@ fn load_json_text(
         false
     }
 }
+
+/// Every real comment of the user's files, as their languages' parsers see them (HCL, JSON
+/// with comments): what `nsgate:ignore` suppressions are read from — never text in a string.
+/// Bicep comments come from the Bicep front end once it exists.
+pub fn comment_spans(sources: &Sources) -> Vec<Span> {
+    let mut out = Vec::new();
+    for (file, f) in sources
+        .iter()
+        .filter(|(_, f)| f.origin == crate::source::Origin::User)
+    {
+        if !f.text.contains("nsgate:ignore") {
+            continue;
+        }
+        let name = f.name.to_ascii_lowercase();
+        let ranges = if [".tf", ".tfvars", ".hcl"].iter().any(|e| name.ends_with(e)) {
+            terraform::parse::comments(&f.text)
+        } else if [".json", ".jsonc"].iter().any(|e| name.ends_with(e))
+            && !name.ends_with(".tf.json")
+        {
+            json::comments(&f.text)
+        } else {
+            Vec::new()
+        };
+        out.extend(ranges.into_iter().map(|r| Span::new(file, r.start, r.end)));
+    }
+    out
+}

@@ -786,6 +786,36 @@ def errored_plan_case():
     write("errored", doc)
 
 
+def ignore_in_string_case():
+    """A one-line plan (as Terraform writes it) whose NSG tag holds `// nsgate:ignore …` text:
+    text in a JSON string is not a comment, so RDP open to `*` is still NSG002."""
+    rg, vnet = "rg-web", "vnet-web"
+    nsg = nsg_values("nsg-web", rg, rdp_rules(), False)
+    nsg["tags"] = {"note": "// nsgate:ignore NSG002 -- a tag is not a comment"}
+    resources = [
+        Res([], "azurerm_virtual_network", "main", vnet_values(vnet, rg, ["10.6.0.0/16"], False)),
+        Res([], "azurerm_subnet", "web", subnet_values("web", rg, vnet, ["10.6.1.0/24"], False)),
+        Res([], "azurerm_network_security_group", "web", nsg),
+        Res([], "azurerm_subnet_network_security_group_association", "web", assoc_values(UNK, UNK)),
+    ]
+    root = {"resources": [
+        cres("azurerm_network_security_group", "web", {
+            "location": const("westeurope"), "name": const("nsg-web"),
+            "resource_group_name": const(rg)}),
+        cres("azurerm_subnet", "web", {
+            "address_prefixes": const(["10.6.1.0/24"]), "name": const("web"),
+            "resource_group_name": const(rg),
+            "virtual_network_name": refs("azurerm_virtual_network.main.name")}),
+        cres("azurerm_subnet_network_security_group_association", "web", {
+            "network_security_group_id": refs("azurerm_network_security_group.web.id"),
+            "subnet_id": refs("azurerm_subnet.web.id")}),
+        cres("azurerm_virtual_network", "main", {
+            "address_space": const(["10.6.0.0/16"]), "location": const("westeurope"),
+            "name": const(vnet), "resource_group_name": const(rg)}),
+    ]}
+    write("ignore-in-string", plan(resources, configuration(root)), compact=True)
+
+
 if __name__ == "__main__":
     incident_cases()
     nested_modules_case()
@@ -796,3 +826,4 @@ if __name__ == "__main__":
     unattached_nsg_case()
     nic_in_unknown_subnet_case()
     errored_plan_case()
+    ignore_in_string_case()
