@@ -7,6 +7,8 @@
 )]
 //! ARM front end: scenario snapshots (testdata/arm/<case>/) and the corpus walk.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -495,7 +497,7 @@ fn unknown_reasons(n: &Network, out: &mut BTreeMap<String, usize>) {
 fn corpus_templates_load_without_panics_or_input_errors() {
     let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
     if !root.is_dir() {
-        eprintln!("skipped: corpus not found at {}", root.display());
+        common::missing_prerequisite(&format!("corpus not found at {}", root.display()));
         return;
     }
     let mut files = Vec::new();

@@ -140,7 +140,9 @@ fn vscode_problem_matcher_reads_compact_output() {
         .stdout(std::process::Stdio::piped())
         .spawn();
     match node {
-        Err(e) => eprintln!("skipped the JavaScript check: node not found ({e})"),
+        Err(e) => common::missing_prerequisite(&format!(
+            "the JavaScript check needs node, not found ({e})"
+        )),
         Ok(mut child) => {
             use std::io::Write;
             child
@@ -173,7 +175,7 @@ fn vscode_problem_matcher_reads_compact_output() {
 #[test]
 fn vim_default_errorformat_reads_compact_output() {
     if Command::new("vim").arg("--version").output().is_err() {
-        eprintln!("skipped: vim not found");
+        common::missing_prerequisite("vim not found");
         return;
     }
     let lines = compact_lines();

@@ -8,6 +8,8 @@
 //! The plan JSON front end on the scenarios in testdata/plan and on the plans in the shared
 //! corpus: extraction snapshots (`model::dump`) plus the facts each scenario exists for.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -312,7 +314,7 @@ fn count_and_for_each_pair_instances() {
 fn corpus_plans_load() {
     let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
     if !root.is_dir() {
-        eprintln!("skipped: no corpus at {}", root.display());
+        common::missing_prerequisite(&format!("no corpus at {}", root.display()));
         return;
     }
     let mut files = Vec::new();

@@ -43,7 +43,7 @@ fn roots_of(doc: &serde_json::Value) -> BTreeSet<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| i["root"].as_str().unwrap().to_string())
+        .filter_map(|i| i["root"].as_str().map(str::to_string))
         .collect()
 }
 

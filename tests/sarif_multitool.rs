@@ -12,7 +12,7 @@
 //! The tool is found through `SARIF_MULTITOOL` (a path), then `PATH`, then
 //! `node_modules/.bin` or `target/tools/node_modules/.bin` under the crate root; install it
 //! with `npm install --prefix target/tools @microsoft/sarif-multitool`. Without it the test
-//! prints why and passes (skip).
+//! prints why and is skipped — and fails under `CI=true`.
 
 mod common;
 
@@ -112,9 +112,9 @@ fn validate(tool: &Path, file: &Path) -> Vec<(String, String, String)> {
 #[test]
 fn sarif_passes_the_multitool_validator() {
     let Some(tool) = find_tool() else {
-        eprintln!(
-            "skipped: sarif-multitool not found (set SARIF_MULTITOOL, or run \
-             `npm install --prefix target/tools @microsoft/sarif-multitool`)"
+        common::missing_prerequisite(
+            "sarif-multitool not found (set SARIF_MULTITOOL, or run \
+             `npm install --prefix target/tools @microsoft/sarif-multitool`)",
         );
         return;
     };

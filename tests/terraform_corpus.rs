@@ -8,6 +8,8 @@
 //! Every Terraform directory of the shared corpus (`../shared/corpus`) loads without a panic
 //! and without an input error caused by nsgate. Run with `--nocapture` for the counts.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -101,7 +103,7 @@ fn count_unknowns(n: &Network, by_reason: &mut BTreeMap<String, usize>) {
 fn every_corpus_directory_loads() {
     let root = Path::new(CORPUS);
     if !root.is_dir() {
-        println!("skipped: no corpus at {CORPUS}");
+        common::missing_prerequisite(&format!("no corpus at {CORPUS}"));
         return;
     }
     let mut dirs = BTreeSet::new();

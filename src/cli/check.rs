@@ -58,6 +58,12 @@ pub struct CheckArgs {
     /// Terraform configuration behind a plan.
     #[arg(long)]
     pub source: Option<PathBuf>,
+    /// Evaluate an errored or incomplete plan (what it leaves out is reported as NSG030).
+    #[arg(long)]
+    pub allow_incomplete_plan: bool,
+    /// Terraform workspace: the value of `terraform.workspace` (unknown without it).
+    #[arg(long)]
+    pub workspace: Option<String>,
     /// Report only findings not recorded in this baseline file.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
@@ -94,6 +100,7 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
             });
         }
     }
+    let selected = !args.only.is_empty() || !args.skip.is_empty();
     policies.retain(|p| {
         (args.only.is_empty()
             || args
@@ -105,6 +112,14 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
                 .iter()
                 .any(|id| id.eq_ignore_ascii_case(&p.meta.id))
     });
+    if selected && policies.is_empty() && errors.is_empty() {
+        errors.push(misuse("--only and --skip leave no policy to run"));
+    }
+    for file in args.var_files.iter().chain(args.parameters.iter()) {
+        if !file.is_file() {
+            errors.push(misuse(format!("{}: no such file", file.display())));
+        }
+    }
     // Command-line values come after (and so override) the configuration's.
     let var_files: Vec<PathBuf> = config
         .var_files
@@ -116,7 +131,7 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         .parameters
         .clone()
         .or_else(|| config.parameters.clone());
-    let opts = load_options(
+    let mut opts = load_options(
         &args.vars,
         &var_files,
         parameters,
@@ -124,6 +139,8 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         io,
         &mut errors,
     );
+    opts.allow_incomplete_plan = args.allow_incomplete_plan;
+    opts.workspace = args.workspace.clone();
     if let Some(dir) = &opts.source_dir {
         if !crate::frontend::terraform::detect(dir) {
             errors.push(ToolError {
@@ -178,7 +195,8 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         .collect();
     let findings: Vec<policy::Finding> = per_root.into_iter().flatten().collect();
     let found = findings.len();
-    let mut findings = policy::suppress::apply(findings, &sources);
+    let comments = crate::frontend::comment_spans(&sources);
+    let mut findings = policy::suppress::apply(findings, &sources, &comments);
     let suppressed = found.saturating_sub(
         findings
             .iter()
@@ -186,7 +204,12 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
             .count(),
     );
     policy::sort_findings(&mut findings);
-    if let Some(path) = &args.write_baseline {
+    if let Some(path) = args.write_baseline.as_ref().filter(|_| !errors.is_empty()) {
+        errors.push(misuse(format!(
+            "--write-baseline {}: not written, because this run could not read everything (a baseline of an incomplete run would hide findings)",
+            path.display()
+        )));
+    } else if let Some(path) = &args.write_baseline {
         if let Err(e) = std::fs::write(path, policy::suppress::baseline_of(&findings)) {
             errors.push(ToolError {
                 message: format!("cannot write baseline {}: {e}", path.display()),
@@ -225,7 +248,17 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
     for r in &roots {
         coverage.add_network(&r.network);
     }
+    let config_input = config.file.and_then(|f| sources.get(f)).map(|f| {
+        crate::frontend::Input {
+            path: relative_paths(&[PathBuf::from(&f.name)], &io.cwd)
+                .first()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| f.name.clone()),
+            kind: crate::frontend::InputKind::Config,
+        }
+    });
     let report = Report {
+        config: config_input,
         roots: roots.iter().map(LoadedRoot::info).collect(),
         coverage,
         findings,
@@ -309,6 +342,16 @@ fn point_at_configuration(
                 f.labels.push(label);
             }
         }
+    }
+}
+
+/// A command-line mistake: exit 2 with this message.
+fn misuse(message: impl Into<String>) -> ToolError {
+    ToolError {
+        message: message.into(),
+        span: None,
+        path: None,
+        help: Some("see `nsgate check --help`".into()),
     }
 }
 

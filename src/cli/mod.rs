@@ -205,6 +205,7 @@ pub(crate) fn load_options(
         parameters,
         source_dir: source,
         env: io.env.clone(),
+        ..LoadOptions::default()
     }
 }
 

@@ -30,6 +30,17 @@ pub struct Endpoint {
     pub membership: Membership,
     /// For messages: `subnet roles`, `NIC vm1`, `10.0.0.0/8`.
     pub label: String,
+    /// When `addresses` is only what this end *may* have (a prefix, an address space or a
+    /// tag that could not be computed): what it certainly has, and why the rest is unsure.
+    pub uncertainty: Option<AddressUncertainty>,
+}
+
+/// Addresses of an endpoint that are not exactly known (nsg-semantics §2.10): a verdict on
+/// flows outside `sure` holds only for some values of the unknowns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddressUncertainty {
+    pub sure: AddrSet,
+    pub reasons: Vec<Unknown>,
 }
 
 impl Endpoint {
@@ -40,13 +51,15 @@ impl Endpoint {
             .subnet(subnet)
             .map(|s| s.resource.name.value.clone())
             .unwrap_or_default();
+        let (addresses, uncertainty) = subnet_addresses(network, subnet);
         Endpoint {
-            addresses: subnet_addresses(network, subnet),
+            addresses,
             subnet: Some(subnet),
             nics: Vec::new(),
             nic_nsg: None,
             membership: Membership::Known(Vec::new()),
             label: format!("subnet `{name}`"),
+            uncertainty,
         }
     }
 
@@ -55,19 +68,30 @@ impl Endpoint {
         let n = network.nic(nic)?;
         let ip = n.ip_configs.get(ip_config)?;
         let subnet = ip.subnet.as_ref().and_then(|l| l.resolved());
-        let addresses = match ip.private_ip.as_ref().map(|f| &f.value) {
-            Some(Val::Known(addr)) => AddrSet::addr(*addr),
+        let (addresses, uncertainty) = match ip.private_ip.as_ref().map(|f| &f.value) {
+            Some(Val::Known(addr)) => (AddrSet::addr(*addr), None),
             // Dynamic (or unknown) address: somewhere in its subnet, in its family.
             _ => {
-                let mut set = match subnet {
-                    Some(s) => subnet_addresses(network, s),
-                    None => AddrSet::full(),
+                let (mut set, mut uncertainty) = match (subnet, ip.subnet.as_ref()) {
+                    (Some(s), _) => subnet_addresses(network, s),
+                    (None, Some(Link::Unknown(u))) => (
+                        AddrSet::full(),
+                        Some(AddressUncertainty {
+                            sure: AddrSet::empty(),
+                            reasons: vec![u.clone()],
+                        }),
+                    ),
+                    (None, _) => (AddrSet::full(), None),
                 };
-                match ip.version {
+                let family = |set: &mut AddrSet| match ip.version {
                     IpVersion::V4 => set.v6 = IntervalSet::empty(),
                     IpVersion::V6 => set.v4 = IntervalSet::empty(),
+                };
+                family(&mut set);
+                if let Some(u) = uncertainty.as_mut() {
+                    family(&mut u.sure);
                 }
-                set
+                (set, uncertainty)
             }
         };
         let mut asgs: Vec<_> = ip.asgs.iter().filter_map(|a| a.resolved()).collect();
@@ -84,6 +108,7 @@ impl Endpoint {
             nic_nsg: n.nsg.clone(),
             membership,
             label: format!("NIC `{}`", n.resource.name.value),
+            uncertainty,
         })
     }
 
@@ -96,6 +121,15 @@ impl Endpoint {
             nic_nsg: None,
             membership: Membership::Known(Vec::new()),
             label: label.into(),
+            uncertainty: None,
+        }
+    }
+
+    /// What this end certainly has: all its addresses, unless they are uncertain.
+    pub fn sure_addresses(&self) -> &AddrSet {
+        match &self.uncertainty {
+            Some(u) => &u.sure,
+            None => &self.addresses,
         }
     }
 
@@ -123,17 +157,44 @@ impl Endpoint {
     }
 }
 
-fn subnet_addresses(network: &Network, subnet: SubnetId) -> AddrSet {
-    let nets: Vec<_> = network
-        .subnet(subnet)
-        .map(|s| {
-            s.prefixes
+/// The addresses a subnet's hosts may have, and — when a prefix is unknown — what they
+/// certainly have. An unknown prefix lies somewhere in the VNet's address space (Azure places
+/// subnets inside it); when that is not known either, anywhere.
+fn subnet_addresses(network: &Network, subnet: SubnetId) -> (AddrSet, Option<AddressUncertainty>) {
+    let Some(s) = network.subnet(subnet) else {
+        return (AddrSet::empty(), None);
+    };
+    let known: Vec<_> = s
+        .prefixes
+        .iter()
+        .filter_map(|p| p.value.known().copied())
+        .collect();
+    let sure = AddrSet::from_nets(known.iter());
+    let reasons: Vec<Unknown> = s
+        .prefixes
+        .iter()
+        .filter_map(|p| p.value.as_unknown().cloned())
+        .collect();
+    if reasons.is_empty() {
+        return (sure, None);
+    }
+    let vnet_space = s
+        .vnet
+        .resolved()
+        .and_then(|v| network.vnet(v))
+        .and_then(|v| {
+            let nets: Option<Vec<_>> = v
+                .address_space
                 .iter()
-                .filter_map(|p| p.value.known().copied())
-                .collect()
-        })
-        .unwrap_or_default();
-    AddrSet::from_nets(nets.iter())
+                .map(|a| a.value.known().copied())
+                .collect();
+            nets.filter(|n| !n.is_empty())
+        });
+    let may = match vnet_space {
+        Some(nets) => AddrSet::from_nets(nets.iter()).union(&sure),
+        None => AddrSet::full(),
+    };
+    (may, Some(AddressUncertainty { sure, reasons }))
 }
 
 /// The classes of endpoints in a subnet that NSGs can tell apart: NICs grouped by their NSG
@@ -152,6 +213,7 @@ pub fn subnet_endpoint_classes(network: &Network, subnet: SubnetId) -> Vec<Endpo
         };
         match classes.iter_mut().find(|c| same(c)) {
             Some(c) => {
+                c.uncertainty = merge_uncertainty(c, &e);
                 c.addresses = c.addresses.union(&e.addresses);
                 c.nics.extend(e.nics);
                 if c.nics.len() == 2 {
@@ -165,6 +227,25 @@ pub fn subnet_endpoint_classes(network: &Network, subnet: SubnetId) -> Vec<Endpo
         classes.push(Endpoint::subnet_hosts(network, subnet));
     }
     classes
+}
+
+/// The uncertainty of two endpoints united: sure of what either surely has.
+fn merge_uncertainty(a: &Endpoint, b: &Endpoint) -> Option<AddressUncertainty> {
+    if a.uncertainty.is_none() && b.uncertainty.is_none() {
+        return None;
+    }
+    let mut reasons = Vec::new();
+    for u in a.uncertainty.iter().chain(b.uncertainty.iter()) {
+        for r in &u.reasons {
+            if !reasons.contains(r) {
+                reasons.push(r.clone());
+            }
+        }
+    }
+    Some(AddressUncertainty {
+        sure: a.sure_addresses().union(b.sure_addresses()),
+        reasons,
+    })
 }
 
 fn link_key(l: &Link<NsgId>) -> Option<NsgId> {

@@ -125,7 +125,17 @@ impl TagContext {
             }
         };
         if let Some(s) = subnet.and_then(|id| network.subnet(id)) {
-            add_fields(&s.prefixes, &mut lo_nets, &mut unknowns);
+            let vnet = s.vnet.resolved().and_then(|v| network.vnet(v));
+            let space_known = vnet.is_some_and(|v| {
+                !v.address_space.is_empty()
+                    && v.address_space.iter().all(|a| a.value.known().is_some())
+            });
+            if space_known {
+                // A subnet lies inside its VNet's space: its unknown prefixes widen nothing.
+                lo_nets.extend(s.prefixes.iter().filter_map(|p| p.value.known().copied()));
+            } else {
+                add_fields(&s.prefixes, &mut lo_nets, &mut unknowns);
+            }
             match &s.vnet {
                 crate::model::Link::Resolved(v) => {
                     if let Some(vnet) = network.vnet(v.value) {
@@ -138,7 +148,11 @@ impl TagContext {
                         }
                     }
                 }
-                crate::model::Link::Unknown(u) => unknowns.push(u.clone()),
+                crate::model::Link::Unknown(u) => {
+                    // A VNet outside the input may use any address space.
+                    unknowns.push(u.clone());
+                    fully_unknown_space = true;
+                }
                 crate::model::Link::Key(_) => {}
             }
         }

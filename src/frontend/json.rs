@@ -137,6 +137,24 @@ impl fmt::Display for JsonError {
 
 /// Parse a whole document. `comments`: accept `//` and `/* */` comments.
 pub fn parse(text: &str, comments: bool) -> Result<Node, JsonError> {
+    parse_collecting(text, comments, &mut Vec::new())
+}
+
+/// The byte ranges of the comments of a JSON-with-comments document, as its parser skips them
+/// (never text inside a string). Empty when the document does not parse.
+pub fn comments(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut found = Vec::new();
+    match parse_collecting(text, true, &mut found) {
+        Ok(_) => found,
+        Err(_) => Vec::new(),
+    }
+}
+
+fn parse_collecting(
+    text: &str,
+    comments: bool,
+    found: &mut Vec<std::ops::Range<usize>>,
+) -> Result<Node, JsonError> {
     let mut p = Parser {
         bytes: text.as_bytes(),
         text,
@@ -144,6 +162,7 @@ pub fn parse(text: &str, comments: bool) -> Result<Node, JsonError> {
         comments,
         items: Vec::new(),
         members: Vec::new(),
+        found_comments: std::mem::take(found),
     };
     // A UTF-8 byte-order mark is common in files saved by Windows tools.
     if text.starts_with('\u{feff}') {
@@ -155,6 +174,7 @@ pub fn parse(text: &str, comments: bool) -> Result<Node, JsonError> {
     if p.pos < p.bytes.len() {
         return Err(p.error("unexpected text after the JSON value"));
     }
+    *found = p.found_comments;
     Ok(node)
 }
 
@@ -167,6 +187,8 @@ struct Parser<'a> {
     /// when their container closes (no grow-and-copy per container).
     items: Vec<Node>,
     members: Vec<Member>,
+    /// Comments skipped so far (for suppressions).
+    found_comments: Vec<std::ops::Range<usize>>,
 }
 
 impl Parser<'_> {
@@ -187,9 +209,11 @@ impl Parser<'_> {
                 Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
                 Some(b'/') if self.comments => match self.bytes.get(self.pos + 1) {
                     Some(b'/') => {
+                        let start = self.pos;
                         while !matches!(self.peek(), None | Some(b'\n')) {
                             self.pos += 1;
                         }
+                        self.found_comments.push(start..self.pos);
                     }
                     Some(b'*') => {
                         let start = self.pos;
@@ -202,6 +226,7 @@ impl Parser<'_> {
                                 }
                                 Some(b'*') if self.bytes.get(self.pos + 1) == Some(&b'/') => {
                                     self.pos += 2;
+                                    self.found_comments.push(start..self.pos);
                                     break;
                                 }
                                 Some(_) => self.pos += 1,

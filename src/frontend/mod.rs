@@ -36,6 +36,8 @@ pub enum InputKind {
     Plan,
     Arm,
     Bicep,
+    /// The `nsgate.toml` the run used (listed so every report names it).
+    Config,
 }
 
 impl InputKind {
@@ -45,6 +47,7 @@ impl InputKind {
             InputKind::Plan => "plan",
             InputKind::Arm => "arm",
             InputKind::Bicep => "bicep",
+            InputKind::Config => "config",
         }
     }
 }
@@ -68,6 +71,11 @@ pub struct LoadOptions {
     pub source_dir: Option<PathBuf>,
     /// Environment variables (`TF_VAR_*`), passed in so loading stays testable.
     pub env: Vec<(String, String)>,
+    /// `--allow-incomplete-plan`: evaluate an errored or incomplete plan (its gap is NSG030)
+    /// instead of refusing it.
+    pub allow_incomplete_plan: bool,
+    /// `--workspace NAME`: the value of `terraform.workspace` (unknown without it).
+    pub workspace: Option<String>,
 }
 
 /// One input that was read.
@@ -184,4 +192,31 @@ fn load_stdin(text: &str, opts: &LoadOptions, sources: &mut Sources, out: &mut L
             help: Some("pipe `terraform show -json plan.tfplan`, or give a file or directory".into()),
         });
     }
+}
+
+/// Every real comment of the user's files, as their languages' parsers see them (HCL, JSON
+/// with comments): what `nsgate:ignore` suppressions are read from — never text in a string.
+/// Bicep comments come from the Bicep front end once it exists.
+pub fn comment_spans(sources: &Sources) -> Vec<Span> {
+    let mut out = Vec::new();
+    for (file, f) in sources
+        .iter()
+        .filter(|(_, f)| f.origin == crate::source::Origin::User)
+    {
+        if !f.text.contains("nsgate:ignore") {
+            continue;
+        }
+        let name = f.name.to_ascii_lowercase();
+        let ranges = if [".tf", ".tfvars", ".hcl"].iter().any(|e| name.ends_with(e)) {
+            terraform::parse::comments(&f.text)
+        } else if [".json", ".jsonc"].iter().any(|e| name.ends_with(e))
+            && !name.ends_with(".tf.json")
+        {
+            json::comments(&f.text)
+        } else {
+            Vec::new()
+        };
+        out.extend(ranges.into_iter().map(|r| Span::new(file, r.start, r.end)));
+    }
+    out
 }

@@ -29,6 +29,7 @@ pub fn merge_into(network: &mut Network, other: Network) {
         nic_nsg_associations,
         nic_asg_associations,
         problems,
+        floating_associations,
         index: _,
     } = other;
     let first_fragment = network.vnets.is_empty()
@@ -47,6 +48,7 @@ pub fn merge_into(network: &mut Network, other: Network) {
         nic_nsg_associations,
         nic_asg_associations,
         problems,
+        floating_associations,
         index: Default::default(),
     };
     if !first_fragment {
@@ -70,6 +72,9 @@ pub fn merge_into(network: &mut Network, other: Network) {
         .nic_asg_associations
         .append(&mut fragment.nic_asg_associations);
     network.problems.append(&mut fragment.problems);
+    network
+        .floating_associations
+        .append(&mut fragment.floating_associations);
 }
 
 fn demote<Id>(link: &mut Link<Id>) {
@@ -325,7 +330,9 @@ fn apply_subnet_associations(
         subnets.resolve(&mut a.from, super::SubnetId, p);
         nsgs.resolve(&mut a.to, super::NsgId, p);
         let Link::Resolved(subnet_id) = &a.from else {
-            p.push(unapplied(&a.address, "subnet", &a.from, a.span, named));
+            let problem = unapplied(&a.address, "subnet", &a.from, a.span, named);
+            float(&mut n.floating_associations, &problem);
+            p.push(problem);
             continue;
         };
         let Some(subnet) = n.subnets.get_mut(subnet_id.value.0) else {
@@ -348,13 +355,9 @@ fn apply_nic_associations(
         nics.resolve(&mut a.from, super::NicId, p);
         nsgs.resolve(&mut a.to, super::NsgId, p);
         let Link::Resolved(nic_id) = &a.from else {
-            p.push(unapplied(
-                &a.address,
-                "network interface",
-                &a.from,
-                a.span,
-                named,
-            ));
+            let problem = unapplied(&a.address, "network interface", &a.from, a.span, named);
+            float(&mut n.floating_associations, &problem);
+            p.push(problem);
             continue;
         };
         let Some(nic) = n.nics.get_mut(nic_id.value.0) else {
@@ -427,6 +430,16 @@ fn relabel<Id>(link: Link<Id>, span: crate::source::Span) -> Link<Id> {
 
 fn same_target<Id: PartialEq + Copy>(a: &Link<Id>, b: &Link<Id>) -> bool {
     matches!((a.resolved(), b.resolved()), (Some(x), Some(y)) if x == y)
+}
+
+/// Record an association that may apply to anything (an error, not a note) as floating.
+fn float(list: &mut Vec<Unknown>, problem: &Problem) {
+    if problem.severity == Severity::Error {
+        list.push(Unknown {
+            reason: problem.message.clone(),
+            span: problem.span,
+        });
+    }
 }
 
 /// An association that could not be applied. When it names its subject by a key that matches

@@ -11,6 +11,7 @@ pub mod defaults;
 pub mod dump;
 pub mod index;
 pub mod link;
+pub mod placement;
 pub mod validate;
 pub mod values;
 
@@ -542,6 +543,9 @@ pub struct Network {
     /// NIC → ASG: the ASG joins every IPv4 IP configuration of the NIC (nsg-semantics §2.5).
     pub nic_asg_associations: Vec<Association<NicId, AsgId>>,
     pub problems: Vec<Problem>,
+    /// NSG associations whose subnet or NIC could not be resolved (set by [`link::link`]):
+    /// they may apply to any subnet or NIC of the input, so "this has no NSG" is unknown.
+    pub floating_associations: Vec<Unknown>,
     /// Reverse links, built by [`link::link`]; rebuild with [`Network::reindex`] after changing
     /// resources of a linked network.
     pub index: index::NetworkIndex,

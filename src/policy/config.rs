@@ -1,4 +1,5 @@
-//! Project configuration, `nsgate.toml`: found in the current directory or its parents, or
+//! Project configuration, `nsgate.toml`: found in the current directory or its parents (up to
+//! the repository root), or
 //! given with `--config`. Parsed with spans, unknown keys rejected; every mistake is a
 //! [`PolicyError`] pointing into the file.
 //!
@@ -91,11 +92,20 @@ struct Override {
     except_from: Vec<ipnet::IpNet>,
 }
 
-/// `nsgate.toml` in `dir` or its nearest parent that has one.
+/// `nsgate.toml` in `dir` or its nearest parent that has one, up to the repository root (the
+/// directory holding `.git`): a checkout never picks up the configuration of whatever
+/// directory it happens to sit in.
 pub fn discover(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .map(|d| d.join(FILE_NAME))
-        .find(|p| p.is_file())
+    for d in dir.ancestors() {
+        let candidate = d.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if d.join(".git").exists() {
+            return None;
+        }
+    }
+    None
 }
 
 /// Parse a config file already added to `sources`; `base` is its directory.
@@ -207,5 +217,29 @@ impl Config {
                 .any(|o| *o.id.get_ref() == p.meta.id && o.enabled == Some(false))
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_stops_at_the_repository_root() {
+        let outer = std::env::temp_dir().join(format!("nsgate-config-{}", std::process::id()));
+        let repo = outer.join("repo");
+        let sub = repo.join("infra");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(outer.join(FILE_NAME), "").unwrap();
+        assert_eq!(discover(&sub), Some(outer.join(FILE_NAME)));
+        std::fs::create_dir(repo.join(".git")).unwrap();
+        assert_eq!(
+            discover(&sub),
+            None,
+            "a file above .git belongs to another project"
+        );
+        std::fs::write(repo.join(FILE_NAME), "").unwrap();
+        assert_eq!(discover(&sub), Some(repo.join(FILE_NAME)));
+        std::fs::remove_dir_all(&outer).unwrap();
     }
 }

@@ -1,8 +1,10 @@
 //! Inline suppressions and baselines.
 //!
-//! A comment `nsgate:ignore NSG002 -- <reason>` (after `#` or `//` in HCL, `//` in Bicep and
-//! JSON with comments) suppresses the listed policies' findings on the line it ends, or on the
-//! next line of code below it (the block or attribute it sits above). The reason is required;
+//! A comment `nsgate:ignore NSG002 -- <reason>` (`#`, `//` or `/* */` in HCL, `//` and `/* */`
+//! in Bicep and JSON with comments — real comments, as the parsers see them, never text in a
+//! string) suppresses the listed policies' findings on the construct it precedes (the block or
+//! attribute below it), or, after code on its line, on the construct that line starts. The
+//! reason is required;
 //! a suppression without one is reported and ignored, and one that matches nothing is reported
 //! as a note, so stale suppressions do not pile up.
 //!
@@ -13,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Severity;
 use crate::policy::finding::{Finding, Label};
-use crate::source::{FileId, Origin, Sources, Span};
+use crate::source::{Origin, Sources, Span};
 
 const MARKER: &str = "nsgate:ignore";
 
@@ -24,121 +26,133 @@ pub struct Suppression {
     pub reason: String,
     /// The comment itself.
     pub span: Span,
-    /// 1-based line it applies to.
-    pub target_line: u32,
+    /// The first byte of the construct it applies to: the code after it, or — for a comment
+    /// that ends a line of code — the code that line starts with.
+    pub target: Span,
 }
 
-fn is_comment_line(line: &str) -> bool {
-    let t = line.trim_start();
-    t.is_empty()
-        || t.starts_with('#')
-        || t.starts_with("//")
-        || t.starts_with("/*")
-        || t.starts_with('*')
-}
-
-/// Every suppression comment in the user's files, and the malformed ones as findings.
-pub fn scan(sources: &Sources) -> (Vec<Suppression>, Vec<Finding>) {
+/// The suppressions in `comments` — spans of real comments, as the input languages' parsers
+/// found them (see `frontend::comment_spans`) — and the malformed ones as findings. Text that
+/// only looks like a comment (inside a string) never reaches here.
+pub fn scan(sources: &Sources, comments: &[Span]) -> (Vec<Suppression>, Vec<Finding>) {
     let mut found = Vec::new();
     let mut bad = Vec::new();
-    for (file, f) in sources.iter().filter(|(_, f)| f.origin == Origin::User) {
-        if !f.text.contains(MARKER) {
+    for &span in comments {
+        let Some(f) = sources.get(span.file).filter(|f| f.origin == Origin::User) else {
+            continue;
+        };
+        let (start, end) = (span.start as usize, span.end as usize);
+        let Some(comment) = f.text.get(start..end) else {
+            continue;
+        };
+        let Some(at) = comment.find(MARKER) else {
+            continue;
+        };
+        let rest = comment
+            .get(at + MARKER.len()..)
+            .unwrap_or("")
+            .trim_end_matches("*/")
+            .trim();
+        let (ids_part, reason) = match rest.split_once("--") {
+            Some((ids, reason)) => (ids, reason.trim()),
+            None => (rest, ""),
+        };
+        let ids: Vec<String> = ids_part
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .map(|s| s.to_ascii_uppercase())
+            .collect();
+        if ids.is_empty() || reason.is_empty() {
+            let what = if ids.is_empty() {
+                "names no policy"
+            } else {
+                "gives no reason"
+            };
+            bad.push(
+                Finding::new(
+                    "suppression",
+                    "malformed-suppression",
+                    Severity::Warning,
+                    format!("this suppression {what}, so it is ignored; write `nsgate:ignore NSG002 -- why this is acceptable`"),
+                    Label::new(span, "malformed suppression"),
+                )
+                .with_fingerprint(&[&format!("{}:{start}", f.name)]),
+            );
             continue;
         }
-        let lines: Vec<&str> = f.text.split('\n').collect();
-        let mut offset = 0usize;
-        for (index, line) in lines.iter().enumerate() {
-            let line_start = offset;
-            offset += line.len() + 1;
-            let Some(at) = line.find(MARKER) else {
-                continue;
-            };
-            let before = line.get(..at).unwrap_or("");
-            let comment_start = ["#", "//", "/*"]
-                .iter()
-                .filter_map(|m| before.rfind(m))
-                .min();
-            let Some(comment_start) = comment_start else {
-                continue;
-            };
-            let code_before = before.get(..comment_start).unwrap_or("").trim();
-            let span = Span::new(
-                file,
-                line_start + comment_start,
-                line_start + line.trim_end().len(),
-            );
-            let rest = line
-                .get(at + MARKER.len()..)
-                .unwrap_or("")
-                .trim_end_matches("*/")
-                .trim();
-            let (ids_part, reason) = match rest.split_once("--") {
-                Some((ids, reason)) => (ids, reason.trim()),
-                None => (rest, ""),
-            };
-            let ids: Vec<String> = ids_part
-                .split(|c: char| c == ',' || c.is_whitespace())
-                .filter(|s| !s.is_empty())
-                .map(|s| s.to_ascii_uppercase())
-                .collect();
-            if ids.is_empty() || reason.is_empty() {
-                let what = if ids.is_empty() {
-                    "names no policy"
-                } else {
-                    "gives no reason"
-                };
-                bad.push(
-                    Finding::new(
-                        "suppression",
-                        "malformed-suppression",
-                        Severity::Warning,
-                        format!("this suppression {what}, so it is ignored; write `nsgate:ignore NSG002 -- why this is acceptable`"),
-                        Label::new(span, "malformed suppression"),
-                    )
-                    .with_fingerprint(&[&format!("{}:{}", f.name, index)]),
-                );
-                continue;
-            }
-            let target = if !code_before.is_empty() {
-                index
-            } else {
-                (index + 1..lines.len())
-                    .find(|i| lines.get(*i).is_some_and(|l| !is_comment_line(l)))
-                    .unwrap_or(index)
-            };
-            found.push(Suppression {
-                ids,
-                reason: reason.to_string(),
-                span,
-                target_line: target as u32 + 1,
-            });
-        }
+        let target = target_of(&f.text, span, comments);
+        found.push(Suppression {
+            ids,
+            reason: reason.to_string(),
+            span,
+            target: Span::new(span.file, target, target),
+        });
     }
     (found, bad)
 }
 
-fn starts_on(sources: &Sources, span: Span, file: FileId, line: u32) -> bool {
-    span.file == file && sources.line_col(span).0.line == line
+/// Where the construct a comment applies to starts (a byte offset of its file).
+fn target_of(text: &str, comment: Span, comments: &[Span]) -> usize {
+    let (start, end) = (comment.start as usize, comment.end as usize);
+    let line_start = text
+        .get(..start)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |n| n + 1);
+    let code_first = |from: usize| -> usize {
+        let mut at = from;
+        loop {
+            // Skip whitespace, then any further comment.
+            at += text.get(at..).map_or(0, |t| t.len() - t.trim_start().len());
+            match comments
+                .iter()
+                .find(|c| c.file == comment.file && c.start as usize == at)
+            {
+                Some(c) if c.end as usize > at => at = c.end as usize,
+                _ => return at,
+            }
+        }
+    };
+    let next = code_first(end);
+    let same_line = !text.get(end..next).unwrap_or("\n").contains('\n');
+    let before = text.get(line_start..start).unwrap_or("");
+    if same_line || before.trim().is_empty() {
+        next
+    } else {
+        // A comment ending a line of code is about that line's construct.
+        code_first(line_start)
+    }
 }
 
 /// Remove suppressed findings; add notes for suppressions that matched nothing.
-pub fn apply(findings: Vec<Finding>, sources: &Sources) -> Vec<Finding> {
-    let (suppressions, mut out_extra) = scan(sources);
+pub fn apply(findings: Vec<Finding>, sources: &Sources, comments: &[Span]) -> Vec<Finding> {
+    apply_counted(findings, sources, comments).0
+}
+
+/// As [`apply`], also returning how many findings were suppressed (for the coverage).
+pub fn apply_counted(
+    findings: Vec<Finding>,
+    sources: &Sources,
+    comments: &[Span],
+) -> (Vec<Finding>, usize) {
+    let (suppressions, mut out_extra) = scan(sources, comments);
     let mut used = vec![false; suppressions.len()];
     let mut kept = Vec::new();
+    let mut suppressed = 0;
     for f in findings {
-        let places = std::iter::once(f.primary.span)
+        let places: Vec<Span> = std::iter::once(f.primary.span)
             .chain(f.resource_span)
-            .chain(f.labels.iter().map(|l| l.span));
-        let places: Vec<Span> = places.collect();
+            .chain(f.labels.iter().map(|l| l.span))
+            .collect();
+        // Exactly the construct the comment precedes: never everything on a (one-)line.
         let hit = suppressions.iter().position(|s| {
             s.ids.contains(&f.policy)
                 && places
                     .iter()
-                    .any(|p| starts_on(sources, *p, s.span.file, s.target_line))
+                    .any(|p| p.file == s.target.file && p.start == s.target.start)
         });
         match hit {
             Some(i) => {
+                suppressed += 1;
                 if let Some(u) = used.get_mut(i) {
                     *u = true;
                 }
@@ -164,7 +178,7 @@ pub fn apply(findings: Vec<Finding>, sources: &Sources) -> Vec<Finding> {
         }
     }
     kept.extend(out_extra);
-    kept
+    (kept, suppressed)
 }
 
 /// A baseline file.
@@ -220,6 +234,11 @@ pub fn parse_baseline(text: &str) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::FileId;
+
+    fn apply(findings: Vec<Finding>, sources: &Sources) -> Vec<Finding> {
+        super::apply(findings, sources, &crate::frontend::comment_spans(sources))
+    }
 
     fn finding_at(sources: &Sources, file: FileId, needle: &str, policy: &str) -> Finding {
         let span = sources.find(file, needle).unwrap();
@@ -269,5 +288,36 @@ mod tests {
         assert!(parse_baseline("{\"version\": 2, \"findings\": []}")
             .unwrap_err()
             .contains("version 2"));
+    }
+
+    #[test]
+    fn a_marker_inside_a_string_is_not_a_suppression() {
+        let mut s = Sources::new();
+        let text = "resource \"x\" \"y\" {\n  description = \"// nsgate:ignore NSG002 -- not a comment\"\n  rule = 1\n}\n";
+        let file = s.add("main.tf", text);
+        let kept = apply(vec![finding_at(&s, file, "rule = 1", "NSG002")], &s);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].policy, "NSG002");
+    }
+
+    #[test]
+    fn a_comment_in_a_one_line_template_suppresses_only_what_it_precedes() {
+        let mut s = Sources::new();
+        let text = r#"{"a": {"tags": {"note": "// nsgate:ignore NSG002 -- in a string"}}, /* nsgate:ignore NSG002 -- only b */ "b": {"rule": 1}, "c": {"rule": 2}}"#;
+        let file = s.add("azuredeploy.json", text);
+        let findings = vec![
+            finding_at(&s, file, "\"a\"", "NSG002"),
+            finding_at(&s, file, "\"b\"", "NSG002"),
+            finding_at(&s, file, "\"c\"", "NSG002"),
+        ];
+        let kept = apply(findings, &s);
+        let starts: Vec<u32> = kept.iter().map(|f| f.primary.span.start).collect();
+        assert_eq!(
+            starts,
+            vec![
+                s.find(file, "\"a\"").unwrap().start,
+                s.find(file, "\"c\"").unwrap().start
+            ]
+        );
     }
 }

@@ -253,10 +253,15 @@ pub fn render(report: &Report, sources: &Sources, style: Style) -> String {
     }
     let inputs: usize = report.roots.iter().map(|r| r.inputs.len()).sum();
     out.push_str(&format!(
-        "nsgate: {} in {} ({}){}\n",
+        "nsgate: {} in {} ({}){}{}\n",
         summary_line(report),
         plural(report.roots.len(), "root"),
         plural(inputs, "input"),
+        report
+            .config
+            .as_ref()
+            .map(|c| format!(" (configuration {})", c.path))
+            .unwrap_or_default(),
         if report.errors.is_empty() {
             String::new()
         } else {

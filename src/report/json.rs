@@ -84,7 +84,8 @@ struct Tool {
 struct InputOut<'a> {
     path: &'a str,
     kind: &'static str,
-    root: &'a str,
+    /// None for the configuration, which applies to every root.
+    root: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -230,9 +231,14 @@ pub fn render(report: &Report, sources: &Sources) -> String {
                 r.inputs.iter().map(|i| InputOut {
                     path: &i.path,
                     kind: i.kind.as_str(),
-                    root: &r.name,
+                    root: Some(&r.name),
                 })
             })
+            .chain(report.config.iter().map(|i| InputOut {
+                path: &i.path,
+                kind: i.kind.as_str(),
+                root: None,
+            }))
             .collect(),
         coverage: coverage(&report.coverage),
         findings: report

@@ -92,6 +92,8 @@ impl Coverage {
 #[derive(Debug, Default)]
 pub struct Report {
     pub roots: Vec<RootInfo>,
+    /// The project configuration the run used (`nsgate.toml`), if any.
+    pub config: Option<Input>,
     pub coverage: Coverage,
     pub findings: Vec<Finding>,
     pub errors: Vec<ToolError>,

@@ -689,9 +689,141 @@ def unknown_source_prefix_case():
     write("unknown-source-prefix", plan(resources, configuration(root)))
 
 
+def rdp_rules():
+    return [rule("AllowRdp", 100, "Allow", "Tcp", "*", "*", dports="3389")]
+
+
+def unknown_subnet_prefix_case():
+    """A subnet whose prefix is known only after apply (an IPAM pool, a data source): RDP open
+    to `*` on its NSG is NSG030 (the verdict depends on the prefix), never a pass."""
+    rg, vnet = "rg-web", "vnet-web"
+    resources = [
+        Res([], "azurerm_virtual_network", "main", vnet_values(vnet, rg, ["10.5.0.0/16"], False)),
+        Res([], "azurerm_subnet", "web", subnet_values("web", rg, vnet, [UNK], False)),
+        Res([], "azurerm_network_security_group", "web", nsg_values("nsg-web", rg, rdp_rules(), False)),
+        Res([], "azurerm_subnet_network_security_group_association", "web", assoc_values(UNK, UNK)),
+    ]
+    root = {"resources": [
+        cres("azurerm_network_security_group", "web", {
+            "location": const("westeurope"), "name": const("nsg-web"),
+            "resource_group_name": const(rg)}),
+        cres("azurerm_subnet", "web", {
+            "address_prefixes": {"references": ["data.azurerm_subnet.pool.address_prefixes",
+                                                "data.azurerm_subnet.pool"]},
+            "name": const("web"), "resource_group_name": const(rg),
+            "virtual_network_name": refs("azurerm_virtual_network.main.name")}),
+        cres("azurerm_subnet_network_security_group_association", "web", {
+            "network_security_group_id": refs("azurerm_network_security_group.web.id"),
+            "subnet_id": refs("azurerm_subnet.web.id")}),
+        cres("azurerm_virtual_network", "main", {
+            "address_space": const(["10.5.0.0/16"]), "location": const("westeurope"),
+            "name": const(vnet), "resource_group_name": const(rg)}),
+    ]}
+    write("unknown-subnet-prefix", plan(resources, configuration(root)))
+
+
+def unattached_nsg_case():
+    """An NSG module's plan: the NSG is attached by the caller, so nothing here attaches it.
+    It is evaluated as if on a subnet of any private prefix: RDP open to `*` is NSG002."""
+    rg = "rg-module"
+    resources = [
+        Res([], "azurerm_network_security_group", "this", nsg_values("nsg-module", rg, rdp_rules(), False)),
+    ]
+    root = {"resources": [
+        cres("azurerm_network_security_group", "this", {
+            "location": const("westeurope"), "name": const("nsg-module"),
+            "resource_group_name": const(rg)}),
+    ]}
+    write("unattached-nsg", plan(resources, configuration(root)))
+
+
+def nic_in_unknown_subnet_case():
+    """A VM module's plan: the NIC's subnet is the module's `var.subnet_id`, unknown here. The
+    NIC's NSG (RDP open to `*`) is still evaluated; the subnet side is unknown: NSG030."""
+    rg = "rg-vm"
+    nsg_id = rid(rg, "networkSecurityGroups", "nsg-vm")
+    resources = [
+        Res([], "azurerm_network_security_group", "vm", nsg_values("nsg-vm", rg, rdp_rules(), False)),
+        Res([], "azurerm_network_interface", "vm",
+            nic_values("nic-vm", rg, "internal", UNK, UNK, False)),
+        Res([], "azurerm_network_interface_security_group_association", "vm",
+            nic_assoc_values(UNK, UNK)),
+    ]
+    root = {"resources": [
+        cres("azurerm_network_interface", "vm", {
+            "ip_configuration": [{"name": const("internal"),
+                                  "private_ip_address_allocation": const("Dynamic"),
+                                  "subnet_id": refs("var.subnet_id")}],
+            "location": const("westeurope"), "name": const("nic-vm"),
+            "resource_group_name": const(rg)}),
+        cres("azurerm_network_interface_security_group_association", "vm", {
+            "network_interface_id": refs("azurerm_network_interface.vm.id"),
+            "network_security_group_id": refs("azurerm_network_security_group.vm.id")}),
+        cres("azurerm_network_security_group", "vm", {
+            "location": const("westeurope"), "name": const("nsg-vm"),
+            "resource_group_name": const(rg)}),
+    ], "variables": {"subnet_id": {}}}
+    write("nic-in-unknown-subnet", plan(resources, configuration(root)))
+
+
+def errored_plan_case():
+    """An errored plan (a provider failed mid-plan): the NSG it shows is clean, but what
+    Terraform could not plan is missing. Exit 2 unless --allow-incomplete-plan (then NSG030)."""
+    rg = "rg-errored"
+    rules = [rule("DenyRdp", 100, "Deny", "Tcp", "*", "*", dports="3389")]
+    resources = [
+        Res([], "azurerm_network_security_group", "this", nsg_values("nsg-errored", rg, rules, False)),
+    ]
+    root = {"resources": [
+        cres("azurerm_network_security_group", "this", {
+            "location": const("westeurope"), "name": const("nsg-errored"),
+            "resource_group_name": const(rg)}),
+    ]}
+    doc = plan(resources, configuration(root))
+    doc["errored"] = True
+    doc["complete"] = False
+    doc["applyable"] = False
+    write("errored", doc)
+
+
+def ignore_in_string_case():
+    """A one-line plan (as Terraform writes it) whose NSG tag holds `// nsgate:ignore …` text:
+    text in a JSON string is not a comment, so RDP open to `*` is still NSG002."""
+    rg, vnet = "rg-web", "vnet-web"
+    nsg = nsg_values("nsg-web", rg, rdp_rules(), False)
+    nsg["tags"] = {"note": "// nsgate:ignore NSG002 -- a tag is not a comment"}
+    resources = [
+        Res([], "azurerm_virtual_network", "main", vnet_values(vnet, rg, ["10.6.0.0/16"], False)),
+        Res([], "azurerm_subnet", "web", subnet_values("web", rg, vnet, ["10.6.1.0/24"], False)),
+        Res([], "azurerm_network_security_group", "web", nsg),
+        Res([], "azurerm_subnet_network_security_group_association", "web", assoc_values(UNK, UNK)),
+    ]
+    root = {"resources": [
+        cres("azurerm_network_security_group", "web", {
+            "location": const("westeurope"), "name": const("nsg-web"),
+            "resource_group_name": const(rg)}),
+        cres("azurerm_subnet", "web", {
+            "address_prefixes": const(["10.6.1.0/24"]), "name": const("web"),
+            "resource_group_name": const(rg),
+            "virtual_network_name": refs("azurerm_virtual_network.main.name")}),
+        cres("azurerm_subnet_network_security_group_association", "web", {
+            "network_security_group_id": refs("azurerm_network_security_group.web.id"),
+            "subnet_id": refs("azurerm_subnet.web.id")}),
+        cres("azurerm_virtual_network", "main", {
+            "address_space": const(["10.6.0.0/16"]), "location": const("westeurope"),
+            "name": const(vnet), "resource_group_name": const(rg)}),
+    ]}
+    write("ignore-in-string", plan(resources, configuration(root)), compact=True)
+
+
 if __name__ == "__main__":
     incident_cases()
     nested_modules_case()
     count_for_each_case()
     delete_rule_case()
     unknown_source_prefix_case()
+    unknown_subnet_prefix_case()
+    unattached_nsg_case()
+    nic_in_unknown_subnet_case()
+    errored_plan_case()
+    ignore_in_string_case()

@@ -77,7 +77,7 @@ pub fn load(path: &Path, opts: &LoadOptions, sources: &mut Sources, out: &mut Lo
 pub fn load_text(
     name: &str,
     text: impl Into<String>,
-    _opts: &LoadOptions,
+    opts: &LoadOptions,
     sources: &mut Sources,
     out: &mut Loaded,
 ) {
@@ -89,7 +89,7 @@ pub fn load_text(
         path: name.to_string(),
         kind: InputKind::Plan,
     });
-    match read(file, &text) {
+    match read(file, &text, opts.allow_incomplete_plan) {
         Ok(network) => out.network.merge(network),
         Err(e) => out.errors.push(e.into_input_error(name)),
     }
@@ -122,7 +122,7 @@ impl Fatal {
     }
 }
 
-fn read(file: FileId, text: &str) -> Result<crate::model::Network, Fatal> {
+fn read(file: FileId, text: &str, allow_incomplete: bool) -> Result<crate::model::Network, Fatal> {
     let doc = skim::validate(text).map_err(|e| Fatal::json(file, e))?;
     let root = doc.root.clone();
     let span = |r: &Range<usize>| Span::new(file, r.start, r.end);
@@ -156,7 +156,7 @@ fn read(file: FileId, text: &str) -> Result<crate::model::Network, Fatal> {
     };
     let config = config::Config::new(configuration.as_ref());
     let mut lowerer = lower::Lowerer::new(file, &config);
-    plan_notes(&doc, &get, file, &mut lowerer);
+    plan_gaps(&doc, &get, file, allow_incomplete, &mut lowerer)?;
     {
         let mut world = world::World::new(&doc, &config, &mut lowerer);
         let walk = |world: &mut world::World<'_, '_, '_>| -> Result<(), JsonError> {
@@ -213,34 +213,40 @@ fn check_version(
     }
 }
 
-/// Plan-level facts that limit what the plan shows.
-fn plan_notes(
+/// An `errored` or incomplete plan does not show everything that will be deployed: a gate
+/// never passes on it. It is an input error, unless `--allow-incomplete-plan` asks to evaluate
+/// what it shows; the gap is then an error finding (NSG030).
+fn plan_gaps(
     doc: &skim::Doc<'_>,
     get: &dyn Fn(&str) -> Option<Range<usize>>,
     file: FileId,
+    allow_incomplete: bool,
     lowerer: &mut lower::Lowerer<'_>,
-) {
-    let span = |r: &Range<usize>| Span::new(file, r.start, r.end);
-    if let Some(r) = get("errored") {
-        if doc.raw(r.clone()) == "true" {
-            lowerer.problem(Problem::new(
-                ProblemKind::Unresolved,
-                Severity::Warning,
-                "the plan errored: Terraform could not plan everything, so resources may be missing",
-                span(&r),
-            ));
+) -> Result<(), Fatal> {
+    let gaps = [
+        ("errored", "true", "the plan errored: Terraform could not plan everything, so resources may be missing"),
+        ("complete", "false", "the plan is incomplete (deferred changes): another plan and apply are needed, and resources they add are not evaluated"),
+    ];
+    for (key, bad, message) in gaps {
+        let Some(r) = get(key).filter(|r| doc.raw(r.clone()) == bad) else {
+            continue;
+        };
+        let span = Span::new(file, r.start, r.end);
+        if !allow_incomplete {
+            return Err(Fatal {
+                message: message.to_string(),
+                span,
+                help: Some("fix the plan, or pass --allow-incomplete-plan to evaluate what it shows (the gap is then reported as NSG030)".into()),
+            });
         }
+        lowerer.problem(Problem::new(
+            ProblemKind::Unresolved,
+            Severity::Error,
+            message,
+            span,
+        ));
     }
-    if let Some(r) = get("complete") {
-        if doc.raw(r.clone()) == "false" {
-            lowerer.problem(Problem::new(
-                ProblemKind::Unresolved,
-                Severity::Warning,
-                "the plan is incomplete (deferred changes): another plan and apply are needed, and resources they add are not evaluated",
-                span(&r),
-            ));
-        }
-    }
+    Ok(())
 }
 
 #[cfg(test)]

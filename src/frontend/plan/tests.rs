@@ -462,7 +462,16 @@ fn bad_addresses_deposed_objects_and_plan_notes() {
       {"address": "azurerm_network_security_group.d", "mode": "managed", "type": "azurerm_network_security_group", "name": "d",
        "change": {"actions": ["create"], "after": {"name": "d", "resource_group_name": "rg", "security_rule": []}, "after_unknown": {}}}
     ]}"#;
-    let (out, _) = load_str(text);
+    let (refused, _) = load_str(text);
+    assert_eq!(refused.errors.len(), 1, "an errored plan is an input error");
+    assert!(refused.errors[0].message.contains("errored"));
+    let mut sources = Sources::new();
+    let mut out = Loaded::default();
+    let allow = LoadOptions {
+        allow_incomplete_plan: true,
+        ..LoadOptions::default()
+    };
+    load_text("plan.json", text, &allow, &mut sources, &mut out);
     assert!(out.errors.is_empty());
     let n = &out.network;
     assert_eq!(n.nsgs.len(), 1);
@@ -470,8 +479,11 @@ fn bad_addresses_deposed_objects_and_plan_notes() {
         .problems
         .iter()
         .any(|p| p.message.contains("cannot be read")));
-    assert!(n.problems.iter().any(|p| p.message.contains("errored")));
-    assert!(n.problems.iter().any(|p| p.message.contains("incomplete")));
+    for gap in ["errored", "incomplete"] {
+        assert!(n.problems.iter().any(|p| p.message.contains(gap)
+            && p.kind == crate::model::ProblemKind::Unresolved
+            && p.severity == crate::model::Severity::Error));
+    }
 }
 
 #[test]

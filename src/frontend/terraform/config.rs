@@ -152,3 +152,146 @@ impl ModuleConfig {
         }
     }
 }
+
+impl ModuleConfig {
+    /// Merge the top-level blocks of an override file (`override.tf`, `*_override.tf`) the way
+    /// Terraform does: each argument replaces the original's, each nested block type replaces
+    /// all of the original's blocks of that type, locals replace locals of the same name. An
+    /// override without its base block is an error, as in Terraform.
+    pub fn add_override_file(&mut self, body: Body) {
+        for block in body.blocks {
+            match block.kind.as_str() {
+                "resource" | "data" => {
+                    let (Some(rtype), Some(name)) = (block.label(0), block.label(1)) else {
+                        continue;
+                    };
+                    let prefix = if block.kind == "data" { "data." } else { "" };
+                    let address = format!("{prefix}{rtype}.{name}");
+                    let Some(def) = self
+                        .resource_index
+                        .get(&address)
+                        .and_then(|i| self.resources.get_mut(*i))
+                    else {
+                        self.problems.push(Problem::invalid(
+                            format!("override of `{address}`, which no other file declares (Terraform rejects this)"),
+                            block.span,
+                        ));
+                        continue;
+                    };
+                    def.block = Rc::new(merge_block(&def.block, &block));
+                }
+                "module" => {
+                    let Some(name) = block.label(0) else { continue };
+                    match self.module_calls.iter_mut().find(|m| m.name == name) {
+                        Some(call) => call.block = Rc::new(merge_block(&call.block, &block)),
+                        None => self.problems.push(Problem::invalid(
+                            format!("override of module `{name}`, which no other file calls (Terraform rejects this)"),
+                            block.span,
+                        )),
+                    }
+                }
+                "locals" => {
+                    for attr in block.body.attrs {
+                        self.locals.insert(attr.name.clone(), attr);
+                    }
+                }
+                "variable" => {
+                    let Some(name) = block.label(0) else { continue };
+                    match self.variables.iter_mut().find(|v| v.name == name) {
+                        Some(v) => {
+                            if let Some(d) = block.body.attr("default") {
+                                v.default = Some(d.clone());
+                            }
+                            if let Some(t) = block.body.attr("type") {
+                                v.type_expr = Some(t.clone());
+                            }
+                        }
+                        None => self.problems.push(Problem::invalid(
+                            format!("override of variable `{name}`, which no other file declares (Terraform rejects this)"),
+                            block.span,
+                        )),
+                    }
+                }
+                "output" => {
+                    if let (Some(name), Some(value)) = (block.label(0), block.body.attr("value")) {
+                        self.outputs.insert(name.to_string(), value.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The block type a nested block stands for (`dynamic "security_rule"` is a `security_rule`).
+fn nested_type(b: &Block) -> &str {
+    if b.kind == "dynamic" {
+        b.label(0).unwrap_or("dynamic")
+    } else {
+        &b.kind
+    }
+}
+
+/// `base` with `over`'s arguments and nested block types put in their place.
+fn merge_block(base: &Block, over: &Block) -> Block {
+    let mut merged = base.clone();
+    for attr in &over.body.attrs {
+        match merged.body.attrs.iter_mut().find(|a| a.name == attr.name) {
+            Some(a) => *a = attr.clone(),
+            None => merged.body.attrs.push(attr.clone()),
+        }
+    }
+    let replaced: Vec<&str> = over.body.blocks.iter().map(nested_type).collect();
+    merged
+        .body
+        .blocks
+        .retain(|b| !replaced.contains(&nested_type(b)));
+    merged.body.blocks.extend(over.body.blocks.iter().cloned());
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frontend::terraform::parse::parse_body;
+    use crate::source::FileId;
+
+    #[test]
+    fn overrides_replace_arguments_and_whole_nested_block_types() {
+        let mut c = ModuleConfig::default();
+        c.add_file(
+            parse_body(
+                FileId(0),
+                "resource \"t\" \"x\" {\n  a = 1\n  b = 2\n  r { n = 1 }\n  r { n = 2 }\n  k { n = 3 }\n}\nlocals {\n  l = 1\n  m = 2\n}\n",
+            )
+            .unwrap(),
+        );
+        c.add_override_file(
+            parse_body(
+                FileId(1),
+                "resource \"t\" \"x\" {\n  b = 20\n  c = 30\n  dynamic \"r\" {\n    for_each = []\n    content {}\n  }\n}\nlocals {\n  m = 20\n}\nresource \"t\" \"missing\" {}\n",
+            )
+            .unwrap(),
+        );
+        let block = &c.resources[0].block;
+        let attrs: Vec<(&str, FileId)> = block
+            .body
+            .attrs
+            .iter()
+            .map(|a| (a.name.as_str(), a.span.file))
+            .collect();
+        assert_eq!(
+            attrs,
+            vec![("a", FileId(0)), ("b", FileId(1)), ("c", FileId(1))]
+        );
+        let kinds: Vec<&str> = block.body.blocks.iter().map(nested_type).collect();
+        assert_eq!(
+            kinds,
+            vec!["k", "r"],
+            "both `r` blocks replaced by the dynamic one"
+        );
+        assert_eq!(c.locals["m"].span.file, FileId(1));
+        assert_eq!(c.locals["l"].span.file, FileId(0));
+        assert!(c.problems.iter().any(|p| p.message.contains("t.missing")));
+    }
+}

@@ -147,6 +147,9 @@ pub struct Evaluator<'a> {
     pub configs: HashMap<PathBuf, Rc<ModuleConfig>>,
     /// Modules installed by `terraform init` for this root.
     pub manifest: Option<super::installed::Manifest>,
+    /// `terraform.workspace` (`--workspace`); unknown when not given: which workspace a
+    /// pipeline applies in is not written in the configuration.
+    pub workspace: Option<String>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -163,6 +166,7 @@ impl<'a> Evaluator<'a> {
             peerings: Vec::new(),
             configs: HashMap::new(),
             manifest: None,
+            workspace: None,
         }
     }
 
@@ -233,7 +237,16 @@ impl<'a> Evaluator<'a> {
                 }
             }
             "terraform" => match attr(0) {
-                Some("workspace") => (Value::str("default", span), 1),
+                Some("workspace") => match &self.workspace {
+                    Some(name) => (Value::str(name.clone(), span), 1),
+                    None => (
+                        Value::unknown(
+                            "`terraform.workspace` is not known offline (pass --workspace NAME)",
+                            span,
+                        ),
+                        1,
+                    ),
+                },
                 _ => (
                     Value::unknown("`terraform.*` is not known offline", span),
                     1,

@@ -9,7 +9,6 @@ use super::config::ModuleConfig;
 use super::fs::{display, Fs};
 use super::{json_syntax, parse};
 use crate::frontend::InputError;
-use crate::model::{Problem, ProblemKind, Severity};
 use crate::source::{FileId, Sources, Span};
 
 /// What kind of Terraform file a name is.
@@ -35,7 +34,7 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Override files merge into other files' blocks, which nsgate does not do.
+/// Override files merge into other files' blocks, after all of them (Terraform's order).
 fn is_override(name: &str) -> bool {
     let stem = name.trim_end_matches(".json").trim_end_matches(".tf");
     stem == "override" || stem.ends_with("_override")
@@ -65,6 +64,7 @@ pub fn load_module_dir(
         }
     };
     files.sort_by_key(|p| file_name(p));
+    let mut overrides = Vec::new();
     for path in files {
         let name = file_name(&path);
         let Some(kind) = config_file_kind(&name) else {
@@ -84,18 +84,16 @@ pub fn load_module_dir(
             }
         };
         let file = sources.add(shown.clone(), text.clone());
-        if is_override(&name) {
-            config.problems.push(Problem::new(
-                ProblemKind::Note,
-                Severity::Note,
-                format!("{shown} is an override file; nsgate does not merge override files, so it is ignored"),
-                Span::new(file, 0, 0),
-            ));
-            continue;
-        }
         if let Some(body) = parse_config_text(file, &text, kind, &shown, errors) {
-            config.add_file(body);
+            if is_override(&name) {
+                overrides.push(body);
+            } else {
+                config.add_file(body);
+            }
         }
+    }
+    for body in overrides {
+        config.add_override_file(body);
     }
     config
 }

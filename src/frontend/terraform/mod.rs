@@ -191,6 +191,7 @@ fn run(
     opts: &LoadOptions,
     out: &mut Loaded,
 ) {
+    ev.workspace = opts.workspace.clone();
     let mut root = Instance::new(Rc::clone(&config), dir.clone(), String::new());
     root.ancestors = dir.iter().map(|d| ev.fs.canonical(d)).collect();
     ev.insts.push(root);

@@ -63,6 +63,69 @@ pub fn parse_body(file: FileId, text: &str) -> Result<Body, SyntaxError> {
     Ok(out)
 }
 
+/// The byte ranges of the comments (`#`, `//`, `/* */`) of a native HCL file. hcl-edit knows
+/// where every string, template and heredoc is — the only places a comment marker can be
+/// text — so markers outside them start comments. Empty when the file does not parse.
+pub fn comments(text: &str) -> Vec<Range<usize>> {
+    use hcl_edit::visit::{visit_heredoc_template, visit_string_template, Visit};
+    struct Literals(Vec<Range<usize>>);
+    impl Visit for Literals {
+        fn visit_string(&mut self, node: &hcl_edit::Decorated<String>) {
+            self.0.extend(node.span());
+        }
+        fn visit_string_template(&mut self, node: &hcl_edit::template::StringTemplate) {
+            self.0.extend(node.span());
+            visit_string_template(self, node);
+        }
+        fn visit_heredoc_template(&mut self, node: &hcl_edit::template::HeredocTemplate) {
+            self.0.extend(node.span());
+            visit_heredoc_template(self, node);
+        }
+    }
+    let Ok(body) = hcl_edit::parser::parse_body(text) else {
+        return Vec::new();
+    };
+    let mut literals = Literals(Vec::new());
+    literals.visit_body(&body);
+    let mut nested = literals.0;
+    nested.sort_by_key(|r| r.start);
+    // Disjoint and sorted, so each lookup is a binary search.
+    let mut spans: Vec<Range<usize>> = Vec::with_capacity(nested.len());
+    for r in nested {
+        match spans.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => spans.push(r),
+        }
+    }
+    let bytes = text.as_bytes();
+    let in_literal = |at: usize| {
+        let i = spans.partition_point(|r| r.start <= at);
+        i > 0 && spans.get(i - 1).is_some_and(|r| at < r.end)
+    };
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let two = bytes.get(at..at + 2);
+        let end = match (bytes.get(at), two) {
+            (Some(b'#'), _) | (_, Some(b"//")) if !in_literal(at) => text
+                .get(at..)
+                .and_then(|rest| rest.find('\n'))
+                .map_or(bytes.len(), |n| at + n),
+            (_, Some(b"/*")) if !in_literal(at) => text
+                .get(at + 2..)
+                .and_then(|rest| rest.find("*/"))
+                .map_or(bytes.len(), |n| at + 2 + n + 2),
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        out.push(at..end);
+        at = end;
+    }
+    out
+}
+
 /// Parse a template string (the value of a `.tf.json` string), whose text starts at byte
 /// `base` of the file. Spans are mapped back into the file, approximately where the JSON string
 /// used escapes.
@@ -304,6 +367,13 @@ mod tests {
 
     fn parse(text: &str) -> Body {
         parse_body(FileId(1), text).unwrap()
+    }
+
+    #[test]
+    fn comments_are_found_outside_strings_only() {
+        let text = "# one\na = \"x # not // a comment\" // two\nb = <<EOT\n# not\nEOT\n/* three */ c = 1\n";
+        let found: Vec<&str> = comments(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(found, vec!["# one", "// two", "/* three */"]);
     }
 
     #[test]

@@ -13,7 +13,8 @@ use crate::eval::flowset::{port_set, AddrSet, Cube, FlowSet, PortSet, ProtoSet};
 use crate::eval::fold::{rule_order, RuleRef};
 use crate::eval::intervals::IntervalSet;
 use crate::eval::path::{
-    evaluate_path, hops, subnet_endpoint_classes, Endpoint, HopKind, HopNsg, PathResult,
+    evaluate_path, hops, subnet_endpoint_classes, AddressUncertainty, Endpoint, HopKind, HopNsg,
+    PathResult, Undecided,
 };
 use crate::eval::tags::TagContext;
 use crate::model::values::{parse_address, parse_port_range};
@@ -180,6 +181,15 @@ fn assertion(a: &RawAssert, file: FileId) -> Result<Assertion, PolicyError> {
     })
 }
 
+impl Assertion {
+    /// Whether its sources are hosts of the subnet or its VNet (NSG001's flows).
+    fn needs_a_real_subnet(&self) -> bool {
+        self.from
+            .iter()
+            .any(|p| matches!(p, Party::Subnet | Party::Vnet))
+    }
+}
+
 fn party(t: &str) -> Option<Party> {
     match t.to_ascii_lowercase().as_str() {
         "subnet" => return Some(Party::Subnet),
@@ -197,7 +207,16 @@ fn party(t: &str) -> Option<Party> {
 
 impl Check for Reachability {
     fn check(&self, policy: &PolicyMeta, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
-        let net = ctx.network;
+        // Unattached NSGs and NICs in unresolved subnets are judged on hypothetical subnets.
+        let placed = ctx.network.with_hypothetical_subnets();
+        let (net, placements) = match &placed {
+            Some((n, p)) => (n, Some(p)),
+            None => (ctx.network, None),
+        };
+        let ctx = &CheckContext {
+            network: net,
+            ..*ctx
+        };
         for (index, subnet) in net.subnets.iter().enumerate() {
             let id = SubnetId(index);
             if !self.subnets.is_match(&subnet.resource.name.value) {
@@ -208,11 +227,24 @@ impl Check for Reachability {
                     continue;
                 }
             }
+            let hypothesis = placements.and_then(|p| p.hypothesis(id));
             let mut report = SubnetReport::default();
-            for a in &self.asserts {
+            // Flows among a subnet's own hosts need a real subnet.
+            for a in self
+                .asserts
+                .iter()
+                .filter(|a| hypothesis.is_none() || !a.needs_a_real_subnet())
+            {
                 check_assertion(net, id, a, &mut report);
             }
+            let first = out.len();
             report.emit(policy, ctx, subnet, id, out);
+            if let Some(h) = hypothesis {
+                let note = h.note(net);
+                for f in out.iter_mut().skip(first) {
+                    f.notes.push(note.clone());
+                }
+            }
         }
     }
 
@@ -242,6 +274,10 @@ impl Check for Reachability {
 fn endpoints(net: &Network, s: SubnetId, parties: &[Party], except: &[IpNet]) -> Vec<Endpoint> {
     let mut out = Vec::new();
     let mut outside = AddrSet::empty();
+    // What the outside parties certainly hold, and why not all of `outside` (tags over an
+    // address space that is not known).
+    let mut outside_sure = AddrSet::empty();
+    let mut outside_unknowns: Vec<Unknown> = Vec::new();
     let tags = TagContext::for_subnet(net, Some(s));
     let mut labels = Vec::new();
     for p in parties {
@@ -258,29 +294,90 @@ fn endpoints(net: &Network, s: SubnetId, parties: &[Party], except: &[IpNet]) ->
             }
             Party::Any => {
                 outside = AddrSet::full();
+                outside_sure = AddrSet::full();
                 labels.push("any address".to_string());
             }
             Party::Tag(tag) => {
-                outside = outside.union(&tags.expand(tag).lo);
+                let bounds = tags.expand(tag);
+                if !bounds.is_exact() {
+                    outside_unknowns.extend(tag_unknowns(net, s, tag, &tags));
+                }
+                outside = outside.union(&bounds.hi);
+                outside_sure = outside_sure.union(&bounds.lo);
                 labels.push(tag.to_string());
             }
             Party::Prefix(net) => {
                 outside = outside.union(&AddrSet::from_net(net));
+                outside_sure = outside_sure.union(&AddrSet::from_net(net));
                 labels.push(net.to_string());
             }
         }
     }
     if !outside.is_empty() {
-        out.push(Endpoint::external(outside, labels.join(", ")));
+        let mut e = Endpoint::external(outside, labels.join(", "));
+        if e.addresses != outside_sure {
+            e.uncertainty = Some(AddressUncertainty {
+                sure: outside_sure,
+                reasons: outside_unknowns,
+            });
+        }
+        out.push(e);
     }
     // Trusted sources leave every endpoint of this side, external or in the model.
     if !except.is_empty() {
         let excluded = AddrSet::from_nets(except.iter());
         for e in &mut out {
             e.addresses = e.addresses.difference(&excluded);
+            if let Some(u) = e.uncertainty.as_mut() {
+                u.sure = u.sure.difference(&excluded);
+            }
         }
     }
     out
+}
+
+/// Why a tag's addresses are not exact seen from subnet `s`.
+fn tag_unknowns(net: &Network, s: SubnetId, tag: &ServiceTag, tags: &TagContext) -> Vec<Unknown> {
+    if !tags.vnet_unknowns.is_empty() {
+        return tags.vnet_unknowns.clone();
+    }
+    let span = net
+        .subnet(s)
+        .map(|x| x.resource.span)
+        .unwrap_or_else(crate::model::builder::span);
+    vec![Unknown {
+        reason: format!("the addresses of service tag `{tag}` are not known offline"),
+        span,
+    }]
+}
+
+/// The part of a failing `region` that fails whatever the unknown addresses of its endpoints
+/// turn out to be, and the part that fails only for some of them (with why).
+fn split_by_certainty(
+    region: FlowSet,
+    src: &Endpoint,
+    dst: &Endpoint,
+) -> (FlowSet, Option<(FlowSet, Vec<Unknown>)>) {
+    if src.uncertainty.is_none() && dst.uncertainty.is_none() {
+        return (region, None);
+    }
+    let reasons: Vec<Unknown> = src
+        .uncertainty
+        .iter()
+        .chain(dst.uncertainty.iter())
+        .flat_map(|u| u.reasons.iter().cloned())
+        .collect();
+    let certain = region.intersect_cube(&Cube {
+        src: src.sure_addresses().clone(),
+        dst: dst.sure_addresses().clone(),
+        ..Cube::universe()
+    });
+    match region.subtract(&certain) {
+        Ok(rest) if rest.is_empty() => (certain, None),
+        Ok(rest) => (certain, Some((rest, reasons))),
+        // Too complex to split: all of it is uncertain, never passed.
+        Err(_) => (FlowSet::empty(), Some((region, reasons))),
+    }
 }
 
 /// What went wrong for one subnet, across assertions and endpoint pairs.
@@ -389,9 +486,24 @@ fn record(
         src_label: src.label.clone(),
         dst_label: dst.label.clone(),
     };
+    // Failing flows of an endpoint whose addresses are unsure fail only for some values of
+    // the unknowns: those are indeterminate (NSG030), never dropped.
+    let mut unsure = |region: FlowSet, rule: Option<(NsgId, RuleRef)>| {
+        let (certain, rest) = split_by_certainty(region, src, dst);
+        if let Some((region, reasons)) = rest {
+            report
+                .uncertain
+                .push((region, reasons, rule.into_iter().collect(), h.clone()));
+        }
+        certain
+    };
     match a.expect {
         Access::Allow => {
-            for d in result.denied {
+            for mut d in result.denied {
+                d.region = unsure(d.region, Some((d.nsg, d.rule)));
+                if d.region.is_empty() {
+                    continue;
+                }
                 let key = (d.hop, d.nsg, d.rule);
                 match report.denied.get_mut(&key) {
                     Some(f) => f.region = f.region.union(&d.region).unwrap_or(d.region),
@@ -419,7 +531,10 @@ fn record(
                     last.map(|p| p.nsg),
                     last.map(|p| p.rule),
                 );
-                let allowed = result.allowed.clone();
+                let allowed = unsure(result.allowed.clone(), last.map(|p| (p.nsg, p.rule)));
+                if allowed.is_empty() {
+                    return record_indeterminate(result.indeterminate, &h, report);
+                }
                 match report.allowed.get_mut(&key) {
                     Some(f) => f.region = f.region.union(&allowed).unwrap_or(allowed),
                     None => {
@@ -429,7 +544,11 @@ fn record(
             }
         }
     }
-    for u in result.indeterminate {
+    record_indeterminate(result.indeterminate, &h, report);
+}
+
+fn record_indeterminate(list: Vec<Undecided>, h: &Cube, report: &mut SubnetReport) {
+    for u in list {
         let rules = u
             .nsg
             .map(|n| u.rules.iter().map(|r| (n, *r)).collect())
@@ -438,6 +557,33 @@ fn record(
             .uncertain
             .push((u.region, u.reasons, rules, h.clone()));
     }
+}
+
+/// How wide the sources of failing flows are, in classes stable under small edits: a single
+/// host, a narrow range (up to 256 addresses), or wide.
+fn source_class(region: &FlowSet) -> String {
+    let mut v4 = IntervalSet::<u32>::empty();
+    let mut v6 = IntervalSet::<u128>::empty();
+    for c in region.cubes() {
+        v4 = v4.union(&c.src.v4);
+        v6 = v6.union(&c.src.v6);
+    }
+    let count: u128 = v4
+        .ranges()
+        .iter()
+        .map(|(lo, hi)| u128::from(hi - lo) + 1)
+        .chain(
+            v6.ranges()
+                .iter()
+                .map(|(lo, hi)| (hi - lo).saturating_add(1)),
+        )
+        .fold(0u128, u128::saturating_add);
+    match count {
+        0 | 1 => "sources:host",
+        2..=256 => "sources:narrow",
+        _ => "sources:wide",
+    }
+    .to_string()
 }
 
 fn protocol_names(set: ProtoSet) -> String {
@@ -612,7 +758,16 @@ impl SubnetReport {
                 .map(|(_, r)| r.name.value.clone())
                 .unwrap_or_default();
             let ports = describe::ports(&f.region.dst_ports());
-            out.push(finding.with_fingerprint(&[&subnet.resource.address, &rule_name, &ports]));
+            // What fails, so widening a baselined exposure (one host → `*`) is a new finding.
+            let protocols = protocol_names(f.region.protocols());
+            let sources = source_class(&f.region);
+            out.push(finding.with_fingerprint(&[
+                &subnet.resource.address,
+                &rule_name,
+                &ports,
+                &protocols,
+                &sources,
+            ]));
         }
         if !self.uncertain.is_empty() {
             out.push(self.uncertain_finding(policy, ctx, subnet, &prefix_text));
@@ -735,14 +890,17 @@ impl SubnetReport {
         let mut reasons: Vec<&Unknown> = Vec::new();
         for (_, rs, _, _) in &self.uncertain {
             for r in rs {
-                if !reasons
-                    .iter()
-                    .any(|x| x.reason == r.reason && x.span == r.span)
-                {
+                if !reasons.iter().any(|x| x.reason == r.reason) {
                     reasons.push(r);
                 }
             }
         }
+        // What the user wrote comes first: the primary label points at it, not at a default rule.
+        reasons.sort_by_key(|r| {
+            ctx.sources
+                .get(r.span.file)
+                .is_none_or(|f| f.origin != crate::source::Origin::User)
+        });
         let reason_text: Vec<String> = reasons.iter().map(|r| r.reason.clone()).collect();
         let message = format!(
             "{} cannot be decided for subnet `{}` ({prefix_text}): the verdict depends on values that are not known ({})",

@@ -30,16 +30,31 @@ fn build(raw: &RawPolicy, _: FileId) -> Result<Box<dyn Check>, PolicyError> {
 impl Check for SubnetWithoutNsg {
     fn check(&self, policy: &PolicyMeta, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
         let net = ctx.network;
+        if !net.floating_associations.is_empty() {
+            // Which subnet has no NSG is unknown: NSG030 reports the floating association.
+            return;
+        }
         for (i, s) in net.subnets.iter().enumerate() {
             let name = &s.resource.name.value;
             if self.exempt.iter().any(|e| e.eq_ignore_ascii_case(name)) || s.nsg.is_some() {
                 continue;
             }
-            let nic_nsg = net
+            let nics: Vec<&crate::model::Nic> = net
                 .nics_in_subnet(crate::model::SubnetId(i))
                 .iter()
-                .any(|(n, _)| net.nic(*n).is_some_and(|nic| nic.nsg.is_some()));
-            if nic_nsg {
+                .filter_map(|(n, _)| net.nic(*n))
+                .collect();
+            if nics.iter().any(|nic| nic.nsg.is_some()) {
+                // Some NICs are filtered: the others are not (an unknown NIC NSG counts as
+                // one; its verdicts are NSG030's).
+                let mut seen = Vec::new();
+                for nic in nics.iter().filter(|nic| nic.nsg.is_none()) {
+                    if seen.contains(&nic.resource.address) {
+                        continue;
+                    }
+                    seen.push(nic.resource.address.clone());
+                    out.push(unfiltered_nic(policy, name, nic));
+                }
                 continue;
             }
             let mut f = Finding::new(
@@ -57,4 +72,24 @@ impl Check for SubnetWithoutNsg {
             out.push(f.with_fingerprint(&[name]));
         }
     }
+}
+
+/// A NIC with no NSG in a subnet with none, beside NICs that have one.
+fn unfiltered_nic(policy: &PolicyMeta, subnet: &str, nic: &crate::model::Nic) -> Finding {
+    let name = &nic.resource.name.value;
+    let mut f = Finding::new(
+        &policy.id,
+        &policy.name,
+        policy.severity,
+        format!("network interface `{name}` in subnet `{subnet}` has no network security group, and neither has the subnet: nothing filters its traffic (other NICs in the subnet have one)"),
+        Label::new(nic.resource.span, "no NSG is associated with this NIC or its subnet"),
+    )
+    .with_resource(nic.resource.address.clone(), Some(nic.resource.span));
+    f.fix = Some(Fix {
+        summary: format!(
+            "associate a network security group with subnet `{subnet}`, or with NIC `{name}` as with the other NICs"
+        ),
+        snippet: None,
+    });
+    f.with_fingerprint(&[subnet, name])
 }
