@@ -159,6 +159,12 @@ impl Check for DeadRule {
                         Label::new(rule.span, "this rule is never reached"),
                     )
                     .with_resource(nsg.resource.address.clone(), Some(nsg.resource.span));
+                    if net.is_unattached(NsgId(index)) {
+                        f = f.with_note(format!(
+                            "network security group `{}` is attached to nothing in this input; it was judged on its own, without the address space of a subnet",
+                            nsg.resource.name.value
+                        ));
+                    }
                     for c in covering.iter().filter_map(|c| nsg.rules.get(*c)) {
                         f = f.with_label(c.span, format!("{} matches first", describe::rule(c)));
                     }

@@ -241,7 +241,12 @@ impl Check for Reachability {
             report.emit(policy, ctx, subnet, id, out);
             if let Some(h) = hypothesis {
                 let note = h.note(net);
+                // The hypothetical prefixes are not written anywhere: no label for them.
+                let assumed = format!("subnet `{}` is ", subnet.resource.name.value);
                 for f in out.iter_mut().skip(first) {
+                    f.labels.retain(|l| {
+                        !(l.span == subnet.resource.span && l.message.starts_with(&assumed))
+                    });
                     f.notes.push(note.clone());
                 }
             }
