@@ -194,15 +194,8 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         })
         .collect();
     let findings: Vec<policy::Finding> = per_root.into_iter().flatten().collect();
-    let found = findings.len();
     let comments = crate::frontend::comment_spans(&sources);
-    let mut findings = policy::suppress::apply(findings, &sources, &comments);
-    let suppressed = found.saturating_sub(
-        findings
-            .iter()
-            .filter(|f| f.policy != "suppression")
-            .count(),
-    );
+    let (mut findings, suppressed) = policy::suppress::apply_counted(findings, &sources, &comments);
     policy::sort_findings(&mut findings);
     if let Some(path) = args.write_baseline.as_ref().filter(|_| !errors.is_empty()) {
         errors.push(misuse(format!(
@@ -248,15 +241,16 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
     for r in &roots {
         coverage.add_network(&r.network);
     }
-    let config_input = config.file.and_then(|f| sources.get(f)).map(|f| {
-        crate::frontend::Input {
+    let config_input = config
+        .file
+        .and_then(|f| sources.get(f))
+        .map(|f| crate::frontend::Input {
             path: relative_paths(&[PathBuf::from(&f.name)], &io.cwd)
                 .first()
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| f.name.clone()),
             kind: crate::frontend::InputKind::Config,
-        }
-    });
+        });
     let report = Report {
         config: config_input,
         roots: roots.iter().map(LoadedRoot::info).collect(),

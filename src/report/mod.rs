@@ -70,12 +70,7 @@ impl Coverage {
     pub fn add_network(&mut self, net: &crate::model::Network) {
         self.roots += 1;
         self.nsgs += net.nsgs.len();
-        self.nsgs_unattached += (0..net.nsgs.len())
-            .filter(|&i| {
-                net.index.nsg_subnets.get(i).is_none_or(Vec::is_empty)
-                    && net.index.nsg_nics.get(i).is_none_or(Vec::is_empty)
-            })
-            .count();
+        self.nsgs_unattached += net.unattached_nsgs().len();
         self.rules += net.nsgs.iter().map(|n| n.rules.len()).sum::<usize>();
         self.subnets += net.subnets.len();
         self.nics += net.nics.len();
