@@ -16,6 +16,7 @@
 //!   [`InputError`]: the run ends with exit code 2 after reporting everything else.
 
 pub mod arm;
+pub mod bicep;
 pub mod json;
 pub mod plan;
 pub mod plan_source;
@@ -192,12 +193,7 @@ fn load_file(path: &std::path::Path, opts: &LoadOptions, sources: &mut Sources, 
         return;
     }
     if path.extension().is_some_and(|x| x == "bicep") {
-        out.errors.push(InputError {
-            message: format!("{display}: Bicep source is not read directly yet"),
-            span: None,
-            path: display,
-            help: Some("compile it with `bicep build main.bicep` (or `az bicep build`) and check the JSON template it writes".into()),
-        });
+        bicep::load(path, opts, sources, out);
         return;
     }
     let text = match std::fs::read_to_string(path) {
