@@ -21,6 +21,7 @@ pub mod json;
 pub mod plan;
 pub mod plan_source;
 pub mod terraform;
+pub mod vocab;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -1103,20 +1103,6 @@ impl<'a> Machine<'a> {
             Lazy::Val(v) => v.clone(),
         }
     }
-
-    /// The items of an array, or the value when it is not one (unknown, or another type).
-    pub fn items(&self, l: &Lazy<'a>, env: &Env) -> Result<Vec<Lazy<'a>>, Value> {
-        match l {
-            Lazy::Node(n) => match &n.value {
-                Json::Array(items) => Ok(items.iter().map(Lazy::Node).collect()),
-                _ => self.items(&Lazy::Val(self.eval_node(n, env)), env),
-            },
-            Lazy::Val(v) => match &v.kind {
-                Kind::Array(items) => Ok(items.iter().cloned().map(Lazy::Val).collect()),
-                _ => Err(v.clone()),
-            },
-        }
-    }
 }
 
 /// Where an expression string sits: its span, and the file offset of its first byte when
