@@ -167,7 +167,7 @@ fn load_dir(path: &std::path::Path, opts: &LoadOptions, sources: &mut Sources, o
         })
         .unwrap_or_default();
     files.sort();
-    let mut found = false;
+    let mut found = load_bicep_entries(path, opts, sources, out);
     for f in files {
         let Ok(text) = std::fs::read_to_string(&f) else {
             continue;
@@ -177,7 +177,7 @@ fn load_dir(path: &std::path::Path, opts: &LoadOptions, sources: &mut Sources, o
     if !found {
         out.errors.push(InputError {
             message: format!(
-                "{} holds no Terraform files, plans or ARM templates",
+                "{} holds no Terraform files, plans, ARM templates or Bicep files",
                 path.display()
             ),
             span: None,
@@ -185,6 +185,30 @@ fn load_dir(path: &std::path::Path, opts: &LoadOptions, sources: &mut Sources, o
             help: None,
         });
     }
+}
+
+/// The Bicep entry points of a directory (files no other file there uses as a module).
+fn load_bicep_entries(
+    dir: &std::path::Path,
+    opts: &LoadOptions,
+    sources: &mut Sources,
+    out: &mut Loaded,
+) -> bool {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "bicep"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let entries = bicep::entry_points(&files);
+    for entry in &entries {
+        bicep::load(entry, opts, sources, out);
+    }
+    !entries.is_empty()
 }
 
 fn load_file(path: &std::path::Path, opts: &LoadOptions, sources: &mut Sources, out: &mut Loaded) {

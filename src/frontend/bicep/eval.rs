@@ -127,6 +127,9 @@ pub struct FileEval<'t, 'l> {
     instances: RefCell<Vec<Instance>>,
     problems: RefCell<Vec<Problem>>,
     depth: Cell<u32>,
+    /// A lambda node evaluated as its body: the grammar parses `x => x.a` as `(x => x).a`, so
+    /// the whole argument is the body with the lambda standing for its own body.
+    subst: Cell<Option<usize>>,
 }
 
 fn kids<'t>(node: Node<'t>) -> Vec<Node<'t>> {
@@ -168,6 +171,7 @@ impl<'t, 'l> FileEval<'t, 'l> {
             instances: RefCell::new(Vec::new()),
             problems: RefCell::new(Vec::new()),
             depth: Cell::new(0),
+            subst: Cell::new(None),
         };
         for stmt in kids(root) {
             let name = kids(stmt).first().map(|n| f.text_of(*n));
@@ -254,6 +258,16 @@ impl<'t, 'l> FileEval<'t, 'l> {
                 };
                 (name.to_string(), v)
             })
+            .collect()
+    }
+
+    /// The values of the named variables (a `.bicepparam` file's `param`s, read as `var`s).
+    pub fn var_values(&self, names: &[String]) -> HashMap<String, Value> {
+        let span = Span::new(self.file, 0, 0);
+        names
+            .iter()
+            .filter(|n| self.vars.contains_key(n.as_str()))
+            .map(|n| (n.clone(), self.ident(n, &Env::default(), span)))
             .collect()
     }
 
@@ -771,7 +785,14 @@ impl<'t, 'l> FileEval<'t, 'l> {
             return Value::unknown("evaluation budget exhausted", span);
         }
         self.depth.set(d + 1);
-        let v = self.expr_inner(node, env, span);
+        let v = if self.subst.get() == Some(node.id()) {
+            match kids(node).last() {
+                Some(body) => self.expr(*body, env),
+                None => Value::unknown("lambda without a body", span),
+            }
+        } else {
+            self.expr_inner(node, env, span)
+        };
         self.depth.set(d);
         v
     }
@@ -1216,13 +1237,20 @@ impl<'t, 'l> FileEval<'t, 'l> {
         self.expr(body, &Env::default().with(bound)).with_span(span)
     }
 
-    /// Lambda parameter names and body.
-    fn lambda(&self, node: Node<'t>) -> Option<(Vec<String>, Node<'t>)> {
-        if node.kind() != "lambda_expression" {
-            return None;
+    /// Lambda parameter names, body, and the lambda node to evaluate as its body (when the
+    /// grammar bound a member access or operator tighter than `=>`).
+    fn lambda(&self, node: Node<'t>) -> Option<(Vec<String>, Node<'t>, Option<usize>)> {
+        let mut l = node;
+        let mut steps = 0;
+        while l.kind() != "lambda_expression" {
+            l = l.named_child(0)?;
+            steps += 1;
+            if steps > 64 {
+                return None;
+            }
         }
-        let parts = kids(node);
-        let (params, body) = (parts.first()?, parts.last()?);
+        let parts = kids(l);
+        let params = parts.first()?;
         let names = match params.kind() {
             "identifier" => vec![self.text_of(*params).to_string()],
             "parenthesized_expression" => kids(*params)
@@ -1231,7 +1259,19 @@ impl<'t, 'l> FileEval<'t, 'l> {
                 .collect(),
             _ => return None,
         };
-        Some((names, *body))
+        if l == node {
+            Some((names, *parts.last()?, None))
+        } else {
+            Some((names, node, Some(l.id())))
+        }
+    }
+
+    /// Evaluate a lambda body with its parameters bound.
+    fn apply_lambda(&self, body: Node<'t>, subst: Option<usize>, env: &Env) -> Value {
+        let saved = self.subst.replace(subst.or(self.subst.get()));
+        let v = self.expr(body, env);
+        self.subst.set(saved);
+        v
     }
 
     fn lambda_call(&self, name: &str, args: &[Node<'t>], env: &Env, span: Span) -> Value {
@@ -1240,7 +1280,7 @@ impl<'t, 'l> FileEval<'t, 'l> {
         };
         let input = self.expr(*input, env);
         let lambda_at = if name == "reduce" { 2 } else { 1 };
-        let Some((vars, body)) = args.get(lambda_at).and_then(|a| self.lambda(*a)) else {
+        let Some((vars, body, subst)) = args.get(lambda_at).and_then(|a| self.lambda(*a)) else {
             return Value::unknown(format!("`{name}` expects a lambda"), span);
         };
         let items: Vec<Value> = match (&input.kind, name) {
@@ -1254,7 +1294,7 @@ impl<'t, 'l> FileEval<'t, 'l> {
         }
         let apply = |vals: Vec<Value>| {
             let bound = vars.iter().cloned().zip(vals);
-            self.expr(body, &env.with(bound))
+            self.apply_lambda(body, subst, &env.with(bound))
         };
         let idx = |i: usize| Value::int(i as i64, span);
         match name {
@@ -1311,9 +1351,9 @@ impl<'t, 'l> FileEval<'t, 'l> {
                         };
                     };
                     let v = match &value_lambda {
-                        Some((vars, body)) => {
+                        Some((vars, body, subst)) => {
                             let bound = vars.iter().cloned().zip(vec![x.clone()]);
-                            self.expr(*body, &env.with(bound))
+                            self.apply_lambda(*body, *subst, &env.with(bound))
                         }
                         None => x.clone(),
                     };

@@ -124,6 +124,8 @@ impl<'s> Loader<'s> {
     }
 
     fn bicepparam(&self, file: FileId, text: &str, path: &Path) -> HashMap<String, Value> {
+        let (rewritten, names) = super::params::rewrite(text);
+        let text = rewritten.as_str();
         let tree = {
             let mut st = self.state.borrow_mut();
             let State {
@@ -135,7 +137,15 @@ impl<'s> Loader<'s> {
             return HashMap::new();
         };
         arm::with_library(file, |lib| {
-            super::params::values(file, text, tree.root_node(), dir_of(path), lib, self)
+            super::params::values(
+                file,
+                text,
+                tree.root_node(),
+                dir_of(path),
+                lib,
+                self,
+                &names,
+            )
         })
     }
 
@@ -337,13 +347,16 @@ impl Host for Loader<'_> {
                 }
             }
         } else {
-            from_dir.join(source)
+            join(from_dir, Path::new(source))
         };
         let canon = canonical(&path);
         {
             let st = self.state.borrow();
             if let Some(at) = st.stack.iter().position(|p| *p == canon) {
-                let chain: Vec<String> = st.stack.get(at..).unwrap_or_default()
+                let chain: Vec<String> = st
+                    .stack
+                    .get(at..)
+                    .unwrap_or_default()
                     .iter()
                     .chain(std::iter::once(&canon))
                     .map(|p| p.display().to_string())
@@ -399,15 +412,21 @@ impl Host for Loader<'_> {
     }
 
     fn read_text(&self, from_dir: &Path, path: &str) -> Result<(FileId, Rc<str>), String> {
-        self.read(&from_dir.join(path))
+        self.read(&join(from_dir, Path::new(path)))
     }
 }
 
 impl Config {
     /// The nearest `bicepconfig.json` at or above `dir`.
     fn find(dir: &Path) -> Config {
+        // The folders as given first (so paths in messages stay relative), then the rest.
         let start = canonical(dir);
-        for d in start.ancestors() {
+        for d in dir.ancestors().chain(start.ancestors()) {
+            let d = if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            };
             let p = d.join("bicepconfig.json");
             if let Ok(text) = std::fs::read_to_string(&p) {
                 return Config::parse(&text, d);
@@ -423,7 +442,7 @@ impl Config {
         };
         if let Some(r) = root.get_ci("cacheRootDirectory").and_then(Node::as_str) {
             let r = expand_home(r);
-            c.cache_root = Some(if r.is_absolute() { r } else { dir.join(r) });
+            c.cache_root = Some(if r.is_absolute() { r } else { join(dir, &r) });
         }
         if let Some(br) = root.get_ci("moduleAliases").and_then(|m| m.get_ci("br")) {
             for a in br.members() {
@@ -441,6 +460,21 @@ impl Config {
         }
         c
     }
+}
+
+/// `dir/rel` without `.` components (paths in messages read as the user wrote them).
+fn join(dir: &Path, rel: &Path) -> PathBuf {
+    let mut out = if dir == Path::new(".") {
+        PathBuf::new()
+    } else {
+        dir.to_path_buf()
+    };
+    for c in rel.components() {
+        if c != std::path::Component::CurDir {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn expand_home(p: &str) -> PathBuf {

@@ -13,7 +13,8 @@ use super::eval::{FileEval, Functions, Host};
 use crate::frontend::arm::Value;
 use crate::source::FileId;
 
-/// The parameter values a `.bicepparam` file sets.
+/// The parameter values a `.bicepparam` file sets (`text` rewritten by [`rewrite`], which
+/// also gave `names`).
 pub fn values(
     file: FileId,
     text: &str,
@@ -21,9 +22,40 @@ pub fn values(
     dir: PathBuf,
     lib: &dyn Functions,
     host: &dyn Host,
+    names: &[String],
 ) -> HashMap<String, Value> {
     let fe = FileEval::new(file, text, root, dir, lib, host, HashMap::new());
-    fe.param_defaults()
+    fe.var_values(names)
+}
+
+/// The grammar knows `param x <type> = …` but not the typeless `param x = …` of parameters
+/// files: each such `param` keyword becomes `var  ` (same length, so every offset and span
+/// stays valid), and the names it declared are returned.
+pub fn rewrite(text: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(text.len());
+    let mut names = Vec::new();
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start();
+        let indent = line.len() - body.len();
+        let rest = body.strip_prefix("param ").map(str::trim_start);
+        let name: Option<&str> = rest.and_then(|r| {
+            let end = r
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(r.len());
+            let (name, after) = r.split_at(end);
+            (!name.is_empty() && after.trim_start().starts_with('=')).then_some(name)
+        });
+        match name {
+            Some(n) => {
+                names.push(n.to_string());
+                out.push_str(line.get(..indent).unwrap_or(""));
+                out.push_str("var  ");
+                out.push_str(body.get(5..).unwrap_or(""));
+            }
+            None => out.push_str(line),
+        }
+    }
+    (out, names)
 }
 
 /// The path a `.bicepparam` file's `using` names, resolved from its folder.
