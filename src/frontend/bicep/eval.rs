@@ -130,6 +130,8 @@ pub struct FileEval<'t, 'l> {
     /// A lambda node evaluated as its body: the grammar parses `x => x.a` as `(x => x).a`, so
     /// the whole argument is the body with the lambda standing for its own body.
     subst: Cell<Option<usize>>,
+    /// Parameters declared nullable (`param x T?`), which default to null.
+    nullable: Vec<String>,
 }
 
 fn kids<'t>(node: Node<'t>) -> Vec<Node<'t>> {
@@ -172,6 +174,7 @@ impl<'t, 'l> FileEval<'t, 'l> {
             problems: RefCell::new(Vec::new()),
             depth: Cell::new(0),
             subst: Cell::new(None),
+            nullable: Vec::new(),
         };
         for stmt in kids(root) {
             let name = kids(stmt).first().map(|n| f.text_of(*n));
@@ -194,6 +197,12 @@ impl<'t, 'l> FileEval<'t, 'l> {
             }
         }
         f
+    }
+
+    /// Parameters the source declares nullable (see [`super::syntax::compat`]).
+    pub fn with_nullable(mut self, names: Vec<String>) -> Self {
+        self.nullable = names;
+        self
     }
 
     fn add_resource(&mut self, symbol: String, node: Node<'t>, parent: Option<String>) {
@@ -346,9 +355,10 @@ impl<'t, 'l> FileEval<'t, 'l> {
         if let Some(default) = parts.get(2) {
             return self.expr(*default, &Env::default());
         }
-        if parts
-            .get(1)
-            .is_some_and(|t| t.kind() == "nullable_type" || self.text_of(*t).ends_with('?'))
+        if self.nullable.iter().any(|n| n == name)
+            || parts
+                .get(1)
+                .is_some_and(|t| t.kind() == "nullable_type" || self.text_of(*t).ends_with('?'))
         {
             return Value::null(span);
         }

@@ -185,6 +185,8 @@ impl<'s> Loader<'s> {
         lib: &Library<'_, '_>,
     ) -> Value {
         let span = Span::new(file, 0, 0);
+        let (text, nullable) = super::syntax::compat(text);
+        let text = text.as_str();
         let tree = {
             let mut st = self.state.borrow_mut();
             let State {
@@ -195,7 +197,8 @@ impl<'s> Loader<'s> {
         let Some(tree) = tree else {
             return Value::unknown("the module has syntax errors", span);
         };
-        let fe = FileEval::new(file, text, tree.root_node(), dir, lib, self, supplied);
+        let fe = FileEval::new(file, text, tree.root_node(), dir, lib, self, supplied)
+            .with_nullable(nullable);
         let (instances, problems) = fe.run();
         let outputs = fe.outputs();
         let (root, supplied) = emit::template(&instances);
@@ -489,6 +492,7 @@ fn local_modules(path: &Path) -> Vec<PathBuf> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Vec::new();
     };
+    let (text, _) = super::syntax::compat(&text);
     let Some(tree) = super::syntax::parse(&text) else {
         return Vec::new();
     };

@@ -141,3 +141,151 @@ mod tests {
         assert_eq!(&text[c[1].start..c[1].end], "/* b */");
     }
 }
+
+/// Newer Bicep that the `tree-sitter-bicep` 1.1.0 grammar rejects, rewritten to what it
+/// accepts without moving a single byte (every offset and span stays valid):
+/// - `param x T?` at the end of a line (nullable parameter): the `?` is blanked and `x` is
+///   returned as nullable (the grammar reads `?` as the start of a `? :` across lines);
+/// - `var x T = …` (typed variable): the type is blanked;
+/// - `param x resourceInput<'…'>.tags = …` (resource-derived types): the type becomes `object`;
+/// - `x!` (non-null assertion, no effect on values) outside strings: the `!` is blanked.
+pub fn compat(text: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(text.len());
+    let mut nullable = Vec::new();
+    for line in text.split_inclusive('\n') {
+        out.push_str(&compat_line(line, &mut nullable));
+    }
+    (blank_non_null(&out), nullable)
+}
+
+fn ident_end(s: &str) -> usize {
+    s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len())
+}
+
+fn compat_line(line: &str, nullable: &mut Vec<String>) -> String {
+    let body = line.trim_start();
+    let indent = line.len() - body.len();
+    let (kw, rest) = match (body.strip_prefix("param "), body.strip_prefix("var ")) {
+        (Some(r), _) => ("param", r),
+        (_, Some(r)) => ("var", r),
+        _ => return line.to_string(),
+    };
+    let name_at = indent + kw.len() + 1 + (rest.len() - rest.trim_start().len());
+    let rest = rest.trim_start();
+    let name_len = ident_end(rest);
+    let name = rest.get(..name_len).unwrap_or("");
+    let type_at = name_at + name_len;
+    let after = rest.get(name_len..).unwrap_or("");
+    let eq = after.find('=');
+    let mut bytes: Vec<u8> = line.as_bytes().to_vec();
+    let blank = |bytes: &mut Vec<u8>, from: usize, to: usize| {
+        for b in bytes.iter_mut().take(to).skip(from) {
+            *b = b' ';
+        }
+    };
+    match kw {
+        "var" => {
+            // `var x T = …`: a type between the name and `=`.
+            if let Some(e) = eq {
+                if !after.get(..e).unwrap_or("").trim().is_empty() {
+                    blank(&mut bytes, type_at, type_at + e);
+                }
+            }
+        }
+        _ => {
+            let ty_end = eq.unwrap_or(after.trim_end().len());
+            let ty = after.get(..ty_end).unwrap_or("");
+            if eq.is_none() && ty.trim_end().ends_with('?') {
+                let q = type_at + ty.trim_end().len() - 1;
+                blank(&mut bytes, q, q + 1);
+                nullable.push(name.to_string());
+            }
+            let t = ty.trim();
+            if t.contains('<') && t.len() >= "object".len() {
+                let start = type_at + (ty.len() - ty.trim_start().len());
+                blank(&mut bytes, start, start + t.len());
+                for (i, b) in b"object".iter().enumerate() {
+                    if let Some(slot) = bytes.get_mut(start + i) {
+                        *slot = *b;
+                    }
+                }
+            }
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_else(|_| line.to_string())
+}
+
+/// Blank postfix `!` (non-null assertions) outside strings and comments.
+fn blank_non_null(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let mut i = 0;
+    let mut in_str = false;
+    let mut multi = false;
+    while i < b.len() {
+        let c = b.get(i).copied().unwrap_or(0);
+        if multi {
+            if b.get(i..i + 3) == Some(b"'''") {
+                multi = false;
+                i += 3;
+                continue;
+            }
+        } else if in_str {
+            if c == b'\\' {
+                i += 2;
+                continue;
+            }
+            if c == b'\'' {
+                in_str = false;
+            }
+        } else if b.get(i..i + 3) == Some(b"'''") {
+            multi = true;
+            i += 3;
+            continue;
+        } else if c == b'\'' {
+            in_str = true;
+        } else if b.get(i..i + 2) == Some(b"//") {
+            while i < b.len() && b.get(i) != Some(&b'\n') {
+                i += 1;
+            }
+            continue;
+        } else if c == b'!' {
+            let prev = i
+                .checked_sub(1)
+                .and_then(|p| b.get(p))
+                .copied()
+                .unwrap_or(b' ');
+            let next = b.get(i + 1).copied().unwrap_or(b' ');
+            if (prev.is_ascii_alphanumeric() || prev == b'_' || prev == b')' || prev == b']')
+                && next != b'='
+            {
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = b' ';
+                }
+            }
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+#[cfg(test)]
+mod compat_tests {
+    use super::*;
+
+    #[test]
+    fn rewrites_keep_every_offset() {
+        let src = "param a string?\nvar b string = 'x!'\nparam t resourceInput<'R@1'>.tags = {}\nvar c = a!.x\nvar d = a != b\n";
+        let (out, nullable) = compat(src);
+        assert_eq!(out.len(), src.len());
+        assert_eq!(nullable, ["a"]);
+        assert!(out.contains("param a string \n"));
+        assert!(out.contains("var b        = 'x!'"));
+        assert!(out.contains("param t object"));
+        assert!(out.contains("var c = a .x"));
+        assert!(out.contains("a != b"));
+        let tree = parse(&out).unwrap();
+        assert!(errors(&tree, &out).is_empty(), "{:?}", errors(&tree, &out));
+    }
+}
