@@ -29,7 +29,8 @@ struct State<'s> {
     errors: Vec<InputError>,
     inputs: Vec<Input>,
     /// Modules being evaluated, outermost first (for cycles).
-    stack: Vec<PathBuf>,
+    /// (canonical path, path as shown).
+    stack: Vec<(PathBuf, String)>,
 }
 
 pub struct Loader<'s> {
@@ -153,7 +154,10 @@ impl<'s> Loader<'s> {
         let display = path.display().to_string();
         match std::fs::read_to_string(path) {
             Ok(text) => {
-                self.state.borrow_mut().stack.push(canonical(path));
+                self.state
+                    .borrow_mut()
+                    .stack
+                    .push((canonical(path), display.clone()));
                 self.load_entry_text(&display, &text, supplied);
             }
             Err(e) => {
@@ -355,14 +359,14 @@ impl Host for Loader<'_> {
         let canon = canonical(&path);
         {
             let st = self.state.borrow();
-            if let Some(at) = st.stack.iter().position(|p| *p == canon) {
+            if let Some(at) = st.stack.iter().position(|(p, _)| *p == canon) {
                 let chain: Vec<String> = st
                     .stack
                     .get(at..)
                     .unwrap_or_default()
                     .iter()
-                    .chain(std::iter::once(&canon))
-                    .map(|p| p.display().to_string())
+                    .map(|(_, shown)| shown.clone())
+                    .chain(std::iter::once(path.display().to_string()))
                     .collect();
                 drop(st);
                 let name = path.display().to_string();
@@ -381,7 +385,10 @@ impl Host for Loader<'_> {
                 );
             }
         }
-        self.state.borrow_mut().stack.push(canon);
+        self.state
+            .borrow_mut()
+            .stack
+            .push((canon, path.display().to_string()));
         let out = if path
             .extension()
             .is_some_and(|x| x.eq_ignore_ascii_case("json"))
