@@ -1,7 +1,7 @@
 //! From the paths on the command line to roots, the unit of work (architecture.md, data flow).
 //!
-//! A directory is searched recursively (honouring `.gitignore`, never entering `.git` or
-//! `.terraform`, and leaving out what `exclude` globs name) for:
+//! A directory is searched recursively (honouring `.gitignore`, never entering `.git`,
+//! `.terraform` or Bicep's module cache, and leaving out what `exclude` globs name) for:
 //! - Terraform root modules: directories with `.tf`/`.tf.json` files, except those that other
 //!   directories found in the same run call as local modules (those are evaluated through
 //!   their callers, with the values the callers give them);
@@ -206,7 +206,13 @@ fn search_dir(dir: &Path, exclude: &Exclude, found: &mut Vec<Root>, out: &mut Di
         .sort_by_file_path(|a, b| a.cmp(b))
         .filter_entry(|e| {
             let name = e.file_name();
-            !(e.file_type().is_some_and(|t| t.is_dir()) && (name == ".git" || name == ".terraform"))
+            // `.terraform` holds installed modules and Bicep's module cache (a `.bicep` folder,
+            // entries named `<tag>$`) holds restored ones: both are read through their callers.
+            !(e.file_type().is_some_and(|t| t.is_dir())
+                && (name == ".git"
+                    || name == ".terraform"
+                    || name == ".bicep"
+                    || name.to_string_lossy().ends_with('$')))
         })
         .build();
     for entry in walker {
@@ -282,6 +288,7 @@ fn search_dir(dir: &Path, exclude: &Exclude, found: &mut Vec<Root>, out: &mut Di
             }
         }
     }
+    let files = bicep_entries_and_twins(files, out);
     let mut terraform = terraform_roots(&terraform_dirs, out);
     // A plan beside its configuration is the more exact view of the same deployment (values
     // known at plan time): evaluate the plan, not the configuration a second time.
@@ -389,6 +396,38 @@ fn terraform_roots(dirs: &BTreeMap<PathBuf, Vec<PathBuf>>, out: &mut Discovery) 
         .collect();
     result.sort_by(|a, b| a.path.cmp(&b.path));
     result
+}
+
+/// Bicep files that other Bicep files of the run use as modules are evaluated through them;
+/// an ARM template beside a Bicep file of the same name is what `bicep build` made of it, and
+/// the Bicep source is evaluated instead (once, not twice).
+fn bicep_entries_and_twins(files: Vec<Root>, out: &mut Discovery) -> Vec<Root> {
+    let bicep: Vec<PathBuf> = files
+        .iter()
+        .filter(|r| r.kind == RootKind::Bicep)
+        .map(|r| r.path.clone())
+        .collect();
+    let entries = crate::frontend::bicep::entry_points(&bicep);
+    let mut kept = Vec::new();
+    for root in files {
+        match root.kind {
+            RootKind::Bicep if !entries.contains(&root.path) => out.skipped.push(Skipped {
+                path: display(&root.path),
+                reason: "not a root: a Bicep module used by another Bicep file of this run; evaluated through it".into(),
+            }),
+            RootKind::Arm if bicep.contains(&root.path.with_extension("bicep")) => {
+                out.skipped.push(Skipped {
+                    path: display(&root.path),
+                    reason: format!(
+                        "compiled from `{}` (bicep build); the Bicep source is evaluated instead",
+                        display(&root.path.with_extension("bicep"))
+                    ),
+                })
+            }
+            _ => kept.push(root),
+        }
+    }
+    kept
 }
 
 /// Whether `from` calls `to`, directly or through other directories.

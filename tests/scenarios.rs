@@ -29,7 +29,7 @@ struct Scenario {
 fn scenarios() -> Vec<Scenario> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut out = Vec::new();
-    for kind in ["terraform", "arm", "plan", "roots"] {
+    for kind in ["terraform", "arm", "plan", "roots", "bicep"] {
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("testdata").join(kind))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -154,6 +154,7 @@ fn seed_incident_through_every_front_end() {
             "testdata/arm/seed-broken-symbolic",
             "testdata/arm/seed-fixed-symbolic",
         ),
+        ("testdata/bicep/seed-broken", "testdata/bicep/seed-fixed"),
         (
             "testdata/plan/incident-broken",
             "testdata/plan/incident-fixed",

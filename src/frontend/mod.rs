@@ -16,6 +16,7 @@
 //!   [`InputError`]: the run ends with exit code 2 after reporting everything else.
 
 pub mod arm;
+pub mod bicep;
 pub mod json;
 pub mod plan;
 pub mod plan_source;
@@ -167,12 +168,7 @@ pub fn load_root(
                 help: None,
             }),
         },
-        RootKind::Bicep => out.errors.push(InputError {
-            message: format!("{display}: Bicep source is not read directly yet"),
-            span: None,
-            path: display,
-            help: Some("compile it with `bicep build main.bicep` (or `az bicep build`) and check the JSON template it writes".into()),
-        }),
+        RootKind::Bicep => bicep::load(&root.path, opts, sources, &mut out),
     }
     out
 }
@@ -195,8 +191,8 @@ fn load_stdin(text: &str, opts: &LoadOptions, sources: &mut Sources, out: &mut L
 }
 
 /// Every real comment of the user's files, as their languages' parsers see them (HCL, JSON
-/// with comments): what `nsgate:ignore` suppressions are read from — never text in a string.
-/// Bicep comments come from the Bicep front end once it exists.
+/// with comments, Bicep): what `nsgate:ignore` suppressions are read from — never text in a
+/// string.
 pub fn comment_spans(sources: &Sources) -> Vec<Span> {
     let mut out = Vec::new();
     for (file, f) in sources
@@ -209,6 +205,11 @@ pub fn comment_spans(sources: &Sources) -> Vec<Span> {
         let name = f.name.to_ascii_lowercase();
         let ranges = if [".tf", ".tfvars", ".hcl"].iter().any(|e| name.ends_with(e)) {
             terraform::parse::comments(&f.text)
+        } else if name.ends_with(".bicep") || name.ends_with(".bicepparam") {
+            bicep::comments(&f.text)
+                .into_iter()
+                .map(|c| c.start..c.end)
+                .collect()
         } else if [".json", ".jsonc"].iter().any(|e| name.ends_with(e))
             && !name.ends_with(".tf.json")
         {

@@ -576,7 +576,7 @@ impl<'a> Machine<'a> {
     }
 
     /// Functions that need the environment; the rest are pure ([`functions::call`]).
-    fn call(&self, name: &str, args: Vec<Value>, env: &Env, span: Span) -> Value {
+    pub(crate) fn call(&self, name: &str, args: Vec<Value>, env: &Env, span: Span) -> Value {
         match name {
             "parameters" => match string_arg(&args, name, span) {
                 Ok(p) => self.param(env, &p, span),

@@ -237,3 +237,97 @@ fn load_files(file: FileId, params_file: Option<FileId>, sources: &Sources, out:
 
 #[cfg(test)]
 mod tests;
+
+// ---- for other evaluators (Bicep) ---------------------------------------------------------
+
+pub(crate) use params::Supplied;
+pub(crate) use value::{Kind, Value};
+
+/// The ARM function library, for an evaluator of another language that compiles to ARM
+/// (Bicep): one implementation of every function, evaluated against the root deployment
+/// scope (`resourceGroup()`, `resourceId(…)` with placeholder subscription and group).
+pub(crate) struct Library<'m, 'a> {
+    m: &'m eval::Machine<'a>,
+    env: eval::Env,
+}
+
+impl Library<'_, '_> {
+    /// Call an ARM function by name (any case) on evaluated arguments.
+    pub fn call(&self, name: &str, args: Vec<Value>, span: Span) -> Value {
+        self.m
+            .call(&name.to_ascii_lowercase(), args, &self.env, span)
+    }
+
+    /// Charge `n` evaluation steps against the shared budget; false once it is spent.
+    pub fn charge(&self, n: u64) -> bool {
+        self.m.charge(n)
+    }
+
+    /// Problems the functions reported (invalid arguments, the budget running out).
+    pub fn take_problems(&self) -> Vec<crate::model::Problem> {
+        self.m.take_problems()
+    }
+}
+
+/// Run `f` with the function library; spans the library makes up point into `file`.
+pub(crate) fn with_library<R>(file: FileId, f: impl FnOnce(&Library<'_, '_>) -> R) -> R {
+    let empty = Node {
+        value: json::Json::Object(Vec::new()),
+        start: 0,
+        end: 0,
+    };
+    let m = eval::Machine::new(file, "");
+    let names = template::names(&m, &empty, HashMap::new(), String::new());
+    let scope = eval::root_scope(Span::new(file, 0, 0));
+    let ctx = template::add_ctx(&m, Rc::new(names), &empty, String::new(), 0, scope, true);
+    let lib = Library {
+        m: &m,
+        env: eval::Env::root(ctx),
+    };
+    f(&lib)
+}
+
+/// Evaluate and lower a template already parsed, whose offsets point into `file` (`text` is
+/// that file's text, or empty when the tree was built by another front end), with parameter
+/// values supplied by the caller. Returns the template's outputs, by name as written.
+pub(crate) fn lower_template(
+    file: FileId,
+    text: &str,
+    root: &Node,
+    supplied: Supplied,
+    network: &mut crate::model::Network,
+) -> Vec<(String, Value)> {
+    let m = eval::Machine::new(file, text);
+    let names = template::names(&m, root, supplied, String::new());
+    let scope = eval::root_scope(Span::new(file, 0, 0));
+    let ctx = template::add_ctx(&m, Rc::new(names), root, String::new(), 0, scope, true);
+    let env = eval::Env::root(ctx);
+    let mut outputs = Vec::new();
+    if let Some(outs) = root.get_ci("outputs") {
+        for o in outs.members() {
+            let value = match (o.value.get_ci("value"), o.value.get_ci("copy")) {
+                (Some(v), _) => m.eval_node(v, &env),
+                (None, Some(c)) => m.expand_loop(c, &env).1,
+                (None, None) => Value::unknown("output has no value", m.span(&o.value)),
+            };
+            outputs.push((o.key.to_string(), value));
+        }
+    }
+    let mut lowerer = lower::Lowerer::new(&m);
+    lowerer.lower_ctx(ctx);
+    network.merge(lowerer.finish());
+    outputs
+}
+
+pub(crate) use eval::{index_value, member};
+pub(crate) use value::equals;
+
+/// A literal JSON value (a file read by `loadJsonContent`), spans pointing into `file`.
+pub(crate) fn json_value(node: &Node, file: FileId) -> Value {
+    params::literal(node, file, 0)
+}
+
+/// The values of a parsed ARM parameters file.
+pub(crate) fn read_parameters(root: &Node, file: FileId) -> Result<Supplied, String> {
+    params::read(root, file)
+}

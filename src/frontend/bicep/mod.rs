@@ -1,0 +1,112 @@
+//! Bicep source, read without the Bicep CLI (nsg-semantics §4: Bicep compiles to ARM, so its
+//! semantics are ARM's).
+//!
+//! Pipeline: [`syntax`] parses with the `tree-sitter-bicep` grammar (syntax errors are input
+//! errors with spans); [`eval`] evaluates a file's declarations with the ARM front end's
+//! function library into resource instances; [`modules`] resolves `module` declarations (local
+//! `.bicep` and ARM `.json` files, registry modules from Bicep's local module cache);
+//! [`params`] reads `.bicepparam` files. The instances are lowered by the ARM lowering, so a
+//! `.bicep` file and the template `bicep build` makes of it give the same network.
+
+mod emit;
+pub mod eval;
+mod modules;
+pub mod params;
+pub mod syntax;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::frontend::{Input, InputError, InputKind, LoadOptions, Loaded};
+use crate::source::{FileId, Sources, Span};
+
+pub use modules::{entry_points, is_entry};
+pub use syntax::Comment;
+
+/// Load a `.bicep` entry file with its modules, and its parameters: `opts.parameters` (a
+/// `.bicepparam` or JSON parameters file), else a `.bicepparam` beside it whose `using` names it.
+pub fn load(path: &Path, opts: &LoadOptions, sources: &mut Sources, out: &mut Loaded) {
+    let params_path = opts.parameters.clone().or_else(|| params::beside(path));
+    let mut loader = modules::Loader::new(sources, path);
+    let supplied = match &params_path {
+        Some(p) => loader.read_parameters(p),
+        None => HashMap::new(),
+    };
+    loader.load_entry(path, supplied);
+    loader.finish(out);
+}
+
+/// Load Bicep source from text (tests, fuzzing, standard input). Modules resolve relative to
+/// the current directory.
+pub fn load_text(name: &str, text: &str, sources: &mut Sources, out: &mut Loaded) {
+    let mut loader = modules::Loader::new(sources, Path::new(name));
+    loader.load_entry_text(name, text, HashMap::new());
+    loader.finish(out);
+}
+
+/// The comments of a Bicep file with their byte ranges, for `// nsgate:ignore` suppressions.
+/// Empty when the file does not parse (the syntax error is reported by [`load`]).
+pub fn comments(text: &str) -> Vec<Comment> {
+    match syntax::parse(text) {
+        Some(tree) => syntax::comments(&tree, text),
+        None => Vec::new(),
+    }
+}
+
+fn input_error(path: &str, message: String, span: Option<Span>) -> InputError {
+    InputError {
+        message,
+        span,
+        path: path.to_string(),
+        help: None,
+    }
+}
+
+fn push_input(out: &mut Vec<Input>, path: &str) {
+    if !out.iter().any(|i| i.path == path) {
+        out.push(Input {
+            path: path.to_string(),
+            kind: InputKind::Bicep,
+        });
+    }
+}
+
+/// Parse `text` (already in `sources` as `file`), reporting syntax errors.
+fn parse_checked(
+    sources: &Sources,
+    file: FileId,
+    text: &str,
+    errors: &mut Vec<InputError>,
+) -> Option<tree_sitter::Tree> {
+    let name = sources.name(file).to_string();
+    let Some(tree) = syntax::parse(text) else {
+        errors.push(input_error(
+            &name,
+            format!("{name}: the Bicep grammar could not be loaded"),
+            None,
+        ));
+        return None;
+    };
+    let errs = syntax::errors(&tree, text);
+    if errs.is_empty() {
+        return Some(tree);
+    }
+    for e in errs {
+        errors.push(input_error(
+            &name,
+            format!("{name}: {}", e.message),
+            Some(Span::new(file, e.start, e.end)),
+        ));
+    }
+    None
+}
+
+fn dir_of(path: &Path) -> PathBuf {
+    path.parent()
+        .map(Path::to_path_buf)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,90 @@
+//! Evaluator tests: each Bicep construct, checked on the network it yields.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use crate::frontend::Loaded;
+use crate::model::{dump::dump, link::link};
+use crate::source::Sources;
+
+/// Load Bicep text and dump the linked network (rules and subnets, with unknown reasons).
+fn net(text: &str) -> (String, Loaded) {
+    let mut sources = Sources::new();
+    let mut out = Loaded::default();
+    super::load_text("t.bicep", text, &mut sources, &mut out);
+    let network = std::mem::take(&mut out.network);
+    (dump(&link(network), &sources), out)
+}
+
+fn nsg_with(rule: &str, decls: &str) -> String {
+    format!(
+        "{decls}\nresource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {{\n  name: 'n'\n  properties: {{\n    securityRules: [\n{rule}\n    ]\n  }}\n}}\n"
+    )
+}
+
+fn rule(name: &str, priority: &str, port: &str) -> String {
+    format!(
+        "{{ name: {name}, properties: {{ priority: {priority}, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', sourceAddressPrefix: '*', sourcePortRange: '*', destinationAddressPrefix: '*', destinationPortRange: {port} }} }}"
+    )
+}
+
+#[test]
+fn params_vars_interpolation_ternary_and_functions() {
+    let text = nsg_with(
+        &rule("'${prefix}-rule'", "base + 10", "useHttps ? '443' : '80'"),
+        "param prefix string = 'web'\nparam useHttps bool = true\nvar base = length(['a', 'b']) * 50",
+    );
+    let (d, out) = net(&text);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert!(
+        d.contains("rule web-rule 110 Inbound Allow Tcp *:* -> *:443"),
+        "{d}"
+    );
+}
+
+#[test]
+fn user_functions_lambdas_and_loops() {
+    let text = nsg_with(
+        "      for (p, i) in filter(ports, x => x != '22'): { name: named(p), properties: { priority: 100 + i, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', sourceAddressPrefix: '*', sourcePortRange: '*', destinationAddressPrefix: '*', destinationPortRange: p } }",
+        "param ports array = ['22', '80', '443']\nfunc named(p string) string => 'allow-${p}'",
+    )
+    .replace("securityRules: [\n      for", "securityRules: [for")
+    .replace("} }\n    ]", "} }]");
+    let (d, out) = net(&text);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert!(d.contains("rule allow-80 100"), "{d}");
+    assert!(d.contains("rule allow-443 101"), "{d}");
+    assert!(!d.contains("allow-22"), "{d}");
+}
+
+#[test]
+fn offline_unknowables_are_unknown_with_a_reason() {
+    let text = nsg_with(
+        &rule("'r'", "100", "port"),
+        "param port string\nvar u = uniqueString(resourceGroup().id)",
+    );
+    let (d, _) = net(&text);
+    assert!(d.contains("parameter `port` has no value"), "{d}");
+}
+
+#[test]
+fn load_text_content_of_a_missing_file_is_an_unknown_and_a_problem() {
+    let text = nsg_with(&rule("loadTextContent('nope.txt')", "100", "'22'"), "");
+    let (d, _) = net(&text);
+    assert!(d.contains("could not be read"), "{d}");
+}
+
+#[test]
+fn conditions_false_deploy_nothing() {
+    let text = nsg_with(&rule("'r'", "100", "'22'"), "param on bool = false")
+        .replace("= {\n  name: 'n'", "= if (on) {\n  name: 'n'");
+    let (d, _) = net(&text);
+    assert!(!d.contains("rule r"), "{d}");
+}
+
+#[test]
+fn deep_or_hostile_input_ends_without_panic() {
+    let deep = format!("var x = {}1{}", "(".repeat(5000), ")".repeat(5000));
+    let (_, _) = net(&deep);
+    let self_ref = "var a = b\nvar b = a\n".to_string() + &nsg_with(&rule("a", "100", "'22'"), "");
+    let (d, _) = net(&self_ref);
+    assert!(d.contains("refers to itself"), "{d}");
+}

@@ -1,0 +1,5 @@
+using './main.bicep'
+
+var prefix = 'nsg'
+param nsgName = '${prefix}-ops'
+param sshSource = 'Internet'
