@@ -28,7 +28,8 @@ fn compact(rule: &mut SecurityRule) {
 
 impl Lowerer<'_> {
     pub(super) fn nsg(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
-        let resource = vocab::Instance::record(&mut self.planned(inst, view), vocab::Kind::Nsg);
+        let resource =
+            vocab::Instance::record(&mut self.planned(inst, view), vocab::Kind::Nsg, &[]);
         let set = view.get("security_rule");
         let mut rules = Vec::with_capacity(set.item_count());
         if set.is_unknown() {

@@ -14,7 +14,7 @@ use crate::model::{
 };
 
 pub fn nsg(ev: &mut Evaluator, res: &Res, out: &mut Network) {
-    let resource = HclInstance { ev, res }.record(Kind::Nsg);
+    let resource = HclInstance::new(ev, res).record(Kind::Nsg, &[]);
     let mut rules = Vec::new();
     for item in ev.nested(&res.item, "security_rule") {
         check_attribute_form(&item, &res.address, &mut out.problems);
