@@ -418,6 +418,10 @@ impl vocab::Instance for Planned<'_, '_, '_, '_, '_, '_> {
         vocab::Form::Planned
     }
 
+    fn is_set(&mut self, attr: &'static str) -> bool {
+        !self.view.get(attr).is_unset()
+    }
+
     fn record(&mut self, kind: vocab::Kind, parents: &[&'static str]) -> Resource {
         if let Some(block) = &self.block {
             return self.block_record(kind, block);

@@ -6,11 +6,9 @@ use std::collections::HashMap;
 use ipnet::IpNet;
 
 use crate::frontend::plan::address::Mode;
-use crate::frontend::plan::lower::{
-    block_expression, Block, Instance, Lowerer, Peering, Planned, VNET,
-};
+use crate::frontend::plan::lower::{block_expression, Block, Instance, Lowerer, Peering, Planned};
 use crate::frontend::plan::value::View;
-use crate::frontend::vocab::azurerm::{self as vocab, network as networks};
+use crate::frontend::vocab::azurerm::{self as vocab, network as networks, peering as peerings};
 use crate::model::{
     Field, Link, Problem, ProblemKind, Resource, Severity, Spanned, Unknown, Val, Vnet,
 };
@@ -97,18 +95,7 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn peering(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
-        let local = self
-            .name_link(inst, view, "vnet", "virtual_network_name", VNET)
-            .unwrap_or_else(|| self.missing(view, "virtual_network_name"));
-        let remote_view = view.get("remote_virtual_network_id");
-        let remote = self
-            .id_link(
-                inst,
-                &remote_view,
-                inst.expression("remote_virtual_network_id"),
-                VNET,
-            )
-            .unwrap_or_else(|| self.missing(view, "remote_virtual_network_id"));
+        let (local, remote) = peerings::peering(&mut self.planned(inst, view));
         self.peerings.push(Peering {
             local,
             remote,

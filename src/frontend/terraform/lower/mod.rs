@@ -301,6 +301,10 @@ impl vocab::Instance for HclInstance<'_, '_, '_, '_> {
         vocab::Form::Written
     }
 
+    fn is_set(&mut self, attr: &'static str) -> bool {
+        self.ev.arg(&self.res.item, attr).is_some()
+    }
+
     fn record(&mut self, kind: vocab::Kind, parents: &[&'static str]) -> Resource {
         let res = self.res;
         let name = self.ev.text_arg(&res.item, "name");

@@ -6,9 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::{known, HclInstance, Res};
 use crate::frontend::terraform::context::Evaluator;
-use crate::frontend::terraform::keys::{id_link, name_link};
-use crate::frontend::terraform::value::Value;
-use crate::frontend::vocab::azurerm::network as networks;
+use crate::frontend::terraform::keys::id_link;
+use crate::frontend::vocab::azurerm::{network as networks, peering as peerings};
 use crate::model::{Link, Network, Problem, ProblemKind, Severity, Subnet, Unknown, Vnet, VnetId};
 use crate::source::Span;
 
@@ -137,20 +136,7 @@ pub fn check_inline_subnet_conflicts(n: &mut Network) {
 /// `azurerm_virtual_network_peering`: remembered, then added to its local VNet by
 /// [`apply_peerings`] once every VNet of the configuration is known.
 pub fn peering(ev: &mut Evaluator, res: &Res) {
-    let local = match (
-        ev.arg(&res.item, "virtual_network_name"),
-        ev.arg(&res.item, "resource_group_name"),
-    ) {
-        (Some(n), rg) => {
-            let rg = rg.map(|a| a.value).unwrap_or_else(|| Value::null(res.span));
-            name_link(&n.value, &rg, "vnet", &[], "virtual_network_name")
-        }
-        (None, _) => Link::Unknown(Unknown {
-            reason: "`virtual_network_name` is not set".into(),
-            span: res.span,
-        }),
-    };
-    let remote = required_link(ev, res, "remote_virtual_network_id");
+    let (local, remote) = peerings::peering(&mut HclInstance::new(ev, res));
     ev.peerings
         .push((local, remote, res.address.clone(), res.span));
 }

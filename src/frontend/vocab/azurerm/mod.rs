@@ -3,14 +3,15 @@
 //!
 //! Read here once for both front ends: security rules ([`rule::raw_rule`] over [`Attrs`]),
 //! association resources and application security groups ([`association`]), VNets with their
-//! inline subnets and subnets ([`network`]), all over [`Instance`]. Each front end says how to
+//! inline subnets and subnets ([`network`]), peerings ([`peering`]), all over [`Instance`]. Each front end says how to
 //! read and link (and whether its values are as written or as planned, [`Form`]); the
-//! vocabulary says which attribute means what. NSG containers, NICs, peerings and the NSG link
-//! of a standalone rule are still mapped in `frontend/terraform/lower/` and
+//! vocabulary says which attribute means what. The NSG link of a standalone rule is read in [`rule`]. NSG
+//! containers and NICs are still mapped in `frontend/terraform/lower/` and
 //! `frontend/plan/lower/`, and move here the same way.
 
 pub mod association;
 pub mod network;
+pub mod peering;
 pub mod rule;
 
 use ipnet::IpNet;
@@ -80,6 +81,8 @@ pub enum Form {
 /// inline `subnet`: the evaluator walks nested blocks and reads each as an instance).
 pub trait Instance {
     fn form(&self) -> Form;
+    /// Whether the argument `attr` is set (not null).
+    fn is_set(&mut self, attr: &'static str) -> bool;
     /// The record of a resource of `kind`: display name, address, span and every key it is
     /// known by (its address, its name pair when the resource group, the `parents` name
     /// arguments and its name are known, its id when known). A nested block's record names it
