@@ -16,7 +16,11 @@ use crate::frontend::plan::address::{Address, Mode};
 use crate::frontend::plan::config::{Config, ResourceConfig, Scope, Want};
 use crate::frontend::plan::value::View;
 use crate::frontend::vocab::azurerm::{self as vocab, association};
-use crate::model::{Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Unknown};
+use ipnet::IpNet;
+
+use crate::model::{
+    Field, Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Unknown,
+};
 use crate::source::{FileId, Span};
 
 pub const NSG: Want = Want {
@@ -152,6 +156,7 @@ impl<'c> Lowerer<'c> {
             lowerer: self,
             inst,
             view,
+            block: None,
         }
     }
 
@@ -332,36 +337,155 @@ pub fn block_expression<'n>(expr: Option<&'n Node>, name: Option<&str>) -> Optio
     }
 }
 
-/// A planned resource instance, as the azurerm vocabulary reads it.
+/// A planned resource instance or nested block, as the azurerm vocabulary reads it.
 pub struct Planned<'l, 'c, 'i, 'v, 'a, 'p> {
     pub lowerer: &'l Lowerer<'c>,
     pub inst: &'i Instance<'i>,
     pub view: &'v View<'a, 'p>,
+    /// Set for a nested block (an inline subnet) of `inst`.
+    pub block: Option<Block<'i>>,
 }
 
-impl vocab::Instance for Planned<'_, '_, '_, '_, '_, '_> {
-    fn record(&mut self, kind: vocab::Kind) -> Resource {
-        let name_key = match (
-            self.view.get("resource_group_name").text(),
-            self.view.get("name").text(),
-        ) {
-            (Some(rg), Some(n)) => Some(format!("name:{}:{rg}/{n}", kind.as_str())),
-            _ => None,
-        };
-        self.lowerer.resource(self.inst, self.view, name_key)
-    }
+/// A nested block: its configuration expressions, and the known resource group and name of
+/// the resource it is in.
+pub struct Block<'i> {
+    pub expr: Option<&'i Node>,
+    pub rg: Option<String>,
+    pub parent: Option<String>,
+}
 
-    fn required_link<Id>(&mut self, attr: &'static str, kind: vocab::Kind) -> Link<Id> {
-        let want = match kind {
+impl Planned<'_, '_, '_, '_, '_, '_> {
+    fn want(kind: vocab::Kind) -> Want {
+        match kind {
             vocab::Kind::Nsg => NSG,
             vocab::Kind::Vnet => VNET,
             vocab::Kind::Subnet => SUBNET,
             vocab::Kind::Nic => NIC,
             vocab::Kind::Asg => ASG,
+        }
+    }
+
+    /// A nested block's record: addressed by its name inside its resource.
+    fn block_record(&self, kind: vocab::Kind, block: &Block<'_>) -> Resource {
+        let name_view = self.view.get("name");
+        let name = name_view.text();
+        let name = name.as_deref();
+        let address = match name {
+            Some(n) => format!("{}.subnet[{:?}]", self.inst.address, n),
+            None => format!("{}.subnet", self.inst.address),
         };
+        let mut keys = vec![format!("tf:{address}")];
+        if let Some(id) = self.view.get("id").text() {
+            keys.push(id_key(&id));
+        }
+        if let (Some(rg), Some(v), Some(n)) = (&block.rg, &block.parent, name) {
+            keys.push(format!("name:{}:{rg}/{v}/{n}", kind.as_str()));
+        }
+        Resource {
+            name: Spanned::new(
+                name.map(str::to_string).unwrap_or_else(|| address.clone()),
+                name_view.span(),
+            ),
+            address,
+            keys,
+            span: self.view.span(),
+        }
+    }
+
+    /// A write-only id argument: null in plans, known only from its expression.
+    fn write_only_link<Id>(
+        &self,
+        attr: &'static str,
+        kind: vocab::Kind,
+        expr: &Node,
+    ) -> Option<Link<Id>> {
+        let wo = self.view.get(attr);
+        if let Some(id) = expr.get("constant_value").and_then(|c| c.as_str()) {
+            if !id.is_empty() {
+                return Some(Link::Key(Spanned::new(id_key(id), wo.span())));
+            }
+            return None;
+        }
+        Some(
+            self.lowerer
+                .reference_link(self.inst, &wo, Some(expr), Self::want(kind)),
+        )
+    }
+}
+
+impl vocab::Instance for Planned<'_, '_, '_, '_, '_, '_> {
+    fn form(&self) -> vocab::Form {
+        vocab::Form::Planned
+    }
+
+    fn is_set(&mut self, attr: &'static str) -> bool {
+        !self.view.get(attr).is_unset()
+    }
+
+    fn record(&mut self, kind: vocab::Kind, parents: &[&'static str]) -> Resource {
+        if let Some(block) = &self.block {
+            return self.block_record(kind, block);
+        }
+        let mut names = vec![self.view.get("resource_group_name").text()];
+        names.extend(parents.iter().map(|p| self.view.get(p).text()));
+        names.push(self.view.get("name").text());
+        let names: Option<Vec<_>> = names.into_iter().collect();
+        let name_key = names.map(|n| format!("name:{}:{}", kind.as_str(), n.join("/")));
+        self.lowerer.resource(self.inst, self.view, name_key)
+    }
+
+    fn required_link<Id>(&mut self, attr: &'static str, kind: vocab::Kind) -> Link<Id> {
         let (l, inst, view) = (self.lowerer, self.inst, self.view);
-        l.id_link(inst, &view.get(attr), inst.expression(attr), want)
+        l.id_link(
+            inst,
+            &view.get(attr),
+            inst.expression(attr),
+            Self::want(kind),
+        )
+        .unwrap_or_else(|| l.missing(view, attr))
+    }
+
+    /// A managed resource's computed id attributes mirror associations made elsewhere (the
+    /// association resources are the source of truth), so they count only when the
+    /// configuration sets them; a data source reports the live value.
+    fn link<Id>(
+        &mut self,
+        attr: &'static str,
+        kind: vocab::Kind,
+    ) -> Option<(Span, Option<Link<Id>>)> {
+        let (l, inst) = (self.lowerer, self.inst);
+        let value = self.view.get(attr);
+        let expr = match &self.block {
+            Some(block) => block.expr.and_then(|b| b.get(attr)),
+            None if inst.addr.mode == Mode::Data => None,
+            None => {
+                let expr = inst.expression(attr)?;
+                if attr.ends_with("_wo") {
+                    return Some((value.span(), self.write_only_link(attr, kind, expr)));
+                }
+                Some(expr)
+            }
+        };
+        let link = l.id_link(inst, &value, expr, Self::want(kind))?;
+        Some((value.span(), Some(link)))
+    }
+
+    fn name_link<Id>(&mut self, attr: &'static str, kind: vocab::Kind) -> Link<Id> {
+        let (l, inst, view) = (self.lowerer, self.inst, self.view);
+        l.name_link(inst, view, kind.as_str(), attr, Self::want(kind))
             .unwrap_or_else(|| l.missing(view, attr))
+    }
+
+    fn prefixes(
+        &mut self,
+        attr: &'static str,
+        problems: &mut Vec<Problem>,
+    ) -> Option<(Vec<Field<IpNet>>, Span)> {
+        let value = self.view.get(attr);
+        if value.is_unset() {
+            return None;
+        }
+        Some((network::prefixes(&value, problems), value.span()))
     }
 
     fn address(&self) -> &str {
@@ -369,6 +493,9 @@ impl vocab::Instance for Planned<'_, '_, '_, '_, '_, '_> {
     }
 
     fn span(&self) -> Span {
-        self.inst.span
+        match self.block {
+            Some(_) => self.view.span(),
+            None => self.inst.span,
+        }
     }
 }

@@ -10,7 +10,8 @@ use crate::model::{IpConfig, IpVersion, Nic, Problem, Spanned, Unknown, Val};
 
 impl Lowerer<'_> {
     pub(super) fn nic(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
-        let resource = vocab::Instance::record(&mut self.planned(inst, view), vocab::Kind::Nic);
+        let resource =
+            vocab::Instance::record(&mut self.planned(inst, view), vocab::Kind::Nic, &[]);
         // Provider < 2.0 (and the data source) carry the NIC's NSG on the NIC itself.
         let nsg = self.id_link(
             inst,

@@ -7,10 +7,10 @@
 //! plan's order here and evaluation orders them by priority.
 
 use crate::frontend::json::Node;
-use crate::frontend::plan::lower::{block_expression, id_key, Instance, Lowerer, ASG, NSG};
+use crate::frontend::plan::lower::{block_expression, id_key, Instance, Lowerer, ASG};
 use crate::frontend::plan::value::View;
 use crate::frontend::vocab::azurerm as vocab;
-use crate::frontend::vocab::azurerm::rule::raw_rule;
+use crate::frontend::vocab::azurerm::rule::{raw_rule, standalone_nsg};
 use crate::frontend::vocab::azurerm::Attrs;
 use crate::model::values::{build_rule, Dialect, RawField, RawListField, RawRule};
 use crate::model::{
@@ -28,7 +28,8 @@ fn compact(rule: &mut SecurityRule) {
 
 impl Lowerer<'_> {
     pub(super) fn nsg(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
-        let resource = vocab::Instance::record(&mut self.planned(inst, view), vocab::Kind::Nsg);
+        let resource =
+            vocab::Instance::record(&mut self.planned(inst, view), vocab::Kind::Nsg, &[]);
         let set = view.get("security_rule");
         let mut rules = Vec::with_capacity(set.item_count());
         if set.is_unknown() {
@@ -81,9 +82,9 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn standalone_rule(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
-        let nsg = self
-            .name_link(inst, view, "nsg", "network_security_group_name", NSG)
-            .unwrap_or_else(|| self.missing(view, "network_security_group_name"));
+        let mut problems = Vec::new();
+        let nsg = standalone_nsg(&mut self.planned(inst, view), &mut problems);
+        self.net.problems.extend(problems);
         let expressions = inst.config.and_then(|c| c.expressions);
         let rule = self.rule(
             inst,

@@ -14,8 +14,8 @@ use ipnet::IpNet;
 use super::context::{BlockItem, Evaluator, InstKey};
 use super::eval::Scope;
 use super::value::{Value, V};
-use crate::frontend::terraform::keys::name_key;
-use crate::frontend::vocab::azurerm::{self as vocab, association};
+use crate::frontend::terraform::keys::{id_link, name_key, name_link};
+use crate::frontend::vocab::azurerm::{self as vocab, association, network as networks};
 use crate::model::values::{Raw, RawField, RawList, RawListField};
 use crate::model::{Field, Link, Network, Problem, Resource, Spanned, Unknown, Val};
 use crate::source::Span;
@@ -278,16 +278,50 @@ pub fn known(f: &Option<Field<String>>) -> Option<&str> {
 pub struct HclInstance<'e, 'x, 'r, 'b> {
     pub ev: &'e mut Evaluator<'x>,
     pub res: &'r Res<'b>,
+    /// For a nested block: the known resource group and name of the resource it is in.
+    pub within: Option<(Option<String>, Option<String>)>,
+}
+
+impl<'e, 'x, 'r, 'b> HclInstance<'e, 'x, 'r, 'b> {
+    pub fn new(ev: &'e mut Evaluator<'x>, res: &'r Res<'b>) -> Self {
+        HclInstance {
+            ev,
+            res,
+            within: None,
+        }
+    }
+
+    pub fn known_arg(&mut self, attr: &str) -> Option<String> {
+        known(&self.ev.text_arg(&self.res.item, attr)).map(str::to_string)
+    }
 }
 
 impl vocab::Instance for HclInstance<'_, '_, '_, '_> {
-    fn record(&mut self, kind: vocab::Kind) -> Resource {
+    fn form(&self) -> vocab::Form {
+        vocab::Form::Written
+    }
+
+    fn is_set(&mut self, attr: &'static str) -> bool {
+        self.ev.arg(&self.res.item, attr).is_some()
+    }
+
+    fn record(&mut self, kind: vocab::Kind, parents: &[&'static str]) -> Resource {
         let res = self.res;
         let name = self.ev.text_arg(&res.item, "name");
-        let rg = self.ev.text_arg(&res.item, "resource_group_name");
+        let (rg, mut names) = match self.within.clone() {
+            Some((rg, parent)) => (rg, vec![parent]),
+            None => {
+                let rg = self.known_arg("resource_group_name");
+                let names = parents.iter().map(|p| self.known_arg(p)).collect();
+                (rg, names)
+            }
+        };
+        names.push(known(&name).map(str::to_string));
         let mut keys = vec![res.key.clone()];
-        if let (Some(n), Some(r)) = (known(&name), known(&rg)) {
-            keys.push(name_key(kind.as_str(), r, &[n]));
+        let names: Option<Vec<String>> = names.into_iter().collect();
+        if let (Some(r), Some(n)) = (rg, names) {
+            let n: Vec<&str> = n.iter().map(String::as_str).collect();
+            keys.push(name_key(kind.as_str(), &r, &n));
         }
         Resource {
             name: display_name(&name, &res.address, res.span),
@@ -299,6 +333,43 @@ impl vocab::Instance for HclInstance<'_, '_, '_, '_> {
 
     fn required_link<Id>(&mut self, attr: &'static str, _kind: vocab::Kind) -> Link<Id> {
         network::required_link(self.ev, self.res, attr)
+    }
+
+    fn link<Id>(
+        &mut self,
+        attr: &'static str,
+        _kind: vocab::Kind,
+    ) -> Option<(Span, Option<Link<Id>>)> {
+        let arg = self.ev.arg(&self.res.item, attr)?;
+        Some((arg.at, id_link(&arg.value, attr)))
+    }
+
+    fn name_link<Id>(&mut self, attr: &'static str, kind: vocab::Kind) -> Link<Id> {
+        let res = self.res;
+        match self.ev.arg(&res.item, attr) {
+            Some(v) => {
+                let rg = self
+                    .ev
+                    .arg(&res.item, "resource_group_name")
+                    .map(|a| a.value)
+                    .unwrap_or_else(|| Value::null(res.span));
+                name_link(&v.value, &rg, kind.as_str(), &[], attr)
+            }
+            None => Link::Unknown(Unknown {
+                reason: format!("`{attr}` is not set"),
+                span: res.span,
+            }),
+        }
+    }
+
+    fn prefixes(
+        &mut self,
+        attr: &'static str,
+        problems: &mut Vec<Problem>,
+    ) -> Option<(Vec<Field<IpNet>>, Span)> {
+        let arg = self.ev.arg(&self.res.item, attr)?;
+        let at = arg.at;
+        Some((prefixes(Some(arg), attr, problems), at))
     }
 
     fn address(&self) -> &str {
@@ -366,20 +437,23 @@ fn lower_one(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut Network) {
         "azurerm_network_security_group" => nsg::nsg(ev, res, out),
         "azurerm_network_security_rule" => nsg::standalone_rule(ev, res, out),
         "azurerm_virtual_network" => network::vnet(ev, res, out),
-        "azurerm_subnet" => network::subnet(ev, res, out),
+        "azurerm_subnet" => out.subnets.push(networks::subnet(
+            &mut HclInstance::new(ev, res),
+            &mut out.problems,
+        )),
         "azurerm_subnet_network_security_group_association" => out
             .subnet_nsg_associations
-            .push(association::subnet_nsg(&mut HclInstance { ev, res })),
+            .push(association::subnet_nsg(&mut HclInstance::new(ev, res))),
         "azurerm_network_interface" => nic::nic(ev, res, out),
         "azurerm_network_interface_security_group_association" => out
             .nic_nsg_associations
-            .push(association::nic_nsg(&mut HclInstance { ev, res })),
+            .push(association::nic_nsg(&mut HclInstance::new(ev, res))),
         "azurerm_network_interface_application_security_group_association" => out
             .nic_asg_associations
-            .push(association::nic_asg(&mut HclInstance { ev, res })),
+            .push(association::nic_asg(&mut HclInstance::new(ev, res))),
         "azurerm_application_security_group" => out
             .asgs
-            .push(association::asg(&mut HclInstance { ev, res })),
+            .push(association::asg(&mut HclInstance::new(ev, res))),
         "azurerm_virtual_network_peering" => network::peering(ev, res),
         _ => {}
     }

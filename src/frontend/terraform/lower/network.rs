@@ -4,135 +4,39 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{display_name, known, prefixes, Res};
+use super::{known, HclInstance, Res};
 use crate::frontend::terraform::context::Evaluator;
-use crate::frontend::terraform::keys::{id_link, name_key, name_link};
-use crate::frontend::terraform::value::Value;
-use crate::model::{
-    Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Subnet, Unknown, Vnet, VnetId,
-};
+use crate::frontend::terraform::keys::id_link;
+use crate::frontend::vocab::azurerm::{network as networks, peering as peerings};
+use crate::model::{Link, Network, Problem, ProblemKind, Severity, Subnet, Unknown, Vnet, VnetId};
 use crate::source::Span;
 
+/// `azurerm_virtual_network` and its inline `subnet` blocks, each read as an instance
+/// addressed inside the VNet.
 pub fn vnet(ev: &mut Evaluator, res: &Res, out: &mut Network) {
-    let name = ev.text_arg(&res.item, "name");
-    let rg = ev.text_arg(&res.item, "resource_group_name");
-    let mut keys = vec![res.key.clone()];
-    if let (Some(n), Some(r)) = (known(&name), known(&rg)) {
-        keys.push(name_key("vnet", r, &[n]));
-    }
-    let space = prefixes(
-        ev.arg(&res.item, "address_space"),
-        "address_space",
-        &mut out.problems,
-    );
-    for item in ev.nested(&res.item, "subnet") {
-        let sname = ev.text_arg(&item, "name");
-        let v4 = ev.arg(&item, "address_prefixes");
-        let v3 = ev.arg(&item, "address_prefix");
-        if let (Some(a), Some(b)) = (&v4, &v3) {
-            out.problems.push(
-                Problem::invalid(
-                    "an inline subnet sets both `address_prefix` (provider 3.x) and `address_prefixes` (4.x)",
-                    a.at.to(b.at),
-                )
-                .with_resource(res.address.clone()),
-            );
-        }
-        let mut subnet_prefixes = prefixes(v4, "address_prefixes", &mut out.problems);
-        subnet_prefixes.extend(prefixes(v3, "address_prefix", &mut out.problems));
-        let nsg = ev
-            .arg(&item, "security_group")
-            .and_then(|a| id_link(&a.value, "security_group"));
-        let label = known(&sname).unwrap_or("?").to_string();
+    let mut i = HclInstance::new(ev, res);
+    let vnet = networks::vnet(&mut i, &mut out.problems);
+    let within = (i.known_arg("resource_group_name"), i.known_arg("name"));
+    for item in ev.nested(&res.item, networks::INLINE_SUBNETS) {
+        let name = ev.text_arg(&item, "name");
+        let label = known(&name).unwrap_or("?").to_string();
         let address = format!("{}.subnet[{label:?}]", res.address);
-        let mut skeys = vec![format!("tf:{address}")];
-        if let (Some(v), Some(r), Some(s)) = (known(&name), known(&rg), known(&sname)) {
-            skeys.push(name_key("subnet", r, &[v, s]));
-        }
-        out.subnets.push(Subnet {
-            resource: Resource {
-                name: display_name(&sname, &address, item.span()),
-                address,
-                keys: skeys,
-                span: item.span(),
-            },
-            vnet: Link::Key(Spanned::new(res.key.clone(), res.span)),
-            prefixes: subnet_prefixes,
-            nsg,
-        });
+        let nested = Res {
+            key: format!("tf:{address}"),
+            address,
+            span: item.span(),
+            item,
+            scope: res.scope.clone(),
+        };
+        let mut s = HclInstance {
+            ev,
+            res: &nested,
+            within: Some(within.clone()),
+        };
+        out.subnets
+            .push(networks::inline_subnet(&mut s, &vnet, &mut out.problems));
     }
-    out.vnets.push(Vnet {
-        resource: Resource {
-            name: display_name(&name, &res.address, res.span),
-            address: res.address.clone(),
-            keys,
-            span: res.span,
-        },
-        address_space: space,
-        peerings: Vec::new(),
-    });
-}
-
-pub fn subnet(ev: &mut Evaluator, res: &Res, out: &mut Network) {
-    let name = ev.text_arg(&res.item, "name");
-    let rg_arg = ev.arg(&res.item, "resource_group_name");
-    let rg = ev.text_arg(&res.item, "resource_group_name");
-    let vnet_arg = ev.arg(&res.item, "virtual_network_name");
-    let vnet_name = ev.text_arg(&res.item, "virtual_network_name");
-    let vnet = match &vnet_arg {
-        Some(v) => {
-            let rg_value = rg_arg
-                .as_ref()
-                .map(|a| a.value.clone())
-                .unwrap_or_else(|| Value::null(res.span));
-            name_link(&v.value, &rg_value, "vnet", &[], "virtual_network_name")
-        }
-        None => Link::Unknown(Unknown {
-            reason: "`virtual_network_name` is not set".into(),
-            span: res.span,
-        }),
-    };
-    let mut keys = vec![res.key.clone()];
-    if let (Some(n), Some(r), Some(v)) = (known(&name), known(&rg), known(&vnet_name)) {
-        keys.push(name_key("subnet", r, &[v, n]));
-    }
-    let v4 = ev.arg(&res.item, "address_prefixes");
-    let legacy = ev.arg(&res.item, "address_prefix");
-    if let Some(l) = &legacy {
-        out.problems.push(
-            Problem::invalid(
-                "`address_prefix` was removed from azurerm_subnet in provider 3.0: use `address_prefixes`",
-                l.at,
-            )
-            .with_resource(res.address.clone()),
-        );
-    }
-    let mut subnet_prefixes = prefixes(v4, "address_prefixes", &mut out.problems);
-    subnet_prefixes.extend(prefixes(legacy, "address_prefix", &mut out.problems));
-    let mut nsg = ev
-        .arg(&res.item, "network_security_group_id_wo")
-        .and_then(|a| id_link(&a.value, "network_security_group_id_wo"));
-    if let Some(a) = ev.arg(&res.item, "network_security_group_id") {
-        out.problems.push(
-            Problem::warning(
-                "`network_security_group_id` on azurerm_subnet was removed in provider 2.0; use azurerm_subnet_network_security_group_association (evaluated as associated)",
-                a.at,
-            )
-            .with_resource(res.address.clone()),
-        );
-        nsg = nsg.or_else(|| id_link(&a.value, "network_security_group_id"));
-    }
-    out.subnets.push(Subnet {
-        resource: Resource {
-            name: display_name(&name, &res.address, res.span),
-            address: res.address.clone(),
-            keys,
-            span: res.span,
-        },
-        vnet,
-        prefixes: subnet_prefixes,
-        nsg,
-    });
+    out.vnets.push(vnet);
 }
 
 /// An id argument as a link; a missing one is an Unknown link (and a finding).
@@ -232,20 +136,7 @@ pub fn check_inline_subnet_conflicts(n: &mut Network) {
 /// `azurerm_virtual_network_peering`: remembered, then added to its local VNet by
 /// [`apply_peerings`] once every VNet of the configuration is known.
 pub fn peering(ev: &mut Evaluator, res: &Res) {
-    let local = match (
-        ev.arg(&res.item, "virtual_network_name"),
-        ev.arg(&res.item, "resource_group_name"),
-    ) {
-        (Some(n), rg) => {
-            let rg = rg.map(|a| a.value).unwrap_or_else(|| Value::null(res.span));
-            name_link(&n.value, &rg, "vnet", &[], "virtual_network_name")
-        }
-        (None, _) => Link::Unknown(Unknown {
-            reason: "`virtual_network_name` is not set".into(),
-            span: res.span,
-        }),
-    };
-    let remote = required_link(ev, res, "remote_virtual_network_id");
+    let (local, remote) = peerings::peering(&mut HclInstance::new(ev, res));
     ev.peerings
         .push((local, remote, res.address.clone(), res.span));
 }

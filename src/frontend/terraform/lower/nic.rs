@@ -9,7 +9,7 @@ use crate::frontend::vocab::azurerm::{Instance as _, Kind};
 use crate::model::{IpConfig, IpVersion, Network, Nic, Problem, Spanned, Val};
 
 pub fn nic(ev: &mut Evaluator, res: &Res, out: &mut Network) {
-    let resource = HclInstance { ev, res }.record(Kind::Nic);
+    let resource = HclInstance::new(ev, res).record(Kind::Nic, &[]);
     let mut nsg = None;
     if let Some(a) = ev.arg(&res.item, "network_security_group_id") {
         out.problems.push(

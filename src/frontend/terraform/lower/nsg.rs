@@ -3,9 +3,9 @@
 
 use super::{raw_field, raw_list, HclInstance, Item, Res};
 use crate::frontend::terraform::context::Evaluator;
-use crate::frontend::terraform::keys::{id_link, name_link};
+use crate::frontend::terraform::keys::id_link;
 use crate::frontend::terraform::value::V;
-use crate::frontend::vocab::azurerm::rule::{raw_rule, RULE_ATTRIBUTES};
+use crate::frontend::vocab::azurerm::rule::{raw_rule, standalone_nsg, RULE_ATTRIBUTES};
 use crate::frontend::vocab::azurerm::Attrs;
 use crate::frontend::vocab::azurerm::{Instance as _, Kind};
 use crate::model::values::{build_rule, Dialect, RawField, RawListField};
@@ -14,7 +14,7 @@ use crate::model::{
 };
 
 pub fn nsg(ev: &mut Evaluator, res: &Res, out: &mut Network) {
-    let resource = HclInstance { ev, res }.record(Kind::Nsg);
+    let resource = HclInstance::new(ev, res).record(Kind::Nsg, &[]);
     let mut rules = Vec::new();
     for item in ev.nested(&res.item, "security_rule") {
         check_attribute_form(&item, &res.address, &mut out.problems);
@@ -29,38 +29,7 @@ pub fn standalone_rule(ev: &mut Evaluator, res: &Res, out: &mut Network) {
         address: res.address.clone(),
     };
     let rule = rule_from(ev, &res.item, origin, &mut out.problems);
-    let nsg = match (
-        ev.arg(&res.item, "network_security_group_name"),
-        ev.arg(&res.item, "resource_group_name"),
-    ) {
-        (Some(n), Some(rg)) => name_link(
-            &n.value,
-            &rg.value,
-            "nsg",
-            &[],
-            "network_security_group_name",
-        ),
-        (Some(n), None) if n.value.of.is_some() => name_link(
-            &n.value,
-            &n.value,
-            "nsg",
-            &[],
-            "network_security_group_name",
-        ),
-        _ => {
-            out.problems.push(
-                Problem::invalid(
-                    "`network_security_group_name` and `resource_group_name` are required",
-                    res.span,
-                )
-                .with_resource(res.address.clone()),
-            );
-            Link::Unknown(Unknown {
-                reason: "the rule names no network security group".into(),
-                span: res.span,
-            })
-        }
-    };
+    let nsg = standalone_nsg(&mut HclInstance::new(ev, res), &mut out.problems);
     out.standalone_rules.push(StandaloneRule { nsg, rule });
 }
 

@@ -34,7 +34,7 @@ pub fn nic_asg<I: Instance>(i: &mut I) -> Association<NicId, AsgId> {
 /// `azurerm_application_security_group`.
 pub fn asg<I: Instance>(i: &mut I) -> Asg {
     Asg {
-        resource: i.record(Kind::Asg),
+        resource: i.record(Kind::Asg, &[]),
     }
 }
 

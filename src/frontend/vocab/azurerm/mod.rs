@@ -1,18 +1,23 @@
 //! The `azurerm` vocabulary: the Terraform provider's resource types and attribute names, as
 //! HCL configurations and plan JSON both write them.
 //!
-//! Read here once for both front ends so far: security rules ([`rule::raw_rule`] over
-//! [`Attrs`]), association resources and application security groups ([`association`] over
-//! [`Instance`]). NSGs, VNets, subnets and NICs are still mapped in `frontend/terraform/lower/`
-//! and `frontend/plan/lower/` (their provider-version checks and plan mirrors differ), and
-//! move here the same way: each front end says how to read and link, the vocabulary says
-//! which attribute means what.
+//! Read here once for both front ends: security rules ([`rule::raw_rule`] over [`Attrs`]),
+//! association resources and application security groups ([`association`]), VNets with their
+//! inline subnets and subnets ([`network`]), peerings ([`peering`]), all over [`Instance`]. Each front end says how to
+//! read and link (and whether its values are as written or as planned, [`Form`]); the
+//! vocabulary says which attribute means what. The NSG link of a standalone rule is read in [`rule`]. NSG
+//! containers and NICs are still mapped in `frontend/terraform/lower/` and
+//! `frontend/plan/lower/`, and move here the same way.
 
 pub mod association;
+pub mod network;
+pub mod peering;
 pub mod rule;
 
+use ipnet::IpNet;
+
 use crate::model::values::{RawField, RawListField};
-use crate::model::{AsgId, Link, Resource, Spanned};
+use crate::model::{AsgId, Field, Link, Problem, Resource, Spanned};
 use crate::source::Span;
 
 /// Whether the vocabulary reads managed resources of this azurerm type.
@@ -63,15 +68,43 @@ impl Kind {
     }
 }
 
-/// How an evaluator names and links one azurerm resource instance.
+/// What an instance's values are: a configuration as written (the provider has not validated
+/// it, so the vocabulary checks arguments that provider versions removed or that conflict), or
+/// a plan's values (validated and completed by the provider).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Written,
+    Planned,
+}
+
+/// How an evaluator names, reads and links one azurerm resource instance or nested block (an
+/// inline `subnet`: the evaluator walks nested blocks and reads each as an instance).
 pub trait Instance {
-    /// The record of a top-level resource of `kind`: display name, address, span and every
-    /// key it is known by (its address, its name pair when name and resource group are known,
-    /// its id when known).
-    fn record(&mut self, kind: Kind) -> Resource;
+    fn form(&self) -> Form;
+    /// Whether the argument `attr` is set (not null).
+    fn is_set(&mut self, attr: &'static str) -> bool;
+    /// The record of a resource of `kind`: display name, address, span and every key it is
+    /// known by (its address, its name pair when the resource group, the `parents` name
+    /// arguments and its name are known, its id when known). A nested block's record names it
+    /// inside its parent.
+    fn record(&mut self, kind: Kind, parents: &[&'static str]) -> Resource;
     /// The id argument `attr` as a link to a resource of `kind`; an Unknown that says so when
     /// it is not set.
     fn required_link<Id>(&mut self, attr: &'static str, kind: Kind) -> Link<Id>;
+    /// The id argument `attr` when the instance sets it (a plan's computed copy of an
+    /// association made elsewhere does not count): where it is set, and its link (`None` when
+    /// it names nothing).
+    fn link<Id>(&mut self, attr: &'static str, kind: Kind) -> Option<(Span, Option<Link<Id>>)>;
+    /// The name argument `attr` with `resource_group_name` as a link to a resource of `kind`;
+    /// an Unknown that says so when it is not set.
+    fn name_link<Id>(&mut self, attr: &'static str, kind: Kind) -> Link<Id>;
+    /// A prefix or list of prefixes, each parsed (invalid ones reported and Unknown), and
+    /// where it is set; `None` when unset.
+    fn prefixes(
+        &mut self,
+        attr: &'static str,
+        problems: &mut Vec<Problem>,
+    ) -> Option<(Vec<Field<IpNet>>, Span)>;
     fn address(&self) -> &str;
     fn span(&self) -> Span;
 }

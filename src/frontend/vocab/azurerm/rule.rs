@@ -1,9 +1,9 @@
 //! `security_rule` blocks of `azurerm_network_security_group` and the
 //! `azurerm_network_security_rule` resource: the same attributes (nsg-semantics §3.1–3.2).
 
-use super::Attrs;
+use super::{Attrs, Form, Instance, Kind};
 use crate::model::values::RawRule;
-use crate::model::RuleOrigin;
+use crate::model::{Link, NsgId, Problem, RuleOrigin, Unknown};
 use crate::source::Span;
 
 /// Every attribute of the `security_rule` object type (azurerm ≥ 2).
@@ -46,4 +46,27 @@ pub fn raw_rule<A: Attrs>(a: &mut A, span: Span, origin: RuleOrigin) -> RawRule 
     raw.source_asgs = a.asg_ids("source_application_security_group_ids");
     raw.destination_asgs = a.asg_ids("destination_application_security_group_ids");
     raw
+}
+
+/// The NSG an `azurerm_network_security_rule` belongs to: `network_security_group_name` in
+/// `resource_group_name`, both required. A configuration as written that lacks them is
+/// invalid, unless the name refers to the NSG resource itself (that alone links it).
+pub fn standalone_nsg<I: Instance>(i: &mut I, problems: &mut Vec<Problem>) -> Link<NsgId> {
+    let link = i.name_link("network_security_group_name", Kind::Nsg);
+    let linked = i.is_set("network_security_group_name")
+        && (i.is_set("resource_group_name") || matches!(link, Link::Key(_)));
+    if i.form() == Form::Written && !linked {
+        problems.push(
+            Problem::invalid(
+                "`network_security_group_name` and `resource_group_name` are required",
+                i.span(),
+            )
+            .with_resource(i.address().to_string()),
+        );
+        return Link::Unknown(Unknown {
+            reason: "the rule names no network security group".into(),
+            span: i.span(),
+        });
+    }
+    link
 }
