@@ -73,3 +73,87 @@ fn every_format_survives_long_lines_and_control_characters() {
     assert!(human.contains("<stdin>:1:7"), "{human}");
     assert!(human.contains("\\u{1b}[2J"), "{human}");
 }
+
+#[path = "../benches/support/adversarial.rs"]
+mod adversarial;
+
+/// Run `nsgate check` over one generated shape; the compact report.
+fn check_shape(shape: &str, size: usize, file: &str) -> common::Output {
+    let text = adversarial::generate(shape, size).unwrap();
+    let path = common::temp_path(file);
+    std::fs::write(&path, text).unwrap();
+    nsgate_with(
+        &["check", "--format", "compact", path.to_str().unwrap()],
+        &Env::default(),
+    )
+}
+
+/// A shape far past the budget ends with an error-level NSG030 naming the budget. The work
+/// is bounded by the budget itself (every unit charged before it is done), so the test also
+/// ends: 2^40 elements would never finish otherwise.
+fn assert_budget_finding(shape: &str, size: usize, file: &str, budget: &str) {
+    let out = check_shape(shape, size, file);
+    assert_eq!(
+        out.code, 1,
+        "{shape}: exit code\n{}{}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.contains("error[NSG030]") && l.contains(budget)),
+        "{shape}: no NSG030 naming the {budget:?} budget\n{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn terraform_doubling_lists_stop_at_the_budget() {
+    for op in [
+        "flatten",
+        "jsonencode",
+        "eq",
+        "toset",
+        "distinct",
+        "setunion",
+        "dynamic",
+    ] {
+        assert_budget_finding(
+            &format!("tf-{op}"),
+            40,
+            "main.tf",
+            "Terraform evaluation budget",
+        );
+    }
+}
+
+#[test]
+fn arm_doubling_arrays_stop_at_the_budget() {
+    for op in ["string", "json", "equals"] {
+        assert_budget_finding(
+            &format!("arm-{op}"),
+            40,
+            "azuredeploy.json",
+            "ARM template evaluation budget",
+        );
+    }
+}
+
+#[test]
+#[ignore = "minutes in a debug build: the ~10 M prefixes evaluated before the budget stops \
+            reach the policies; run in release with `cargo test --release -- --ignored`"]
+fn nested_copy_loops_stop_at_the_budget() {
+    // 800 NSGs × 800 rules × 800 prefixes is 512 M prefixes; the budget stops it.
+    assert_budget_finding(
+        "arm-copy",
+        800,
+        "azuredeploy.json",
+        "ARM template evaluation budget",
+    );
+}
+
+#[test]
+fn small_copy_loops_evaluate_fully() {
+    let out = check_shape("arm-copy", 5, "azuredeploy.json");
+    assert!(!out.stdout.contains("budget"), "{}", out.stdout);
+}

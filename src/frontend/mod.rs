@@ -16,6 +16,7 @@
 //!   [`InputError`]: the run ends with exit code 2 after reporting everything else.
 
 pub mod arm;
+pub mod budget;
 pub mod json;
 pub mod plan;
 pub mod plan_source;
