@@ -28,6 +28,14 @@ pub const BUDGET: u64 = 10_000_000;
 /// Longest string and list a value may hold (doubling chains of locals stop here).
 pub const MAX_VALUE_LEN: usize = 1 << 20;
 
+/// Source text shortened for a message.
+fn short(s: &str) -> String {
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", s.get(..i).unwrap_or(s)),
+        None => s.to_string(),
+    }
+}
+
 /// Where an expression is evaluated: a module instance plus `count`/`each` and the names bound
 /// by `for` expressions and `dynamic` block iterators.
 #[derive(Debug, Clone)]
@@ -83,7 +91,9 @@ impl Evaluator<'_> {
         self.depth -= 1;
         // A reference produces its whole value, even when it is shared: charge its size.
         if matches!(e.kind, ExprKind::Var(_) | ExprKind::Traversal(..)) {
-            if let Err(u) = self.charge_walk(std::slice::from_ref(&v), e.span, "this reference") {
+            if let Err(u) = self.charge_walk(std::slice::from_ref(&v), e.span, || {
+                format!("`{}`", short(self.sources.slice(e.span)))
+            }) {
                 return u;
             }
         }
@@ -140,7 +150,9 @@ impl Evaluator<'_> {
                 let r = self.eval(r, scope);
                 if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) {
                     // Equality walks both sides.
-                    if let Err(u) = self.charge_walk(&[l.clone(), r.clone()], span, "`==`") {
+                    if let Err(u) =
+                        self.charge_walk(&[l.clone(), r.clone()], span, || "`==`".into())
+                    {
                         return u;
                     }
                 }
@@ -381,7 +393,7 @@ impl Evaluator<'_> {
             let units = args.iter().map(|a| 1 + a.top_len()).sum();
             return self.charge(units, span, what);
         }
-        self.charge_walk(args, span, &what())?;
+        self.charge_walk(args, span, what)?;
         if PAIRWISE.contains(&name) {
             let n: u64 = args.iter().map(Value::top_len).sum();
             self.charge(n.saturating_mul(n) / 2, span, what)?;
@@ -390,7 +402,12 @@ impl Evaluator<'_> {
     }
 
     /// Charge one unit per node of `values`, counting shared parts each time they are reached.
-    fn charge_walk(&mut self, values: &[Value], span: Span, what: &str) -> Result<(), Value> {
+    fn charge_walk(
+        &self,
+        values: &[Value],
+        span: Span,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), Value> {
         let mut units = 0u64;
         for v in values {
             match v.weight(self.budget.left().saturating_sub(units)) {
@@ -398,15 +415,10 @@ impl Evaluator<'_> {
                 None => units = u64::MAX,
             }
         }
-        self.charge(units, span, || what.to_string())
+        self.charge(units, span, what)
     }
 
-    fn charge(
-        &mut self,
-        units: u64,
-        span: Span,
-        what: impl FnOnce() -> String,
-    ) -> Result<(), Value> {
+    fn charge(&self, units: u64, span: Span, what: impl FnOnce() -> String) -> Result<(), Value> {
         if self.budget.charge(units, span, what) {
             Ok(())
         } else {
