@@ -144,6 +144,26 @@ impl SourceFile {
         }
     }
 
+    /// Bytes in the longest line that a span touches, counting `around` lines of context on
+    /// each side: reporters that print whole lines check it before printing.
+    pub fn widest_line(&self, span: Span, around: usize) -> usize {
+        let line_of = |offset: u32| match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let first = line_of(span.start).saturating_sub(around);
+        let last = line_of(span.end).saturating_add(around);
+        let text_end = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        (first..=last.min(self.line_starts.len().saturating_sub(1)))
+            .map(|i| {
+                let start = self.line_starts.get(i).copied().unwrap_or(text_end);
+                let end = self.line_starts.get(i + 1).copied().unwrap_or(text_end);
+                end.saturating_sub(start) as usize
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The text a span covers ("" when out of range).
     pub fn slice(&self, span: Span) -> &str {
         self.text

@@ -17,6 +17,7 @@
 
 pub mod arm;
 pub mod bicep;
+pub mod budget;
 pub mod json;
 pub mod plan;
 pub mod plan_source;

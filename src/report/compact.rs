@@ -2,7 +2,7 @@
 //! VS Code problem matcher read it (see the README). Tool errors use the same shape with `nsgate`
 //! as the ID.
 
-use crate::report::{location, Report};
+use crate::report::{location, terminal_safe, Report};
 use crate::source::Sources;
 
 pub fn render(report: &Report, sources: &Sources) -> String {
@@ -11,9 +11,9 @@ pub fn render(report: &Report, sources: &Sources) -> String {
         let place = match e.span {
             Some(span) => {
                 let (path, start, _) = location(sources, span);
-                format!("{path}:{}:{}", start.line, start.column)
+                format!("{}:{}:{}", one_line(&path), start.line, start.column)
             }
-            None => format!("{}:1:1", e.path.as_deref().unwrap_or("nsgate")),
+            None => format!("{}:1:1", one_line(e.path.as_deref().unwrap_or("nsgate"))),
         };
         out.push_str(&format!(
             "{place}: error[nsgate] {}\n",
@@ -23,7 +23,8 @@ pub fn render(report: &Report, sources: &Sources) -> String {
     for f in &report.findings {
         let (path, start, _) = location(sources, f.primary.span);
         out.push_str(&format!(
-            "{path}:{}:{}: {}[{}] {}\n",
+            "{}:{}:{}: {}[{}] {}\n",
+            one_line(&path),
             start.line,
             start.column,
             f.severity,
@@ -34,6 +35,9 @@ pub fn render(report: &Report, sources: &Sources) -> String {
     out
 }
 
+/// One line for the terminal: whitespace runs become one space, other control characters are
+/// escaped.
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let words: Vec<&str> = s.split_whitespace().collect();
+    terminal_safe(&words.join(" "), false).into_owned()
 }

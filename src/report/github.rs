@@ -22,9 +22,11 @@ fn command(s: Severity) -> &'static str {
     }
 }
 
-/// Escape the message part of a workflow command.
+/// Escape the message part of a workflow command. Other control characters (ESC…) are
+/// written as Rust escapes first: the runner's log is a terminal.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    crate::report::terminal_safe(s, true)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -111,5 +113,6 @@ mod tests {
     fn escaping_follows_the_runner() {
         assert_eq!(escape_data("100% a\r\nb: c, d"), "100%25 a%0D%0Ab: c, d");
         assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        assert_eq!(escape_data("a\u{1b}[2Jb\rc"), "a\\u{1b}[2Jb\\rc");
     }
 }

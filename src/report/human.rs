@@ -3,6 +3,7 @@
 //! as related diagnostics (miette labels one file per diagnostic). Help carries the witness
 //! flows and the fix in the input's own language. A summary line ends the report.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use miette::{
@@ -12,13 +13,84 @@ use miette::{
 
 use crate::model::Severity;
 use crate::policy::{Finding, Label};
-use crate::report::{coverage_line, plural, summary_line, Report, Style, ToolError};
+use crate::report::{
+    coverage_line, location, plural, summary_line, terminal_safe, Report, Style, ToolError,
+};
 use crate::source::{FileId, Sources, Span};
 
 /// A loaded file as miette source, borrowed (no copy of the text per diagnostic).
 struct FileSource<'a> {
     name: &'a str,
     text: &'a str,
+}
+
+/// Lines longer than this are not printed: a compact `terraform show -json` plan is one line
+/// of megabytes, and miette pads to columns with a formatting width that panics past 65535.
+/// A label on such a line is given as a plain `path:line:col` instead.
+const MAX_SHOWN_LINE: usize = 1000;
+
+/// Context lines around a label (the handler's setting, and what [`MAX_SHOWN_LINE`] checks).
+const CONTEXT_LINES: usize = 1;
+
+/// The files as the terminal may see them: names and text with control characters made
+/// harmless. The text keeps its byte length (each control character becomes `?`s), so spans
+/// still point at the same places; a file without control characters is borrowed.
+struct Shown<'a> {
+    files: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+impl<'a> Shown<'a> {
+    fn new(sources: &'a Sources) -> Shown<'a> {
+        let files = sources
+            .iter()
+            .map(|(_, f)| (terminal_safe(&f.name, false), same_length_safe(&f.text)))
+            .collect();
+        Shown { files }
+    }
+
+    fn source(&self, file: FileId) -> Option<FileSource<'_>> {
+        self.files
+            .get(file.0 as usize)
+            .map(|(name, text)| FileSource {
+                name: name.as_ref(),
+                text: text.as_ref(),
+            })
+    }
+}
+
+/// `text` with every control character but line breaks and tabs replaced by as many `?` as it
+/// has bytes.
+fn same_length_safe(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t' && c != '\r';
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Whether a span's lines (with context) are short enough to print.
+fn printable(sources: &Sources, span: Span) -> bool {
+    sources
+        .get(span.file)
+        .is_some_and(|f| f.widest_line(span, CONTEXT_LINES) <= MAX_SHOWN_LINE)
+}
+
+/// `path:line:col: message`, for a label whose line is too long to print.
+fn plain_label(sources: &Sources, span: Span, message: &str) -> String {
+    let (path, start, _) = location(sources, span);
+    format!(
+        "{}:{start}: {}",
+        terminal_safe(&path, false),
+        terminal_safe(message, true)
+    )
 }
 
 impl SourceCode for FileSource<'_> {
@@ -105,29 +177,54 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
-fn source(sources: &Sources, file: FileId) -> Option<FileSource<'_>> {
-    sources.get(file).map(|f| FileSource {
-        name: &f.name,
-        text: &f.text,
-    })
-}
-
 fn labeled(span: Span, message: &str, primary: bool) -> LabeledSpan {
     let source_span = SourceSpan::new((span.start as usize).into(), span.len());
+    let message = Some(terminal_safe(message, true).into_owned());
     if primary {
-        LabeledSpan::new_primary_with_span(Some(message.to_string()), source_span)
+        LabeledSpan::new_primary_with_span(message, source_span)
     } else {
-        LabeledSpan::new_with_span(Some(message.to_string()), source_span)
+        LabeledSpan::new_with_span(message, source_span)
     }
 }
 
-fn finding_diag<'a>(sources: &'a Sources, f: &Finding) -> Diag<'a> {
+/// A diagnostic's snippet: the file and its labels when every label's lines can be printed,
+/// else no snippet and one plain `path:line:col: message` line per label (prepended to help).
+fn snippet<'a>(
+    sources: &Sources,
+    shown: &'a Shown<'a>,
+    file: FileId,
+    labels: &[(Span, &str, bool)],
+) -> (Option<FileSource<'a>>, Vec<LabeledSpan>, Vec<String>) {
+    if labels.iter().all(|(span, _, _)| printable(sources, *span)) {
+        let spans = labels
+            .iter()
+            .map(|(span, message, primary)| labeled(*span, message, *primary))
+            .collect();
+        (shown.source(file), spans, Vec::new())
+    } else {
+        let plain = labels
+            .iter()
+            .map(|(span, message, _)| plain_label(sources, *span, message))
+            .collect();
+        (None, Vec::new(), plain)
+    }
+}
+
+fn joined_help(lines: Vec<String>) -> Option<String> {
+    if lines.is_empty() {
+        None
+    } else {
+        Some(lines.join("\n"))
+    }
+}
+
+fn finding_diag<'a>(sources: &Sources, shown: &'a Shown<'a>, f: &Finding) -> Diag<'a> {
     let file = f.primary.span.file;
-    let mut labels = vec![labeled(f.primary.span, &f.primary.message, true)];
+    let mut here = vec![(f.primary.span, f.primary.message.as_str(), true)];
     let mut elsewhere: Vec<&Label> = Vec::new();
     for l in &f.labels {
         if l.span.file == file {
-            labels.push(labeled(l.span, &l.message, false));
+            here.push((l.span, l.message.as_str(), false));
         } else {
             elsewhere.push(l);
         }
@@ -138,22 +235,23 @@ fn finding_diag<'a>(sources: &'a Sources, f: &Finding) -> Diag<'a> {
     files.sort();
     files.dedup();
     for other in files {
-        let these: Vec<LabeledSpan> = elsewhere
+        let these: Vec<(Span, &str, bool)> = elsewhere
             .iter()
             .filter(|l| l.span.file == other)
-            .map(|l| labeled(l.span, &l.message, false))
+            .map(|l| (l.span, l.message.as_str(), false))
             .collect();
+        let (source, labels, plain) = snippet(sources, shown, other, &these);
         related.push(Diag {
-            message: format!("related: {}", sources.name(other)),
+            message: format!("related: {}", terminal_safe(sources.name(other), false)),
             code: None,
             severity: miette::Severity::Advice,
-            source: source(sources, other),
-            labels: these,
-            help: None,
+            source,
+            labels,
+            help: joined_help(plain),
             related: Vec::new(),
         });
     }
-    let mut help = Vec::new();
+    let (source, labels, mut help) = snippet(sources, shown, file, &here);
     for w in &f.witnesses {
         let mut line = format!("witness: {}", w.flow);
         if let Some(d) = &w.decided_by {
@@ -176,33 +274,29 @@ fn finding_diag<'a>(sources: &'a Sources, f: &Finding) -> Diag<'a> {
         if let Some(n) = &w.note {
             line.push_str(&format!(" ({n})"));
         }
-        help.push(line);
+        help.push(terminal_safe(&line, true).into_owned());
     }
     for n in &f.notes {
-        help.push(format!("note: {n}"));
+        help.push(format!("note: {}", terminal_safe(n, true)));
     }
     if let Some(fix) = &f.fix {
-        help.push(format!("fix: {}", fix.summary));
+        help.push(format!("fix: {}", terminal_safe(&fix.summary, true)));
         if let Some(snippet) = &fix.snippet {
-            help.push(snippet.clone());
+            help.push(terminal_safe(snippet, true).into_owned());
         }
     }
     Diag {
-        message: f.message.clone(),
-        code: Some(format!("{}/{}", f.policy, f.name)),
+        message: terminal_safe(&f.message, true).into_owned(),
+        code: Some(format!("{}/{}", f.policy, terminal_safe(&f.name, false))),
         severity: severity(f.severity),
-        source: source(sources, file),
+        source,
         labels,
-        help: if help.is_empty() {
-            None
-        } else {
-            Some(help.join("\n"))
-        },
+        help: joined_help(help),
         related,
     }
 }
 
-fn error_diag<'a>(sources: &'a Sources, e: &ToolError) -> Diag<'a> {
+fn error_diag<'a>(sources: &Sources, shown: &'a Shown<'a>, e: &ToolError) -> Diag<'a> {
     let mut message = e.message.clone();
     if e.span.is_none() {
         if let Some(p) = &e.path {
@@ -211,16 +305,18 @@ fn error_diag<'a>(sources: &'a Sources, e: &ToolError) -> Diag<'a> {
             }
         }
     }
+    let (source, labels, mut help) = match e.span {
+        Some(span) => snippet(sources, shown, span.file, &[(span, "here", true)]),
+        None => (None, Vec::new(), Vec::new()),
+    };
+    help.extend(e.help.iter().map(|h| terminal_safe(h, true).into_owned()));
     Diag {
-        message,
+        message: terminal_safe(&message, true).into_owned(),
         code: Some("nsgate::error".into()),
         severity: miette::Severity::Error,
-        source: e.span.and_then(|s| source(sources, s.file)),
-        labels: e
-            .span
-            .map(|s| vec![labeled(s, "here", true)])
-            .unwrap_or_default(),
-        help: e.help.clone(),
+        source,
+        labels,
+        help: joined_help(help),
         related: Vec::new(),
     }
 }
@@ -236,13 +332,19 @@ pub fn render(report: &Report, sources: &Sources, style: Style) -> String {
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
-        .with_context_lines(1);
+        .with_context_lines(CONTEXT_LINES);
+    let shown = Shown::new(sources);
     let mut out = String::new();
     let diags = report
         .errors
         .iter()
-        .map(|e| error_diag(sources, e))
-        .chain(report.findings.iter().map(|f| finding_diag(sources, f)));
+        .map(|e| error_diag(sources, &shown, e))
+        .chain(
+            report
+                .findings
+                .iter()
+                .map(|f| finding_diag(sources, &shown, f)),
+        );
     for d in diags {
         let mut text = String::new();
         if handler.render_report(&mut text, &d).is_err() {

@@ -181,6 +181,31 @@ pub(crate) fn region(
     sources.line_col(trimmed)
 }
 
+/// Text for a terminal or a CI log: control characters other than line breaks and tabs are
+/// written as Rust escapes (`\u{1b}`), so a name in an input cannot move the cursor, rewrite a
+/// line or inject a workflow command. `keep_lines` keeps `\n` (and a `\r` before it).
+pub(crate) fn terminal_safe(s: &str, keep_lines: bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |(i, c): (usize, char)| {
+        c.is_control()
+            && !(keep_lines
+                && (c == '\n'
+                    || c == '\t'
+                    || (c == '\r' && s.as_bytes().get(i + 1) == Some(&b'\n'))))
+    };
+    if !s.char_indices().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, c) in s.char_indices() {
+        if unsafe_char((i, c)) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// One summary line: `2 errors, 1 warning, 0 notes`.
 pub(crate) fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })

@@ -16,12 +16,16 @@ use super::functions;
 use super::resource_id::{self, ROOT_RG, ROOT_SUB};
 use super::template::{Inst, Table};
 use super::value::{self, render_sym_arg, Kind, Obj, Part, Unk, Value};
+use crate::frontend::budget::Budget;
 use crate::frontend::json::{Json, Node};
-use crate::model::{Problem, ProblemKind, Severity};
+use crate::model::Problem;
 use crate::source::{FileId, Span};
 
-/// Evaluation steps allowed per template (a step is one expression node or one produced
-/// element); far above real templates, low enough to stop exponential variable chains.
+/// Units of work allowed per template: one per expression node, JSON node and copy-loop
+/// instance, one per node of every expression's value (shared parts counted each time they
+/// are reached) and of every argument a walking function (`string`, `json`, `equals`…)
+/// touches. Real templates spend well under 1% of it; exponential variable chains and
+/// nested copy loops stop here with one error-level NSG030.
 pub const BUDGET: u64 = 10_000_000;
 /// Deepest evaluation nesting (expressions, JSON nodes, variable and parameter chains).
 pub const MAX_DEPTH: u32 = 256;
@@ -177,9 +181,10 @@ pub enum Lazy<'a> {
 pub struct Machine<'a> {
     pub file: FileId,
     text: &'a str,
-    budget: Cell<u64>,
+    budget: Budget,
+    /// Whether the exhausted budget's problem was handed out already.
+    budget_reported: Cell<bool>,
     depth: Cell<u32>,
-    exhausted: Cell<bool>,
     problems: RefCell<Vec<Problem>>,
     ctxs: RefCell<Vec<Rc<Ctx<'a>>>>,
 }
@@ -189,9 +194,9 @@ impl<'a> Machine<'a> {
         Machine {
             file,
             text,
-            budget: Cell::new(BUDGET),
+            budget: Budget::new("ARM template evaluation", BUDGET),
+            budget_reported: Cell::new(false),
             depth: Cell::new(0),
-            exhausted: Cell::new(false),
             problems: RefCell::new(Vec::new()),
             ctxs: RefCell::new(Vec::new()),
         }
@@ -206,7 +211,14 @@ impl<'a> Machine<'a> {
     }
 
     pub fn take_problems(&self) -> Vec<Problem> {
-        std::mem::take(&mut *self.problems.borrow_mut())
+        let mut problems = std::mem::take(&mut *self.problems.borrow_mut());
+        if !self.budget_reported.get() {
+            if let Some(p) = self.budget.problem() {
+                self.budget_reported.set(true);
+                problems.push(p);
+            }
+        }
+        problems
     }
 
     pub fn add_ctx(&self, ctx: Ctx<'a>) -> CtxId {
@@ -219,27 +231,32 @@ impl<'a> Machine<'a> {
         self.ctxs.borrow().get(id.0).cloned()
     }
 
-    /// Charge `n` steps; false when the budget is spent (reported once).
+    /// Charge `n` units of work; false when the budget is spent (reported once, as NSG030).
     pub fn charge(&self, n: u64) -> bool {
-        let left = self.budget.get();
-        if left < n {
-            if !self.exhausted.replace(true) {
-                self.problem(Problem::new(
-                    ProblemKind::Note,
-                    Severity::Warning,
-                    "template evaluation stopped: the expressions produce more values than nsgate evaluates; the rest is treated as unknown",
-                    Span::new(self.file, 0, 0),
-                ));
-            }
-            self.budget.set(0);
-            return false;
-        }
-        self.budget.set(left - n);
-        true
+        self.budget.charge(n, Span::new(self.file, 0, 0), || {
+            "the rest of the template".into()
+        })
     }
 
-    fn exhausted_value(&self, span: Span) -> Value {
-        Value::unknown("template evaluation budget exhausted", span)
+    /// Charge `n` units for `what` at `span` (named in the NSG030 if it is the first miss).
+    pub fn charge_at(&self, n: u64, span: Span, what: impl FnOnce() -> String) -> bool {
+        self.budget.charge(n, span, what)
+    }
+
+    /// Charge one unit per node of `values` (shared parts counted each time they are reached).
+    pub fn charge_walk(&self, values: &[Value], span: Span, what: impl FnOnce() -> String) -> bool {
+        let mut units = 0u64;
+        for v in values {
+            match v.weight(self.budget.left().saturating_sub(units)) {
+                Some(w) => units += w,
+                None => units = u64::MAX,
+            }
+        }
+        self.charge_at(units, span, what)
+    }
+
+    pub fn exhausted_value(&self, span: Span) -> Value {
+        Value::unknown(self.budget.reason(), span)
     }
 
     /// Run `f` one level deeper, or return an Unknown when too deep.
@@ -362,6 +379,12 @@ impl<'a> Machine<'a> {
                 Value::unknown(format!("invalid expression: {}", e.message), where_)
             }
         };
+        // The value an expression produces costs its size, even when it is a shared variable.
+        if !self.charge_walk(std::slice::from_ref(&v), span, || {
+            format!("the expression `{}`", short(s))
+        }) {
+            return self.exhausted_value(span);
+        }
         match v.kind {
             Kind::Array(_) | Kind::Object(_) => v,
             _ => v.with_span(span),
@@ -1119,6 +1142,14 @@ impl Loc {
             Some(b) => Span::new(file, b + start, b + end),
             None => self.span,
         }
+    }
+}
+
+/// An expression shortened for a message.
+fn short(s: &str) -> String {
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", s.get(..i).unwrap_or(s)),
+        None => s.to_string(),
     }
 }
 

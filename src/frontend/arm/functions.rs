@@ -23,6 +23,35 @@ const MAX_STRING: usize = 1 << 20;
 
 /// Evaluate a pure function.
 pub fn call(m: &Machine<'_>, name: &str, args: Vec<Value>, span: Span) -> Value {
+    // Functions that walk their arguments (`string`, `json`, `equals`, `union`…) pay for every
+    // node they may touch; the others for the top level.
+    const SHALLOW: &[&str] = &[
+        "createarray",
+        "createobject",
+        "array",
+        "length",
+        "first",
+        "last",
+        "skip",
+        "take",
+        "coalesce",
+        "if",
+        "empty",
+        "concat",
+        "range",
+    ];
+    let charged = if SHALLOW.contains(&name) {
+        let units = args
+            .iter()
+            .map(|a| 1 + a.as_array().map_or(0, |i| i.len() as u64))
+            .sum();
+        m.charge_at(units, span, || format!("`{}()`", pretty(name)))
+    } else {
+        m.charge_walk(&args, span, || format!("`{}()`", pretty(name)))
+    };
+    if !charged {
+        return m.exhausted_value(span);
+    }
     match name {
         "concat" => concat(m, &args, span),
         "format" => format(&args, span),

@@ -305,7 +305,7 @@ fn exponential_variables_stop_at_the_budget() {
     assert!(net
         .problems
         .iter()
-        .any(|p| p.message.contains("evaluation stopped")));
+        .any(|p| p.message.contains("nsgate stopped evaluating")));
     assert!(net.nsgs[0].rules[0].priority.value.as_unknown().is_some());
 }
 

@@ -145,6 +145,25 @@ impl Value {
         )
     }
 
+    /// Nodes in this value counted as if every shared part were copied (what a walk over it
+    /// costs), or None past `cap`; the walk stops at `cap`.
+    pub fn weight(&self, cap: u64) -> Option<u64> {
+        let mut n = 0u64;
+        let mut stack = vec![self];
+        while let Some(v) = stack.pop() {
+            n += 1;
+            if n > cap {
+                return None;
+            }
+            match &v.kind {
+                Kind::Array(items) => stack.extend(items.iter()),
+                Kind::Object(o) => stack.extend(o.members.iter().map(|(_, m)| m)),
+                _ => {}
+            }
+        }
+        Some(n)
+    }
+
     pub fn with_span(mut self, span: Span) -> Value {
         self.span = span;
         self

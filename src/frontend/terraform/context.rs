@@ -5,6 +5,8 @@
 //! leads back to itself (a cycle) is an Unknown, never a hang.
 
 use std::collections::{BTreeMap, HashMap};
+
+use crate::frontend::budget::Budget;
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -136,8 +138,9 @@ pub struct Evaluator<'a> {
     pub problems: Vec<Problem>,
     pub insts: Vec<Instance>,
     pub depth: usize,
-    /// Expressions evaluated so far (bounded by [`super::eval::MAX_EVAL_STEPS`]).
-    pub steps: u64,
+    /// Work done so far: expressions and the value nodes functions touch (see
+    /// [`super::eval::BUDGET`]).
+    pub budget: Budget,
     /// Resource and module instances created so far (bounded by [`MAX_TOTAL_INSTANCES`]).
     pub instances: usize,
     /// `azurerm_virtual_network_peering`s lowered so far: (local VNet, remote VNet, address).
@@ -161,7 +164,7 @@ impl<'a> Evaluator<'a> {
             problems: Vec::new(),
             insts: Vec::new(),
             depth: 0,
-            steps: 0,
+            budget: Budget::new("Terraform evaluation", super::eval::BUDGET),
             instances: 0,
             peerings: Vec::new(),
             configs: HashMap::new(),

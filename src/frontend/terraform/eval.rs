@@ -19,11 +19,22 @@ use crate::source::Span;
 
 /// Deepest nesting of evaluation (expressions within references within expressions…).
 pub const MAX_EVAL_DEPTH: usize = 160;
-/// Most expressions one run evaluates; hostile input (nested `for` over large ranges) stops
-/// here with Unknowns instead of running for hours.
-pub const MAX_EVAL_STEPS: u64 = 5_000_000;
+/// Units of work one load may do: one per expression evaluated, one per value node a function
+/// walks (shared parts counted as often as they are reached), one per comparison of a set
+/// function. The largest real configurations nsgate has seen spend well under 1% of it;
+/// hostile input (nested `for` over large ranges, doubling chains of shared lists) stops here
+/// in a few seconds with Unknowns and one error-level NSG030.
+pub const BUDGET: u64 = 10_000_000;
 /// Longest string and list a value may hold (doubling chains of locals stop here).
 pub const MAX_VALUE_LEN: usize = 1 << 20;
+
+/// Source text shortened for a message.
+fn short(s: &str) -> String {
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", s.get(..i).unwrap_or(s)),
+        None => s.to_string(),
+    }
+}
 
 /// Where an expression is evaluated: a module instance plus `count`/`each` and the names bound
 /// by `for` expressions and `dynamic` block iterators.
@@ -72,16 +83,20 @@ impl Evaluator<'_> {
                 e.span,
             );
         }
-        self.steps += 1;
-        if self.steps > MAX_EVAL_STEPS {
-            return Value::unknown(
-                format!("nsgate stopped evaluating after {MAX_EVAL_STEPS} expressions"),
-                e.span,
-            );
+        if !self.budget.charge(1, e.span, || "this expression".into()) {
+            return Value::unknown(self.budget.reason(), e.span);
         }
         self.depth += 1;
         let v = self.eval_inner(e, scope);
         self.depth -= 1;
+        // A reference produces its whole value, even when it is shared: charge its size.
+        if matches!(e.kind, ExprKind::Var(_) | ExprKind::Traversal(..)) {
+            if let Err(u) = self.charge_walk(std::slice::from_ref(&v), e.span, || {
+                format!("`{}`", short(self.sources.slice(e.span)))
+            }) {
+                return u;
+            }
+        }
         let too_long = match &v.v {
             V::Str(s) => s.len() > MAX_VALUE_LEN,
             V::List(items) => items.len() > MAX_VALUE_LEN,
@@ -133,6 +148,14 @@ impl Evaluator<'_> {
             ExprKind::Binary(op, l, r) => {
                 let l = self.eval(l, scope);
                 let r = self.eval(r, scope);
+                if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) {
+                    // Equality walks both sides.
+                    if let Err(u) =
+                        self.charge_walk(&[l.clone(), r.clone()], span, || "`==`".into())
+                    {
+                        return u;
+                    }
+                }
                 binary(*op, &l, &r, span)
             }
             ExprKind::For(f) => self.for_expr(f, scope, span),
@@ -323,7 +346,84 @@ impl Evaluator<'_> {
                 }
             }
         }
+        if let Err(u) = self.charge_call(name, &values, span) {
+            return u;
+        }
         funcs::call(name, values, span)
+    }
+
+    /// Charge what a function call will walk: the top level of each argument for functions
+    /// that only look there, every node (through shared parts) for the others, and the
+    /// pairwise comparisons of the set functions.
+    fn charge_call(&mut self, name: &str, args: &[Value], span: Span) -> Result<(), Value> {
+        const SHALLOW: &[&str] = &[
+            "length",
+            "element",
+            "lookup",
+            "keys",
+            "values",
+            "concat",
+            "merge",
+            "slice",
+            "reverse",
+            "one",
+            "coalesce",
+            "range",
+            "zipmap",
+            "chunklist",
+            "tolist",
+            "tomap",
+            "cidrsubnet",
+            "cidrsubnets",
+            "cidrhost",
+            "cidrnetmask",
+        ];
+        const PAIRWISE: &[&str] = &[
+            "distinct",
+            "toset",
+            "setunion",
+            "setintersection",
+            "setsubtract",
+            "contains",
+            "index",
+            "sort",
+        ];
+        let what = || format!("`{name}()`");
+        if SHALLOW.contains(&name) {
+            let units = args.iter().map(|a| 1 + a.top_len()).sum();
+            return self.charge(units, span, what);
+        }
+        self.charge_walk(args, span, what)?;
+        if PAIRWISE.contains(&name) {
+            let n: u64 = args.iter().map(Value::top_len).sum();
+            self.charge(n.saturating_mul(n) / 2, span, what)?;
+        }
+        Ok(())
+    }
+
+    /// Charge one unit per node of `values`, counting shared parts each time they are reached.
+    fn charge_walk(
+        &self,
+        values: &[Value],
+        span: Span,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), Value> {
+        let mut units = 0u64;
+        for v in values {
+            match v.weight(self.budget.left().saturating_sub(units)) {
+                Some(w) => units += w,
+                None => units = u64::MAX,
+            }
+        }
+        self.charge(units, span, what)
+    }
+
+    fn charge(&self, units: u64, span: Span, what: impl FnOnce() -> String) -> Result<(), Value> {
+        if self.budget.charge(units, span, what) {
+            Ok(())
+        } else {
+            Err(Value::unknown(self.budget.reason(), span))
+        }
     }
 
     fn traversal(&mut self, base: &Expr, ops: &[TOp], scope: &Scope, span: Span) -> Value {

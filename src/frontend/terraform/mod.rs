@@ -202,6 +202,7 @@ fn run(
     let mut fragment = Network::default();
     lower::lower(&mut ev, &mut fragment);
     let mut problems = std::mem::take(&mut ev.problems);
+    problems.extend(ev.budget.problem());
     problems.append(&mut fragment.problems);
     fragment.problems = problems;
     out.errors.append(&mut ev.errors);
@@ -333,7 +334,7 @@ mod tests {
         let r = source_of(&locals, "length(local.s63) > 0 ? \"*\" : \"*\"");
         assert!(r.contains("too large"), "{r}");
         let r = source_of(&locals, "length(local.big) > 0 ? \"*\" : \"*\"");
-        assert!(r.contains("stopped evaluating"), "{r}");
+        assert!(r.contains("evaluation budget"), "{r}");
     }
 
     #[test]

@@ -133,6 +133,35 @@ impl Value {
     }
 
     /// An Unknown anywhere inside the value.
+    /// Elements at the top level of a list or map (0 for anything else).
+    pub fn top_len(&self) -> u64 {
+        match &self.v {
+            V::List(items) => items.len() as u64,
+            V::Map(items) => items.len() as u64,
+            _ => 0,
+        }
+    }
+
+    /// Nodes in this value counted as if every shared part were copied (what a walk over it
+    /// costs), or None past `cap`. The walk itself stops at `cap`, so a value doubled through
+    /// shared references sixty times costs `cap` steps to weigh, not 2^60.
+    pub fn weight(&self, cap: u64) -> Option<u64> {
+        let mut n = 0u64;
+        let mut stack = vec![self];
+        while let Some(v) = stack.pop() {
+            n += 1;
+            if n > cap {
+                return None;
+            }
+            match &v.v {
+                V::List(items) => stack.extend(items.iter()),
+                V::Map(items) => stack.extend(items.values()),
+                _ => {}
+            }
+        }
+        Some(n)
+    }
+
     pub fn first_unknown(&self) -> Option<Value> {
         match &self.v {
             V::Unknown(_) => Some(self.clone()),

@@ -1,0 +1,159 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    clippy::panic
+)]
+//! Hostile and unlucky inputs (issue 16): every output format survives a finding past column
+//! 65535 and names with terminal control characters, and the evaluators stop at their budgets
+//! with an NSG030 finding instead of running out of memory or time.
+
+mod common;
+
+use common::{nsgate_with, Env, FORMATS};
+
+/// Appends control sequences to the name of every object that has a priority (a rule).
+fn poison_rule_names(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(o) => {
+            if o.contains_key("priority") {
+                if let Some(serde_json::Value::String(name)) = o.get_mut("name") {
+                    name.push_str("\u{1b}[2J\u{1b}]0;owned\u{7}\r");
+                }
+            }
+            o.values_mut().for_each(poison_rule_names);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(poison_rule_names),
+        _ => {}
+    }
+}
+
+/// The incident plan as `terraform show -json` writes it (one line), pushed past column 65535,
+/// with every rule name carrying an ANSI "clear screen" and an OSC title sequence.
+fn hostile_plan() -> String {
+    let text = std::fs::read_to_string("testdata/plan/incident-broken/plan.json").unwrap();
+    let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+    poison_rule_names(&mut plan);
+    format!(
+        "{}{}",
+        " ".repeat(70_000),
+        serde_json::to_string(&plan).unwrap()
+    )
+}
+
+#[test]
+fn every_format_survives_long_lines_and_control_characters() {
+    common::root();
+    let env = Env {
+        stdin: hostile_plan(),
+        terminal: false,
+        ..Env::default()
+    };
+    for format in FORMATS {
+        let out = nsgate_with(&["check", "--format", format, "-"], &env);
+        assert_eq!(
+            out.code, 1,
+            "{format}: exit code\n{}{}",
+            out.stdout, out.stderr
+        );
+        if matches!(*format, "human" | "compact" | "github") {
+            for c in ['\u{1b}', '\u{7}', '\r'] {
+                assert!(
+                    !out.stdout.contains(c),
+                    "{format}: raw {c:?} reaches the terminal\n{}",
+                    out.stdout
+                );
+            }
+        }
+    }
+    // The human report falls back to a plain location for the long line, and still names
+    // the rule (escaped).
+    let human = nsgate_with(&["check", "--format", "human", "-"], &env).stdout;
+    assert!(human.contains("<stdin>:1:7"), "{human}");
+    assert!(human.contains("\\u{1b}[2J"), "{human}");
+}
+
+#[path = "../benches/support/adversarial.rs"]
+mod adversarial;
+
+/// Run `nsgate check` over one generated shape; the compact report.
+fn check_shape(shape: &str, size: usize, file: &str) -> common::Output {
+    let text = adversarial::generate(shape, size).unwrap();
+    let path = common::temp_path(file);
+    std::fs::write(&path, text).unwrap();
+    nsgate_with(
+        &["check", "--format", "compact", path.to_str().unwrap()],
+        &Env::default(),
+    )
+}
+
+/// A shape far past the budget ends with an error-level NSG030 naming the budget. The work
+/// is bounded by the budget itself (every unit charged before it is done), so the test also
+/// ends: 2^40 elements would never finish otherwise.
+fn assert_budget_finding(shape: &str, size: usize, file: &str, budget: &str) {
+    let out = check_shape(shape, size, file);
+    assert_eq!(
+        out.code, 1,
+        "{shape}: exit code\n{}{}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.contains("error[NSG030]") && l.contains(budget)),
+        "{shape}: no NSG030 naming the {budget:?} budget\n{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn terraform_doubling_lists_stop_at_the_budget() {
+    for op in [
+        "flatten",
+        "jsonencode",
+        "eq",
+        "toset",
+        "distinct",
+        "setunion",
+        "dynamic",
+    ] {
+        assert_budget_finding(
+            &format!("tf-{op}"),
+            40,
+            "main.tf",
+            "Terraform evaluation budget",
+        );
+    }
+}
+
+#[test]
+fn arm_doubling_arrays_stop_at_the_budget() {
+    for op in ["string", "json", "equals"] {
+        assert_budget_finding(
+            &format!("arm-{op}"),
+            40,
+            "azuredeploy.json",
+            "ARM template evaluation budget",
+        );
+    }
+}
+
+#[test]
+#[ignore = "minutes in a debug build: the ~10 M prefixes evaluated before the budget stops \
+            reach the policies; run in release with `cargo test --release -- --ignored`"]
+fn nested_copy_loops_stop_at_the_budget() {
+    // 800 NSGs × 800 rules × 800 prefixes is 512 M prefixes; the budget stops it.
+    assert_budget_finding(
+        "arm-copy",
+        800,
+        "azuredeploy.json",
+        "ARM template evaluation budget",
+    );
+}
+
+#[test]
+fn small_copy_loops_evaluate_fully() {
+    let out = check_shape("arm-copy", 5, "azuredeploy.json");
+    assert!(!out.stdout.contains("budget"), "{}", out.stdout);
+}
