@@ -5,7 +5,11 @@
 //! rules with v4/v6 prefixes, tags, ASGs, port ranges, protocols, both directions, and
 //! occasional unknown values) are evaluated once over the universe of flows; flows sampled on
 //! and around every boundary the rules use are then classified by both sides.
-//! `PROPTEST_CASES=5000 cargo test --release --test eval_oracle` runs a larger search.
+//! Unknowns are correlated: the reference names each unknown question a flow raises (the unseen
+//! part of VirtualNetwork per VNet and side, an unknown value per part of the flow, an opaque
+//! tag, a rule's unknown place) and enumerates every answer; a flow is Allow or Deny only when
+//! every resolution agrees.
+//! `PROPTEST_CASES=20000 cargo test --release --test eval_oracle` runs a larger search.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -845,7 +849,13 @@ fn fell_back(net: &Network, src: &Endpoint, dst: &Endpoint, r: &nsgate::eval::Pa
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { max_shrink_iters: 2000, ..ProptestConfig::default() })]
+    // Each flow enumerates every resolution of its unknowns on both sides: 16 cases by default
+    // keep the suite fast; PROPTEST_CASES=20000 with --release searches longer.
+    #![proptest_config(ProptestConfig {
+        max_shrink_iters: 2000,
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(16),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn set_evaluator_agrees_with_the_one_flow_reference(c in case(), sample in flows(), src_i in 0..5usize, dst_i in 0..5usize) {
