@@ -380,6 +380,178 @@ fn flow_prints_each_hop_and_the_verdict() {
     assert_eq!(portless.code, 2);
 }
 
+const FLOW_CASE: &str = "testdata/flow/paths";
+
+fn flow_validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(common::root().join("schema/flow-v1.schema.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    jsonschema::draft202012::meta::validate(&schema).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+/// One flow query in both formats: the human text and the JSON snapshotted, the JSON checked
+/// against its schema, and the exit code the same in both.
+fn flow_both(name: &str, args: &[&str], env: &Env) -> (common::Output, serde_json::Value) {
+    let mut human_args = vec!["flow"];
+    human_args.extend_from_slice(args);
+    let human = nsgate_with(&human_args, env);
+    let mut json_args = human_args.clone();
+    json_args.extend_from_slice(&["--format", "json"]);
+    let json = nsgate_with(&json_args, env);
+    assert_eq!(human.code, json.code, "{name}: exit codes differ");
+    assert_eq!(json.stderr, "", "{name}");
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let validator = flow_validator();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{name}: {errors:?}");
+    insta::assert_snapshot!(format!("flow__{name}"), human.stdout);
+    insta::assert_snapshot!(format!("flow__{name}.json"), json.stdout);
+    (human, doc)
+}
+
+#[test]
+fn flow_icmp_is_evaluated_and_ports_do_not_apply() {
+    let (out, doc) = flow_both(
+        "icmp",
+        &[
+            "--from",
+            "10.1.0.4",
+            "--to",
+            "10.1.1.5",
+            "--protocol",
+            "icmp",
+            FLOW_CASE,
+        ],
+        &Env::default(),
+    );
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("Deny by `DenyIcmp`"), "{}", out.stdout);
+    assert_eq!(doc["verdict"], "deny");
+    let ported = nsgate(&[
+        "flow",
+        "--from",
+        "10.1.0.4",
+        "--to",
+        "10.1.1.5:7",
+        "--protocol",
+        "icmp",
+        FLOW_CASE,
+    ]);
+    assert_eq!(ported.code, 2);
+    assert!(
+        ported.stderr.contains("ports do not apply to ICMP"),
+        "{}",
+        ported.stderr
+    );
+}
+
+#[test]
+fn flow_any_covers_every_protocol() {
+    let (out, doc) = flow_both(
+        "any",
+        &[
+            "--from",
+            "10.1.0.4",
+            "--to",
+            "10.1.1.5:443",
+            "--protocol",
+            "any",
+            FLOW_CASE,
+        ],
+        &Env::default(),
+    );
+    assert_eq!(out.code, 1, "ICMP is denied");
+    let verdicts: Vec<(String, String)> = doc["protocols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["protocol"].as_str().unwrap().to_string(),
+                p["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(verdicts.len(), 5);
+    assert!(verdicts.contains(&("icmp".into(), "deny".into())));
+    assert!(verdicts.contains(&("tcp".into(), "allow".into())));
+    assert_eq!(doc["verdict"], "mixed");
+}
+
+#[test]
+fn flow_indeterminate_hop_names_what_it_depends_on() {
+    let (out, doc) = flow_both(
+        "indeterminate",
+        &["--from", "10.1.0.4", "--to", "10.1.1.5:22", FLOW_CASE],
+        &Env::default(),
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains("indeterminate: depends on variable `jump_host`"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(doc["protocols"][0]["verdict"], "indeterminate");
+    // The same flow with the variable given is decided.
+    let given = nsgate(&[
+        "flow",
+        "--from",
+        "10.1.0.4",
+        "--to",
+        "10.1.1.5:22",
+        "--var",
+        "jump_host=10.1.0.4",
+        FLOW_CASE,
+    ]);
+    assert_eq!(given.code, 0, "{}", given.stdout);
+}
+
+#[test]
+fn flow_denied_under_every_reading_of_an_unknown_is_denied() {
+    // Whether 192.168.1.10 is in VirtualNetwork is unknown offline; either way it is denied.
+    let (out, _) = flow_both(
+        "correlated-unknown",
+        &["--from", "10.1.2.4", "--to", "192.168.1.10:443", FLOW_CASE],
+        &Env::default(),
+    );
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("verdict: Deny"), "{}", out.stdout);
+}
+
+#[test]
+fn flow_outside_every_subnet_says_which_hops_are_not_evaluated() {
+    let (out, doc) = flow_both(
+        "outside",
+        &["--from", "203.0.113.7", "--to", "10.1.1.5:443", FLOW_CASE],
+        &Env::default(),
+    );
+    assert!(
+        out.stdout
+            .contains("203.0.113.7 is outside every subnet of the input"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(doc["source"]["kind"], "outside");
+    assert_eq!(doc["protocols"][0]["hops"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn flow_reads_standard_input() {
+    let template = std::fs::read_to_string("testdata/plan/incident-broken/plan.json").unwrap();
+    let env = Env {
+        stdin: template,
+        ..Env::default()
+    };
+    let (out, _) = flow_both(
+        "stdin",
+        &["--from", "10.1.0.4", "--to", "10.1.0.5:20000", "-"],
+        &env,
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("at <stdin>:"), "{}", out.stdout);
+}
+
 #[test]
 fn policies_lists_the_builtins() {
     let out = nsgate(&["policies"]);

@@ -5,7 +5,11 @@
 //! rules with v4/v6 prefixes, tags, ASGs, port ranges, protocols, both directions, and
 //! occasional unknown values) are evaluated once over the universe of flows; flows sampled on
 //! and around every boundary the rules use are then classified by both sides.
-//! `PROPTEST_CASES=5000 cargo test --release --test eval_oracle` runs a larger search.
+//! Unknowns are correlated: the reference names each unknown question a flow raises (the unseen
+//! part of VirtualNetwork per VNet and side, an unknown value per part of the flow, an opaque
+//! tag, a rule's unknown place) and enumerates every answer; a flow is Allow or Deny only when
+//! every resolution agrees.
+//! `PROPTEST_CASES=20000 cargo test --release --test eval_oracle` runs a larger search.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -20,7 +24,7 @@ use ipnet::IpNet;
 use nsgate::eval::compile::Membership;
 use nsgate::eval::flowset::{AddrSet, Flow, FlowSet};
 use nsgate::eval::fold::RuleRef;
-use nsgate::eval::path::{evaluate_path, Endpoint, HopKind};
+use nsgate::eval::path::{evaluate_path, undecided_atoms, Endpoint, HopKind, MAX_ATOMS};
 use nsgate::model::builder::{span, NetworkBuilder, RuleSpec};
 use nsgate::model::defaults::default_rules;
 use nsgate::model::{
@@ -31,38 +35,21 @@ use proptest::prelude::*;
 
 // ---------------------------------------------------------------- the reference evaluator
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tri {
-    Yes,
-    No,
-    Maybe,
+/// The answers of one resolution of the unknowns: every yes/no question a rule asks about a
+/// flow is named by a key (what is unknown, and about which part of the flow); the same key is
+/// one answer wherever it is asked. `asked` collects the keys a walk depends on.
+struct Answers {
+    yes: Vec<String>,
+    asked: Vec<String>,
 }
 
-fn tri_and(a: Tri, b: Tri) -> Tri {
-    match (a, b) {
-        (Tri::No, _) | (_, Tri::No) => Tri::No,
-        (Tri::Yes, Tri::Yes) => Tri::Yes,
-        _ => Tri::Maybe,
-    }
-}
-
-fn tri_or(items: impl Iterator<Item = Tri>) -> Tri {
-    let mut out = Tri::No;
-    for t in items {
-        match t {
-            Tri::Yes => return Tri::Yes,
-            Tri::Maybe => out = Tri::Maybe,
-            Tri::No => {}
+impl Answers {
+    fn ask(&mut self, key: String) -> bool {
+        let holds = self.yes.contains(&key);
+        if !self.asked.contains(&key) {
+            self.asked.push(key);
         }
-    }
-    out
-}
-
-fn yes_if(b: bool) -> Tri {
-    if b {
-        Tri::Yes
-    } else {
-        Tri::No
+        holds
     }
 }
 
@@ -146,54 +133,66 @@ impl Place<'_> {
         (known, known || space_unknown || is_private(addr))
     }
 
-    fn address(&self, item: &Val<AddressItem>, addr: IpAddr, asgs: &Option<Vec<AsgId>>) -> Tri {
+    /// Whose VirtualNetwork this place sees (its unseen part is one unknown per VNet).
+    fn scope(&self) -> String {
+        match self.subnet.and_then(|s| self.net.subnet(s)) {
+            Some(s) => format!("{:?}", s.vnet.resolved()),
+            None => "outside".into(),
+        }
+    }
+
+    fn in_virtual_network(&self, addr: IpAddr, side: &str, ans: &mut Answers) -> bool {
+        match self.virtual_network(addr) {
+            (true, _) => true,
+            (false, true) => ans.ask(format!("vnet {} {side}", self.scope())),
+            _ => false,
+        }
+    }
+
+    fn address(
+        &self,
+        item: &Val<AddressItem>,
+        addr: IpAddr,
+        asgs: &Option<Vec<AsgId>>,
+        side: &str,
+        ans: &mut Answers,
+    ) -> bool {
         match item {
-            Val::Unknown(_) => Tri::Maybe,
-            Val::Known(AddressItem::Any) => Tri::Yes,
-            Val::Known(AddressItem::Prefix(n)) => yes_if(n.contains(&addr)),
-            Val::Known(AddressItem::Tag(tag)) => {
-                let (vnet_lo, vnet_hi) = self.virtual_network(addr);
-                match tag {
-                    ServiceTag::VirtualNetwork => match (vnet_lo, vnet_hi) {
-                        (true, _) => Tri::Yes,
-                        (false, true) => Tri::Maybe,
-                        _ => Tri::No,
-                    },
-                    ServiceTag::AzureLoadBalancer => {
-                        yes_if(addr == "168.63.129.16".parse::<IpAddr>().unwrap())
-                    }
-                    ServiceTag::Internet => {
-                        if !is_public(addr) || vnet_lo {
-                            Tri::No
-                        } else if vnet_hi {
-                            Tri::Maybe
-                        } else {
-                            Tri::Yes
-                        }
-                    }
-                    ServiceTag::Other(_) => {
-                        if is_public(addr) && !vnet_lo {
-                            Tri::Maybe
-                        } else {
-                            Tri::No
-                        }
-                    }
+            Val::Unknown(u) => ans.ask(format!("value {} {side}", u.reason)),
+            Val::Known(AddressItem::Any) => true,
+            Val::Known(AddressItem::Prefix(n)) => n.contains(&addr),
+            Val::Known(AddressItem::Tag(tag)) => match tag {
+                ServiceTag::VirtualNetwork => self.in_virtual_network(addr, side, ans),
+                ServiceTag::AzureLoadBalancer => addr == "168.63.129.16".parse::<IpAddr>().unwrap(),
+                ServiceTag::Internet => {
+                    is_public(addr) && !self.in_virtual_network(addr, side, ans)
                 }
-            }
+                ServiceTag::Other(name) => {
+                    is_public(addr)
+                        && !self.virtual_network(addr).0
+                        && ans.ask(format!("tag {} {side}", name.to_ascii_lowercase()))
+                }
+            },
             Val::Known(AddressItem::Asg(link)) => {
                 let Some(id) = link.resolved() else {
-                    return Tri::Maybe;
+                    let name = match link {
+                        Link::Key(k) => k.value.clone(),
+                        _ => String::new(),
+                    };
+                    return ans.ask(format!(
+                        "value application security group `{name}` was not linked {side}"
+                    ));
                 };
                 match asgs {
-                    Some(list) => yes_if(list.contains(&id)),
+                    Some(list) => list.contains(&id),
                     None => {
-                        let mut out = Tri::No;
+                        let mut maybe = false;
                         for ip in self.net.nics.iter().flat_map(|n| n.ip_configs.iter()) {
                             if !ip.asgs.iter().any(|a| a.resolved() == Some(id)) {
                                 continue;
                             }
                             match ip.private_ip.as_ref().map(|f| &f.value) {
-                                Some(Val::Known(a)) if *a == addr => return Tri::Yes,
+                                Some(Val::Known(a)) if *a == addr => return true,
                                 Some(Val::Known(_)) => {}
                                 _ => {
                                     let s = ip
@@ -206,31 +205,28 @@ impl Place<'_> {
                                             p.value.known().is_some_and(|n| n.contains(&addr))
                                         })
                                     });
-                                    if inside && addr.is_ipv4() {
-                                        out = Tri::Maybe;
-                                    }
+                                    maybe |= inside && addr.is_ipv4();
                                 }
                             }
                         }
-                        out
+                        maybe && ans.ask(format!("asg {id:?} {side}"))
                     }
                 }
             }
         }
     }
 
-    fn rule_matches(&self, r: &SecurityRule, f: &Flow) -> Tri {
+    fn rule_matches(&self, r: &SecurityRule, f: &Flow, ans: &mut Answers) -> bool {
         let proto = match &r.protocol.value {
-            Val::Unknown(_) => Tri::Maybe,
-            Val::Known(ProtocolSpec::Any) => Tri::Yes,
-            Val::Known(ProtocolSpec::Only(p)) => yes_if(*p == f.protocol),
+            Val::Unknown(u) => ans.ask(format!("value {} protocol", u.reason)),
+            Val::Known(ProtocolSpec::Any) => true,
+            Val::Known(ProtocolSpec::Only(p)) => *p == f.protocol,
         };
         let portless_rule =
             matches!(r.protocol.value, Val::Known(ProtocolSpec::Only(p)) if !p.has_ports());
-        let ports = |spec: &nsgate::model::PortSpec, port: Option<u16>| -> Tri {
-            let unknown = spec.items.iter().any(|i| i.value.as_unknown().is_some());
+        let mut ports = |spec: &nsgate::model::PortSpec, port: Option<u16>, side: &str| -> bool {
             let known: Vec<_> = spec.items.iter().filter_map(|i| i.value.known()).collect();
-            let covers_all = (0u32..=65535).step_by(1).all(|p| {
+            let covers_all = (0u32..=65535).all(|p| {
                 known
                     .iter()
                     .any(|r| u32::from(r.lo) <= p && p <= u32::from(r.hi))
@@ -239,34 +235,23 @@ impl Place<'_> {
                 (true, Some(p)) => known.iter().any(|r| r.lo <= p && p <= r.hi),
                 _ => covers_all || portless_rule,
             };
-            if hit {
-                Tri::Yes
-            } else if unknown {
-                Tri::Maybe
-            } else {
-                Tri::No
+            let mut unknown_hit = false;
+            for u in spec.items.iter().filter_map(|i| i.value.as_unknown()) {
+                unknown_hit |= ans.ask(format!("value {} {side}", u.reason));
             }
+            hit || unknown_hit
         };
-        let src = tri_or(
-            r.source
-                .items
-                .iter()
-                .map(|i| self.address(&i.value, f.src, &self.src_asgs)),
-        );
-        let dst = tri_or(
-            r.destination
-                .items
-                .iter()
-                .map(|i| self.address(&i.value, f.dst, &self.dst_asgs)),
-        );
-        [
-            ports(&r.source_ports, f.src_port),
-            ports(&r.destination_ports, f.dst_port),
-            src,
-            dst,
-        ]
-        .into_iter()
-        .fold(proto, tri_and)
+        let sp = ports(&r.source_ports, f.src_port, "source ports");
+        let dp = ports(&r.destination_ports, f.dst_port, "destination ports");
+        let mut src = false;
+        for i in &r.source.items {
+            src |= self.address(&i.value, f.src, &self.src_asgs, "source", ans);
+        }
+        let mut dst = false;
+        for i in &r.destination.items {
+            dst |= self.address(&i.value, f.dst, &self.dst_asgs, "destination", ans);
+        }
+        proto && sp && dp && src && dst
     }
 }
 
@@ -277,74 +262,60 @@ enum Verdict {
     Indeterminate,
 }
 
-/// One NSG, one direction, one flow: first match with uncertain rules tracked by the set of
-/// accesses they could have given.
+/// One NSG, one direction, one flow, one resolution of the unknowns: plain first match. A rule
+/// with an unknown priority is first or absent (every other place decides like one of those);
+/// one with an unknown direction is in the direction its answer says.
 fn reference_nsg(
     place: &Place<'_>,
     nsg_index: usize,
     dir: Direction,
     f: &Flow,
-) -> Result<(Access, RuleRef), ()> {
+    ans: &mut Answers,
+) -> (Access, RuleRef) {
     let nsg = &place.net.nsgs[nsg_index];
-    let mut first: Vec<(RuleRef, bool)> = Vec::new();
-    let mut by_priority: Vec<(u32, usize, bool)> = Vec::new();
+    let mut first: Vec<usize> = Vec::new();
+    let mut by_priority: Vec<(u32, usize)> = Vec::new();
     for (i, r) in nsg.rules.iter().enumerate() {
-        let p = r.priority.value.known().copied();
-        let d = r.direction.value.known().copied();
-        match (p, d) {
-            (Some(p), Some(d)) if d == dir => by_priority.push((p, i, true)),
-            (Some(p), None) => by_priority.push((p, i, false)),
-            (None, None) => first.push((RuleRef::User(i), false)),
-            (None, Some(d)) if d == dir => first.push((RuleRef::User(i), false)),
-            _ => {}
+        let in_direction = match r.direction.value.known() {
+            Some(d) => *d == dir,
+            None => ans.ask(format!("inbound {}", r.name.value)) == (dir == Direction::Inbound),
+        };
+        if !in_direction {
+            continue;
+        }
+        match r.priority.value.known() {
+            Some(p) => by_priority.push((*p, i)),
+            None => {
+                if ans.ask(format!("first {}", r.name.value)) {
+                    first.push(i);
+                }
+            }
         }
     }
     by_priority.sort();
-    let mut walk = first;
-    walk.extend(
-        by_priority
-            .into_iter()
-            .map(|(_, i, placed)| (RuleRef::User(i), placed)),
-    );
-    walk.extend((0..3).map(|i| (RuleRef::Default(dir, i), true)));
-    let mut seen_allow = false;
-    let mut seen_deny = false;
-    for (rule_ref, placed) in walk {
+    let mut walk: Vec<RuleRef> = first.into_iter().map(RuleRef::User).collect();
+    walk.extend(by_priority.into_iter().map(|(_, i)| RuleRef::User(i)));
+    walk.extend((0..3).map(|i| RuleRef::Default(dir, i)));
+    for rule_ref in walk {
         let rule = match rule_ref {
             RuleRef::User(i) => &nsg.rules[i],
             RuleRef::Default(d, i) => &default_rules(d)[i],
         };
-        let mut m = place.rule_matches(rule, f);
-        if m == Tri::Yes && !placed {
-            m = Tri::Maybe;
-        }
-        let access = rule.access.value.known().copied();
-        let (may_allow, may_deny) = match access {
-            Some(Access::Allow) => (true, false),
-            Some(Access::Deny) => (false, true),
-            None => (true, true),
-        };
-        match m {
-            Tri::No => continue,
-            Tri::Maybe => {
-                seen_allow |= may_allow;
-                seen_deny |= may_deny;
-                if seen_allow && seen_deny {
-                    return Err(());
+        if place.rule_matches(rule, f, ans) {
+            let access = match &rule.access.value {
+                Val::Known(a) => *a,
+                Val::Unknown(u) => {
+                    if ans.ask(format!("value {} access", u.reason)) {
+                        Access::Allow
+                    } else {
+                        Access::Deny
+                    }
                 }
-            }
-            Tri::Yes => {
-                let allow = seen_allow || may_allow;
-                let deny = seen_deny || may_deny;
-                return match (allow, deny) {
-                    (true, false) => Ok((Access::Allow, rule_ref)),
-                    (false, true) => Ok((Access::Deny, rule_ref)),
-                    _ => Err(()),
-                };
-            }
+            };
+            return (access, rule_ref);
         }
     }
-    Err(())
+    unreachable!("the default rules match every flow")
 }
 
 /// The end of a flow as the reference sees it.
@@ -355,7 +326,16 @@ struct End {
     asgs: Option<Vec<AsgId>>,
 }
 
-fn reference_path(net: &Network, src: &End, dst: &End, f: &Flow) -> Verdict {
+/// The outcome of one flow under one resolution: allowed, denied by a hop's rule, or uncertain
+/// because an NSG on the path could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    Allow,
+    Deny(HopKind, usize, RuleRef),
+    Uncertain,
+}
+
+fn reference_walk(net: &Network, src: &End, dst: &End, f: &Flow, ans: &mut Answers) -> Outcome {
     let nsg_of = |link: Option<&Link<nsgate::model::NsgId>>| -> Option<Result<usize, ()>> {
         link.map(|l| l.resolved().map(|id| id.0).ok_or(()))
     };
@@ -396,18 +376,73 @@ fn reference_path(net: &Network, src: &End, dst: &End, f: &Flow) -> Verdict {
                     src_asgs: src.asgs.clone(),
                     dst_asgs: dst.asgs.clone(),
                 };
-                match reference_nsg(&place, index, dir, f) {
-                    Ok((Access::Deny, rule)) => return Verdict::Deny(kind, index, rule),
-                    Ok((Access::Allow, _)) => {}
-                    Err(()) => uncertain = true,
+                if let (Access::Deny, rule) = reference_nsg(&place, index, dir, f, ans) {
+                    return Outcome::Deny(kind, index, rule);
                 }
             }
         }
     }
     if uncertain {
-        Verdict::Indeterminate
+        Outcome::Uncertain
     } else {
-        Verdict::Allow
+        Outcome::Allow
+    }
+}
+
+/// The reference verdict: every resolution of the questions the walk asks, enumerated (the
+/// first walk, where nothing holds, finds the questions; a question first asked under some
+/// answers is added and the enumeration restarts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reference {
+    Allow,
+    /// Denied under every resolution, by one of these.
+    Deny(Vec<(HopKind, usize, RuleRef)>),
+    Indeterminate,
+}
+
+fn reference_path(net: &Network, src: &End, dst: &End, f: &Flow) -> (Reference, usize) {
+    let mut keys: Vec<String> = Vec::new();
+    'restart: loop {
+        let mut outcomes = Vec::new();
+        for mask in 0..1usize << keys.len() {
+            let yes = keys
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, k)| k.clone())
+                .collect();
+            let mut ans = Answers {
+                yes,
+                asked: Vec::new(),
+            };
+            let outcome = reference_walk(net, src, dst, f, &mut ans);
+            let before = keys.len();
+            for k in ans.asked {
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+            if keys.len() != before {
+                continue 'restart;
+            }
+            outcomes.push(outcome);
+        }
+        let verdict = if outcomes.iter().all(|o| *o == Outcome::Allow) {
+            Reference::Allow
+        } else if outcomes.iter().all(|o| matches!(o, Outcome::Deny(..))) {
+            Reference::Deny(
+                outcomes
+                    .into_iter()
+                    .filter_map(|o| match o {
+                        Outcome::Deny(h, n, r) => Some((h, n, r)),
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        } else {
+            Reference::Indeterminate
+        };
+        return (verdict, keys.len());
     }
 }
 
@@ -506,12 +541,13 @@ fn rand_rule() -> impl Strategy<Value = RandRule> {
         )
 }
 
-fn unknown<T>() -> Val<T> {
-    Val::unknown("random unknown", span())
+/// Two unknowns, so some rules share one (correlated) and some do not.
+fn unknown<T>(which: usize) -> Val<T> {
+    Val::unknown(format!("random unknown {}", which % 2), span())
 }
 
-fn to_rule(r: &RandRule, i: usize) -> SecurityRule {
-    let mut spec = RuleSpec::new(&format!("r{i}"), r.priority.unwrap_or(100));
+fn to_rule(r: &RandRule, nsg: usize, i: usize) -> SecurityRule {
+    let mut spec = RuleSpec::new(&format!("n{nsg}r{i}"), r.priority.unwrap_or(100));
     spec = if r.direction.unwrap_or(true) {
         spec.inbound()
     } else {
@@ -549,30 +585,30 @@ fn to_rule(r: &RandRule, i: usize) -> SecurityRule {
     }
     let mut rule = spec.build();
     if r.priority.is_none() {
-        rule.priority.value = unknown();
+        rule.priority.value = unknown(i);
     }
     if r.direction.is_none() {
-        rule.direction.value = unknown();
+        rule.direction.value = unknown(i);
     }
     if r.access.is_none() {
-        rule.access.value = unknown();
+        rule.access.value = unknown(i);
     }
     if r.protocol.is_none() {
-        rule.protocol.value = unknown();
+        rule.protocol.value = unknown(i);
     }
     if matches!(r.src, Side::Unknown) {
-        rule.source.items = vec![Spanned::new(unknown(), span())];
+        rule.source.items = vec![Spanned::new(unknown(i), span())];
     }
     if matches!(r.dst, Side::Unknown) {
-        rule.destination.items = vec![Spanned::new(unknown(), span())];
+        rule.destination.items = vec![Spanned::new(unknown(i), span())];
     }
     if r.src_ports.is_none() {
         rule.source_ports
             .items
-            .push(Spanned::new(unknown(), span()));
+            .push(Spanned::new(unknown(i), span()));
     }
     if r.dst_ports.is_none() {
-        rule.destination_ports.items = vec![Spanned::new(unknown(), span())];
+        rule.destination_ports.items = vec![Spanned::new(unknown(i), span())];
     }
     rule
 }
@@ -631,7 +667,7 @@ fn build(c: &Case) -> Network {
             rules
                 .iter()
                 .enumerate()
-                .map(|(j, r)| to_rule(r, j))
+                .map(|(j, r)| to_rule(r, i, j))
                 .collect(),
         );
     }
@@ -794,8 +830,32 @@ fn classify(r: &nsgate::eval::PathResult, f: &Flow) -> Verdict {
     found.pop().unwrap()
 }
 
+/// Whether the evaluator's verdict is the reference's. The evaluator may leave a flow
+/// indeterminate that the reference decides only when it had more unknown questions to
+/// enumerate than it allows itself (then its verdict is the uncorrelated, sound one).
+fn agrees(got: &Verdict, want: &Reference, fell_back: bool) -> bool {
+    match (got, want) {
+        (Verdict::Allow, Reference::Allow) | (Verdict::Indeterminate, Reference::Indeterminate) => {
+            true
+        }
+        (Verdict::Deny(h, n, r), Reference::Deny(by)) => by.contains(&(*h, *n, *r)),
+        (Verdict::Indeterminate, _) => fell_back,
+        _ => false,
+    }
+}
+
+fn fell_back(net: &Network, src: &Endpoint, dst: &Endpoint, r: &nsgate::eval::PathResult) -> bool {
+    undecided_atoms(net, src, dst, r).unwrap().1.len() > MAX_ATOMS
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { max_shrink_iters: 2000, ..ProptestConfig::default() })]
+    // Each flow enumerates every resolution of its unknowns on both sides: 16 cases by default
+    // keep the suite fast; PROPTEST_CASES=20000 with --release searches longer.
+    #![proptest_config(ProptestConfig {
+        max_shrink_iters: 2000,
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(16),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn set_evaluator_agrees_with_the_one_flow_reference(c in case(), sample in flows(), src_i in 0..5usize, dst_i in 0..5usize) {
@@ -804,16 +864,18 @@ proptest! {
         let (src, src_end) = &eps[src_i];
         let (dst, dst_end) = &eps[dst_i];
         let result = evaluate_path(&net, &FlowSet::universe(), src, dst).unwrap();
+        let universe_fell_back = fell_back(&net, src, dst, &result);
         for f in &sample {
             if !src.addresses.contains(f.src) || !dst.addresses.contains(f.dst) || f.src.is_ipv4() != f.dst.is_ipv4() {
                 continue;
             }
+            let (want, _) = reference_path(&net, src_end, dst_end, f);
             let got = classify(&result, f);
-            let want = reference_path(&net, src_end, dst_end, f);
-            prop_assert_eq!(&got, &want, "flow {} from {} to {}", f, src.label, dst.label);
-            // A one-flow query must agree with the universe query.
+            prop_assert!(agrees(&got, &want, universe_fell_back), "flow {} from {} to {}: evaluator {:?}, reference {:?}", f, src.label, dst.label, got, want);
+            // A one-flow query must agree too.
             let single = evaluate_path(&net, &FlowSet::from_cube(f.to_cube()), src, dst).unwrap();
-            prop_assert_eq!(classify(&single, f), want);
+            let got = classify(&single, f);
+            prop_assert!(agrees(&got, &want, fell_back(&net, src, dst, &single)), "one-flow query {} from {} to {}: evaluator {:?}, reference {:?}", f, src.label, dst.label, got, want);
         }
     }
 }

@@ -1,43 +1,79 @@
-//! `nsgate flow`: an offline "IP flow verify" of one flow through the NSGs on its path.
+//! `nsgate flow`: an offline "IP flow verify" of one flow through the NSGs on its path, for
+//! one protocol or all of them, in human or JSON form (schema/flow-v1.schema.json).
+//!
+//! The evaluation is `eval::path`; this file picks the endpoints, asks once per protocol and
+//! explains each hop (what decides it, or that it is not reached, or what it depends on). The
+//! verdict line is derived from the same results as the hops, so the two cannot disagree.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::{build_network, input_errors, load_options, print_errors, relative_paths, Io};
+use super::{build_network, input_errors, load_config, load_options, print_errors};
+use super::{read_stdin, relative_paths, Io};
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_ERROR};
-use crate::eval::flowset::{AddrSet, Cube, FlowSet, ProtoSet};
+use crate::eval::flowset::{all_ports, AddrSet, Cube, FlowSet, ProtoSet, NO_PORT};
 use crate::eval::intervals::IntervalSet;
-use crate::eval::path::{evaluate_path, Endpoint, HopNsg};
+use crate::eval::path::{evaluate_path, Endpoint, HopKind, HopNsg, PathResult};
 use crate::frontend::load_paths;
-use crate::model::{Network, NicId, Protocol, SubnetId, Val};
-use crate::source::Sources;
+use crate::model::{Network, NicId, Protocol, SubnetId, Unknown, Val};
+use crate::source::{Sources, Span};
+
+mod render;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FlowProtocol {
     Tcp,
     Udp,
     Icmp,
+    Esp,
+    Ah,
+    /// TCP, UDP, ICMP, ESP and AH, each on its own.
     Any,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FlowFormat {
+    Human,
+    Json,
+}
+
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Ports apply to TCP and UDP only: --to needs a port for tcp, udp and any; for icmp, esp and ah a \
+port is an error. With --protocol any, the ICMP, ESP and AH flows carry no port.
+Paths: files or directories as for `check`; `-` reads standard input (kind sniffed from content).
+
+Exit codes:
+  0  the flow is allowed (for every protocol asked)
+  1  the flow is denied, or the verdict depends on a value nsgate could not resolve
+  2  nsgate could not do its job (unreadable or malformed input, bad arguments)")]
 pub struct FlowArgs {
     /// Source address, optionally with a port: 10.1.0.4, 10.1.0.4:49152, [fd00::4]:49152.
     #[arg(long)]
     pub from: String,
-    /// Destination address and port: 10.1.0.5:3389.
+    /// Destination address, with a port for TCP and UDP: 10.1.0.5:3389, 10.1.0.5 (ICMP).
     #[arg(long)]
     pub to: String,
     #[arg(long, value_enum, default_value = "tcp")]
     pub protocol: FlowProtocol,
-    /// Files or directories (default: the current directory).
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FlowFormat,
+    /// Project configuration (default: nsgate.toml in the current directory or its parents);
+    /// its variable files and parameters apply.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Files or directories (default: the current directory); `-` reads standard input.
     pub paths: Vec<PathBuf>,
+    /// Terraform variable NAME=VALUE (repeatable).
     #[arg(long = "var")]
     pub vars: Vec<String>,
+    /// Terraform variable file (repeatable).
     #[arg(long = "var-file")]
     pub var_files: Vec<PathBuf>,
+    /// ARM/Bicep parameters file.
     #[arg(long)]
     pub parameters: Option<PathBuf>,
 }
@@ -53,16 +89,34 @@ fn parse_endpoint(text: &str) -> Option<(IpAddr, Option<u16>)> {
     None
 }
 
+/// Where an address sits in the input.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Place {
+    Nic {
+        nic: NicId,
+        subnet: Option<SubnetId>,
+    },
+    Subnet(SubnetId),
+    Outside,
+}
+
 /// The endpoint an address belongs to: a NIC with that static address, else the subnet that
-/// contains it, else outside the model.
-fn endpoint_for(net: &Network, addr: IpAddr) -> Endpoint {
+/// contains it, else outside every subnet of the input.
+fn endpoint_for(net: &Network, addr: IpAddr) -> (Endpoint, Place) {
     for (n, nic) in net.nics.iter().enumerate() {
         for (i, ip) in nic.ip_configs.iter().enumerate() {
             if matches!(ip.private_ip.as_ref().map(|f| &f.value), Some(Val::Known(a)) if *a == addr)
             {
                 if let Some(mut e) = Endpoint::nic(net, NicId(n), i) {
                     e.addresses = AddrSet::addr(addr);
-                    return e;
+                    let subnet = e.subnet;
+                    return (
+                        e,
+                        Place::Nic {
+                            nic: NicId(n),
+                            subnet,
+                        },
+                    );
                 }
             }
         }
@@ -75,152 +129,378 @@ fn endpoint_for(net: &Network, addr: IpAddr) -> Endpoint {
         {
             let mut e = Endpoint::subnet_hosts(net, SubnetId(s));
             e.addresses = AddrSet::addr(addr);
-            return e;
+            return (e, Place::Subnet(SubnetId(s)));
         }
     }
-    Endpoint::external(AddrSet::addr(addr), addr.to_string())
+    (
+        Endpoint::external(AddrSet::addr(addr), addr.to_string()),
+        Place::Outside,
+    )
+}
+
+/// The query as given, checked.
+#[derive(Debug, Clone)]
+pub(crate) struct Query {
+    pub protocol: FlowProtocol,
+    pub src: IpAddr,
+    pub src_port: Option<u16>,
+    pub dst: IpAddr,
+    pub dst_port: Option<u16>,
+}
+
+impl Query {
+    fn parse(args: &FlowArgs) -> Result<Query, String> {
+        let (Some((src, src_port)), Some((dst, dst_port))) =
+            (parse_endpoint(&args.from), parse_endpoint(&args.to))
+        else {
+            return Err("--from and --to take an address with an optional port (10.1.0.4, 10.1.0.5:3389, [fd00::5]:3389)".into());
+        };
+        if src.is_ipv4() != dst.is_ipv4() {
+            return Err("--from and --to must be of the same address family (IPv4 or IPv6)".into());
+        }
+        let name = protocol_name(args.protocol);
+        match args.protocol {
+            FlowProtocol::Icmp | FlowProtocol::Esp | FlowProtocol::Ah => {
+                if src_port.is_some() || dst_port.is_some() {
+                    return Err(format!(
+                        "ports do not apply to {name}: only TCP and UDP flows carry ports (give --from and --to without a port)"
+                    ));
+                }
+            }
+            FlowProtocol::Tcp | FlowProtocol::Udp | FlowProtocol::Any => {
+                if dst_port.is_none() {
+                    return Err(format!(
+                        "--to needs a port for {name} (e.g. {dst_example}:3389)",
+                        dst_example = bracket(dst)
+                    ));
+                }
+            }
+        }
+        Ok(Query {
+            protocol: args.protocol,
+            src,
+            src_port,
+            dst,
+            dst_port,
+        })
+    }
+
+    /// The protocols asked about, each evaluated on its own.
+    pub fn protocols(&self) -> Vec<Protocol> {
+        match self.protocol {
+            FlowProtocol::Tcp => vec![Protocol::Tcp],
+            FlowProtocol::Udp => vec![Protocol::Udp],
+            FlowProtocol::Icmp => vec![Protocol::Icmp],
+            FlowProtocol::Esp => vec![Protocol::Esp],
+            FlowProtocol::Ah => vec![Protocol::Ah],
+            FlowProtocol::Any => Protocol::ALL.to_vec(),
+        }
+    }
+
+    /// The flows of one protocol: TCP and UDP with the ports given (every source port when
+    /// none is), the portless protocols with none.
+    fn flows(&self, protocol: Protocol) -> FlowSet {
+        let port = |p: Option<u16>| {
+            if !protocol.has_ports() {
+                return IntervalSet::point(NO_PORT);
+            }
+            match p {
+                Some(p) => IntervalSet::point(u32::from(p)),
+                None => all_ports().difference(&IntervalSet::point(NO_PORT)),
+            }
+        };
+        FlowSet::from_cube(Cube {
+            protocols: ProtoSet::only(protocol),
+            src: AddrSet::addr(self.src),
+            src_ports: port(self.src_port),
+            dst: AddrSet::addr(self.dst),
+            dst_ports: port(self.dst_port),
+            ..Cube::universe()
+        })
+    }
+}
+
+fn bracket(a: IpAddr) -> String {
+    match a {
+        IpAddr::V4(_) => a.to_string(),
+        IpAddr::V6(_) => format!("[{a}]"),
+    }
+}
+
+pub(crate) fn protocol_name(p: FlowProtocol) -> &'static str {
+    match p {
+        FlowProtocol::Tcp => "TCP",
+        FlowProtocol::Udp => "UDP",
+        FlowProtocol::Icmp => "ICMP",
+        FlowProtocol::Esp => "ESP",
+        FlowProtocol::Ah => "AH",
+        FlowProtocol::Any => "any protocol",
+    }
+}
+
+/// What a hop did with the flows of one protocol.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outcome {
+    /// No NSG at this level: everything that reaches it passes.
+    NoNsg,
+    /// Decided by these rules (access, rule name, priority, span), in order.
+    Decided(Vec<Decision>),
+    /// Depends on values nsgate could not resolve (and possibly also decided in part).
+    Indeterminate {
+        decided: Vec<Decision>,
+        reasons: Vec<Unknown>,
+    },
+    /// Every flow was certainly denied at an earlier hop.
+    NotReached,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Decision {
+    pub allow: bool,
+    pub rule: String,
+    pub priority: Option<u32>,
+    pub span: Span,
+}
+
+/// One hop of the path, explained.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct HopReport {
+    pub kind: HopKind,
+    /// `nsg` (with its name and resource address), `none`, or `unknown` (with why).
+    pub nsg: Option<(String, String, Span)>,
+    pub nsg_unknown: Option<Unknown>,
+    pub outcome: Outcome,
+}
+
+/// The overall verdict on the flows of one protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Allow,
+    Deny,
+    Indeterminate,
+    /// Some flows certainly denied, the others allowed or indeterminate.
+    Partial,
+    /// Some flows allowed, the rest indeterminate; none certainly denied.
+    AllowedInPart,
+}
+
+impl Verdict {
+    fn of(r: &PathResult) -> Verdict {
+        match (
+            r.allowed.is_empty(),
+            r.denied.is_empty(),
+            r.indeterminate.is_empty(),
+        ) {
+            (_, true, true) => Verdict::Allow,
+            (true, false, true) => Verdict::Deny,
+            (true, true, false) => Verdict::Indeterminate,
+            (false, true, false) => Verdict::AllowedInPart,
+            (_, false, _) => Verdict::Partial,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+            Verdict::Indeterminate => "indeterminate",
+            Verdict::Partial => "partial",
+            Verdict::AllowedInPart => "allowed-in-part",
+        }
+    }
+}
+
+/// The answer for one protocol.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ProtocolReport {
+    pub protocol: Protocol,
+    pub hops: Vec<HopReport>,
+    pub verdict: Verdict,
+    /// Every unknown the verdict depends on.
+    pub unknowns: Vec<Unknown>,
+}
+
+/// Everything printed.
+#[derive(Debug, Clone)]
+pub(crate) struct FlowReport {
+    pub query: Query,
+    pub source: (Endpoint, Place),
+    pub destination: (Endpoint, Place),
+    pub protocols: Vec<ProtocolReport>,
+}
+
+impl FlowReport {
+    /// One word for the whole query: the protocols' verdict when they agree.
+    pub fn verdict(&self) -> &'static str {
+        let first = self.protocols.first().map(|p| p.verdict);
+        if self.protocols.iter().all(|p| Some(p.verdict) == first) {
+            first.map_or("allow", Verdict::as_str)
+        } else {
+            "mixed"
+        }
+    }
+
+    pub fn allowed(&self) -> bool {
+        self.protocols.iter().all(|p| p.verdict == Verdict::Allow)
+    }
+}
+
+fn decision(
+    net: &Network,
+    nsg: crate::model::NsgId,
+    rule: crate::eval::fold::RuleRef,
+    allow: bool,
+) -> Option<Decision> {
+    let (_, r) = crate::policy::describe::resolve(net, nsg, rule)?;
+    Some(Decision {
+        allow,
+        rule: r.name.value.clone(),
+        priority: r.priority(),
+        span: r.span,
+    })
+}
+
+fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+/// Explain each hop of `result` (see the module doc).
+fn explain(net: &Network, protocol: Protocol, result: &PathResult) -> ProtocolReport {
+    let mut hops = Vec::new();
+    let mut unknowns = Vec::new();
+    // Flows certainly denied before the current hop cover everything once no flow is left.
+    let mut reached = true;
+    for hop in &result.hops {
+        let mut decided = Vec::new();
+        for d in result.denied.iter().filter(|d| d.hop == hop.kind) {
+            if let Some(x) = decision(net, d.nsg, d.rule, false) {
+                push_unique(&mut decided, x);
+            }
+        }
+        for p in result.passes.iter().filter(|p| p.hop == hop.kind) {
+            if let Some(x) = decision(net, p.nsg, p.rule, true) {
+                push_unique(&mut decided, x);
+            }
+        }
+        let mut reasons = Vec::new();
+        for u in result
+            .indeterminate
+            .iter()
+            .filter(|u| u.hop == hop.kind || u.also.contains(&hop.kind))
+        {
+            for r in &u.reasons {
+                push_unique(&mut reasons, r.clone());
+                push_unique(&mut unknowns, r.clone());
+            }
+        }
+        let (nsg, nsg_unknown) = match &hop.nsg {
+            HopNsg::Nsg { nsg, .. } => (
+                net.nsg(*nsg).map(|n| {
+                    (
+                        n.resource.name.value.clone(),
+                        n.resource.address.clone(),
+                        n.resource.span,
+                    )
+                }),
+                None,
+            ),
+            HopNsg::Unknown(u) => (None, Some(u.clone())),
+            HopNsg::None => (None, None),
+        };
+        let outcome = if !reached {
+            Outcome::NotReached
+        } else if !reasons.is_empty() {
+            Outcome::Indeterminate { decided, reasons }
+        } else if matches!(hop.nsg, HopNsg::None) {
+            Outcome::NoNsg
+        } else if decided.is_empty() {
+            Outcome::NotReached
+        } else {
+            Outcome::Decided(decided)
+        };
+        // Once a hop denies every flow that reaches it, later hops see none.
+        if let Outcome::Decided(d) = &outcome {
+            if d.iter().all(|x| !x.allow) {
+                reached = false;
+            }
+        }
+        if matches!(outcome, Outcome::NotReached) {
+            reached = false;
+        }
+        hops.push(HopReport {
+            kind: hop.kind,
+            nsg,
+            nsg_unknown,
+            outcome,
+        });
+    }
+    ProtocolReport {
+        protocol,
+        hops,
+        verdict: Verdict::of(result),
+        unknowns,
+    }
 }
 
 pub(crate) fn flow(args: FlowArgs, io: &mut Io<'_>) -> u8 {
     let mut sources = Sources::new();
     let mut errors = Vec::new();
-    let (Some((src, src_port)), Some((dst, dst_port))) =
-        (parse_endpoint(&args.from), parse_endpoint(&args.to))
-    else {
-        let _ = writeln!(io.stderr, "error: --from and --to take an address with an optional port (10.1.0.4, 10.1.0.5:3389, [fd00::5]:3389)");
-        return EXIT_TOOL_ERROR;
+    let query = match Query::parse(&args) {
+        Ok(q) => q,
+        Err(message) => {
+            let _ = writeln!(io.stderr, "error: {message}");
+            return EXIT_TOOL_ERROR;
+        }
     };
-    let ported = matches!(
-        args.protocol,
-        FlowProtocol::Tcp | FlowProtocol::Udp | FlowProtocol::Any
-    );
-    if ported && dst_port.is_none() {
-        let _ = writeln!(
-            io.stderr,
-            "error: --to needs a port for {:?} (e.g. 10.1.0.5:3389)",
-            args.protocol
-        );
-        return EXIT_TOOL_ERROR;
-    }
     let paths = relative_paths(&args.paths, &io.cwd);
-    let opts = load_options(
-        &args.vars,
-        &args.var_files,
-        args.parameters.clone(),
-        None,
-        io,
-        &mut errors,
-    );
-    let mut loaded = load_paths(&paths, None, &opts, &mut sources);
+    let config = load_config(args.config.as_deref(), io, &mut sources, &mut errors);
+    // Command-line values come after (and so override) the configuration's.
+    let var_files: Vec<PathBuf> = config
+        .var_files
+        .iter()
+        .chain(args.var_files.iter())
+        .cloned()
+        .collect();
+    let parameters = args
+        .parameters
+        .clone()
+        .or_else(|| config.parameters.clone());
+    let opts = load_options(&args.vars, &var_files, parameters, None, io, &mut errors);
+    let stdin = read_stdin(&paths, io);
+    let mut loaded = load_paths(&paths, stdin.as_deref(), &opts, &mut sources);
     errors.extend(input_errors(&mut loaded));
     if !errors.is_empty() {
         return print_errors(errors, &sources, io);
     }
     let net = build_network(&mut loaded);
-    let protocols = match args.protocol {
-        FlowProtocol::Tcp => ProtoSet::only(Protocol::Tcp),
-        FlowProtocol::Udp => ProtoSet::only(Protocol::Udp),
-        FlowProtocol::Icmp => ProtoSet::only(Protocol::Icmp),
-        FlowProtocol::Any => ProtoSet::ALL,
-    };
-    let port = |p: Option<u16>| {
-        p.map(|p| IntervalSet::point(u32::from(p)))
-            .unwrap_or_else(crate::eval::flowset::all_ports)
-    };
-    let flows = FlowSet::from_cube(Cube {
-        protocols,
-        src: AddrSet::addr(src),
-        src_ports: port(src_port),
-        dst: AddrSet::addr(dst),
-        dst_ports: port(dst_port),
-        ..Cube::universe()
-    });
-    let from = endpoint_for(&net, src);
-    let to = endpoint_for(&net, dst);
-    let result = match evaluate_path(&net, &flows, &from, &to) {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = writeln!(io.stderr, "error: {e}");
-            return EXIT_TOOL_ERROR;
-        }
-    };
-    let mut out = String::new();
-    let describe_flow = |p: Option<u16>| p.map(|p| format!(":{p}")).unwrap_or_default();
-    out.push_str(&format!(
-        "flow {} {src}{} → {dst}{} ({} → {})\n",
-        format!("{:?}", args.protocol).to_ascii_uppercase(),
-        describe_flow(src_port),
-        describe_flow(dst_port),
-        from.label,
-        to.label
-    ));
-    let at = |span: crate::source::Span| {
-        let (start, _) = sources.line_col(span);
-        format!("{}:{}", sources.name(span.file), start)
-    };
-    for (i, hop) in result.hops.iter().enumerate() {
-        let line = match &hop.nsg {
-            HopNsg::None => "no NSG: passes".to_string(),
-            HopNsg::Unknown(u) => format!("NSG unknown ({}): indeterminate", u.reason),
-            HopNsg::Nsg { nsg, .. } => {
-                let name = net
-                    .nsg(*nsg)
-                    .map(|n| n.resource.name.value.clone())
-                    .unwrap_or_default();
-                let decided: Vec<String> = result
-                    .passes
-                    .iter()
-                    .filter(|p| p.hop == hop.kind)
-                    .map(|p| (p.rule, "Allow"))
-                    .chain(
-                        result
-                            .denied
-                            .iter()
-                            .filter(|d| d.hop == hop.kind)
-                            .map(|d| (d.rule, "Deny")),
-                    )
-                    .filter_map(|(r, access)| {
-                        let (_, rule) = crate::policy::describe::resolve(&net, *nsg, r)?;
-                        Some(format!(
-                            "{access} by {} at {}",
-                            crate::policy::describe::rule(rule),
-                            at(rule.span)
-                        ))
-                    })
-                    .collect();
-                let undecided = result.indeterminate.iter().any(|u| u.hop == hop.kind);
-                let what = if decided.is_empty() && undecided {
-                    "indeterminate (depends on unknown values)".to_string()
-                } else if decided.is_empty() {
-                    "not reached".to_string()
-                } else {
-                    decided.join("; ")
-                };
-                format!("NSG `{name}`: {what}")
+    let source = endpoint_for(&net, query.src);
+    let destination = endpoint_for(&net, query.dst);
+    let mut protocols = Vec::new();
+    for protocol in query.protocols() {
+        match evaluate_path(&net, &query.flows(protocol), &source.0, &destination.0) {
+            Ok(r) => protocols.push(explain(&net, protocol, &r)),
+            Err(e) => {
+                let _ = writeln!(io.stderr, "error: {e}");
+                return EXIT_TOOL_ERROR;
             }
-        };
-        out.push_str(&format!("  {}. {}: {line}\n", i + 1, hop.kind));
-    }
-    let verdict = if !result.denied.is_empty()
-        && result.allowed.is_empty()
-        && result.indeterminate.is_empty()
-    {
-        "Deny"
-    } else if result.is_fully_allowed() {
-        "Allow"
-    } else if result.denied.is_empty() && result.allowed.is_empty() {
-        "Indeterminate"
-    } else {
-        "Partial (some of these flows are denied)"
-    };
-    out.push_str(&format!("verdict: {verdict}\n"));
-    for u in &result.indeterminate {
-        for r in &u.reasons {
-            out.push_str(&format!("  unknown: {} at {}\n", r.reason, at(r.span)));
         }
     }
-    let _ = io.stdout.write_all(out.as_bytes());
-    if verdict == "Allow" {
+    let report = FlowReport {
+        query,
+        source,
+        destination,
+        protocols,
+    };
+    let text = match args.format {
+        FlowFormat::Human => render::human(&report, &net, &sources),
+        FlowFormat::Json => render::json(&report, &net, &sources),
+    };
+    if io.stdout.write_all(text.as_bytes()).is_err() {
+        return EXIT_TOOL_ERROR;
+    }
+    if report.allowed() {
         EXIT_OK
     } else {
         EXIT_FINDINGS

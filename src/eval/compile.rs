@@ -5,14 +5,22 @@
 //! `lo == hi`. Application security groups depend on *which* NIC is at each end (a rule naming
 //! an ASG applies only to member NICs, nsg-semantics §2.5), so the context carries the
 //! endpoints' memberships when they are known.
+//!
+//! Each thing that makes `lo` and `hi` differ is an [`Atom`]: one unknown yes/no question about
+//! a flow ("is its destination in the part of VirtualNetwork nsgate cannot see?", "does the
+//! unknown prefix hold its source?"). The same atom asked by two rules has one answer, so a
+//! [`Resolution`] (which atoms hold) turns every rule exact at once; [`compile_resolved`]
+//! compiles a rule under one. Atoms are per side: a flow's source and destination are two
+//! questions even when they share an address (a conservative simplification).
 
 use crate::eval::flowset::{all_ports, port_set, AddrSet, Cube, Hull, PortSet, ProtoSet, NO_PORT};
 use crate::eval::intervals::IntervalSet;
-use crate::eval::tags::{Bounds, TagContext};
+use crate::eval::tags::{Bounds, TagContext, TagScope};
 use crate::model::{
-    Access, AddressItem, AddressSpec, AsgId, IpVersion, Link, Network, PortRange, PortSpec,
-    ProtocolSpec, SecurityRule, Unknown, Val,
+    Access, AddressItem, AddressSpec, AsgId, Direction, IpVersion, Link, Network, PortRange,
+    PortSpec, ProtocolSpec, SecurityRule, ServiceTag, Unknown, Val,
 };
+use crate::source::Span;
 
 /// ASG memberships of one end of a flow: `Known` when the end is a specific NIC IP
 /// configuration (or a host with no NIC in the model, which belongs to no ASG), `Unknown` when
@@ -32,6 +40,64 @@ pub struct RuleContext<'a> {
     pub destination: &'a Membership,
 }
 
+/// Which part of a flow (or of a rule) an atom is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Part {
+    Source,
+    Destination,
+    SourcePorts,
+    DestinationPorts,
+    Protocol,
+    Access,
+}
+
+/// One unknown yes/no question a rule's match or verdict depends on (see the module doc).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Atom {
+    /// The flow's address on this side lies in the unseen part of VirtualNetwork (on-premises,
+    /// gateway and UDR ranges, or an unknown address space) of this VNet. `Internet` asks the
+    /// same question, negated.
+    VirtualNetwork { scope: TagScope, side: Part },
+    /// The flow's address on this side belongs to an opaque service tag (lower-cased name).
+    Tag { name: String, side: Part },
+    /// The flow's address on this side is a dynamic address of a member of this ASG.
+    AsgMember { asg: AsgId, side: Part },
+    /// An unknown value holds the flow's part (an unknown prefix holds its source address, an
+    /// unknown port its port, an unknown protocol its protocol; for `Access`: the rule allows).
+    Value { unknown: Unknown, part: Part },
+    /// The rule (by its span and name: a dynamic block writes many rules at one span) with an
+    /// unknown direction is inbound.
+    Inbound { rule: Span, name: String },
+    /// The rule with an unknown priority comes before every placed rule (else: after them all,
+    /// where it decides nothing — every other place decides the same as one of the two).
+    First { rule: Span, name: String },
+}
+
+/// The atoms that hold; every other atom does not.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resolution {
+    pub holds: Vec<Atom>,
+}
+
+impl Resolution {
+    pub fn holds(&self, atom: &Atom) -> bool {
+        self.holds.contains(atom)
+    }
+
+    /// Every resolution of `atoms` (2^n of them; the caller bounds n). The first holds nothing.
+    pub fn all(atoms: &[Atom]) -> impl Iterator<Item = Resolution> + '_ {
+        let n = atoms.len().min(usize::BITS as usize - 1);
+        (0..1usize << n).map(move |mask| Resolution {
+            holds: atoms
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, a)| a.clone())
+                .collect(),
+        })
+    }
+}
+
 /// A rule in flow-set terms.
 #[derive(Debug, Clone)]
 pub struct CompiledRule {
@@ -43,42 +109,187 @@ pub struct CompiledRule {
     pub access: Option<Access>,
     /// Why `lo` and `hi` differ, or why the rule's place or access is uncertain.
     pub reasons: Vec<Unknown>,
+    /// The questions whose answers would make the rule exact (empty under a resolution).
+    pub atoms: Vec<Atom>,
 }
 
-/// Compile `rule` for one direction. `position_known` is false when the rule's priority or
-/// direction is unknown: it may then match at most (it is placed as an uncertain rule).
+/// Either the bounds over every answer, or the exact rule under one resolution.
+struct Reader<'r> {
+    resolution: Option<&'r Resolution>,
+    atoms: Vec<Atom>,
+    reasons: Vec<Unknown>,
+}
+
+impl Reader<'_> {
+    /// `(lo, hi)` over every answer to `atom`, or the answer's value twice.
+    fn pick<T: Clone>(&mut self, atom: Atom, why: &Unknown, lo: T, hi: T) -> (T, T) {
+        match self.resolution {
+            None => {
+                if !self.atoms.contains(&atom) {
+                    self.atoms.push(atom);
+                }
+                if !self.reasons.contains(why) {
+                    self.reasons.push(why.clone());
+                }
+                (lo, hi)
+            }
+            Some(r) if r.holds(&atom) => (hi.clone(), hi),
+            Some(_) => (lo.clone(), lo),
+        }
+    }
+}
+
+/// Compile `rule` for one direction over every answer to its unknowns. `position_known` is
+/// false when the rule's priority or direction is unknown: it may then match at most (it is
+/// placed as an uncertain rule).
 pub fn compile(rule: &SecurityRule, ctx: &RuleContext<'_>, position_known: bool) -> CompiledRule {
-    let mut reasons = Vec::new();
-    for field in [
-        rule.priority.value.as_unknown(),
-        rule.direction.value.as_unknown(),
-    ] {
-        reasons.extend(field.cloned());
+    let mut reader = Reader {
+        resolution: None,
+        atoms: Vec::new(),
+        reasons: Vec::new(),
+    };
+    compile_with(rule, ctx, position_known, None, &mut reader)
+}
+
+/// Compile `rule`, evaluated in `direction`, exactly under `resolution` (`lo == hi`; `access` is
+/// known).
+pub fn compile_resolved(
+    rule: &SecurityRule,
+    ctx: &RuleContext<'_>,
+    direction: Direction,
+    resolution: &Resolution,
+) -> CompiledRule {
+    let mut reader = Reader {
+        resolution: Some(resolution),
+        atoms: Vec::new(),
+        reasons: Vec::new(),
+    };
+    compile_with(rule, ctx, true, Some(direction), &mut reader)
+}
+
+/// Whether a rule whose place is unknown takes part under the reader's resolution.
+fn placed_under(rule: &SecurityRule, direction: Direction, reader: &mut Reader<'_>) -> bool {
+    let mut placed = true;
+    if let Val::Unknown(u) = &rule.direction.value {
+        let (inbound, _) = reader.pick(
+            Atom::Inbound {
+                rule: rule.span,
+                name: rule.name.value.clone(),
+            },
+            u,
+            false,
+            true,
+        );
+        placed &= inbound == (direction == Direction::Inbound);
+    }
+    if let Val::Unknown(u) = &rule.priority.value {
+        let (first, _) = reader.pick(
+            Atom::First {
+                rule: rule.span,
+                name: rule.name.value.clone(),
+            },
+            u,
+            false,
+            true,
+        );
+        placed &= first;
+    }
+    placed
+}
+
+fn compile_with(
+    rule: &SecurityRule,
+    ctx: &RuleContext<'_>,
+    position_known: bool,
+    direction: Option<Direction>,
+    reader: &mut Reader<'_>,
+) -> CompiledRule {
+    if let Some(d) = direction {
+        if !placed_under(rule, d, reader) {
+            return CompiledRule {
+                lo: None,
+                hi: None,
+                access: rule.access.value.known().copied().or(Some(Access::Deny)),
+                reasons: Vec::new(),
+                atoms: Vec::new(),
+            };
+        }
+    } else {
+        for field in [
+            rule.priority.value.as_unknown(),
+            rule.direction.value.as_unknown(),
+        ] {
+            reader.reasons.extend(field.cloned());
+        }
+        if let Val::Unknown(u) = &rule.direction.value {
+            reader.pick(
+                Atom::Inbound {
+                    rule: rule.span,
+                    name: rule.name.value.clone(),
+                },
+                u,
+                (),
+                (),
+            );
+        }
+        if let Val::Unknown(u) = &rule.priority.value {
+            reader.pick(
+                Atom::First {
+                    rule: rule.span,
+                    name: rule.name.value.clone(),
+                },
+                u,
+                (),
+                (),
+            );
+        }
     }
     let access = match &rule.access.value {
         Val::Known(a) => Some(*a),
         Val::Unknown(u) => {
-            reasons.push(u.clone());
-            None
+            let atom = Atom::Value {
+                unknown: u.clone(),
+                part: Part::Access,
+            };
+            match reader.pick(atom, u, None, Some(Access::Allow)) {
+                (_, Some(a)) if reader.resolution.is_some() => Some(a),
+                _ if reader.resolution.is_some() => Some(Access::Deny),
+                _ => None,
+            }
         }
     };
     let protocols = match &rule.protocol.value {
         Val::Known(ProtocolSpec::Any) => (ProtoSet::ALL, ProtoSet::ALL),
         Val::Known(ProtocolSpec::Only(p)) => (ProtoSet::only(*p), ProtoSet::only(*p)),
         Val::Unknown(u) => {
-            reasons.push(u.clone());
-            (ProtoSet::EMPTY, ProtoSet::ALL)
+            let atom = Atom::Value {
+                unknown: u.clone(),
+                part: Part::Protocol,
+            };
+            reader.pick(atom, u, ProtoSet::EMPTY, ProtoSet::ALL)
         }
     };
     let portless_rule = |set: ProtoSet| !set.is_empty() && set.and(ProtoSet::PORTED).is_empty();
-    let sp = ports(&rule.source_ports, portless_rule(protocols.1), &mut reasons);
+    let sp = ports(
+        &rule.source_ports,
+        portless_rule(protocols.1),
+        Part::SourcePorts,
+        reader,
+    );
     let dp = ports(
         &rule.destination_ports,
         portless_rule(protocols.1),
-        &mut reasons,
+        Part::DestinationPorts,
+        reader,
     );
-    let src = addresses(&rule.source, ctx, ctx.source, &mut reasons);
-    let dst = addresses(&rule.destination, ctx, ctx.destination, &mut reasons);
+    let src = addresses(&rule.source, ctx, ctx.source, Part::Source, reader);
+    let dst = addresses(
+        &rule.destination,
+        ctx,
+        ctx.destination,
+        Part::Destination,
+        reader,
+    );
     let hi = Cube {
         protocols: protocols.1,
         src: src.hi,
@@ -105,7 +316,8 @@ pub fn compile(rule: &SecurityRule, ctx: &RuleContext<'_>, position_known: bool)
         lo,
         hi,
         access,
-        reasons,
+        reasons: std::mem::take(&mut reader.reasons),
+        atoms: std::mem::take(&mut reader.atoms),
     }
 }
 
@@ -114,7 +326,8 @@ pub fn compile(rule: &SecurityRule, ctx: &RuleContext<'_>, position_known: bool)
 fn ports(
     spec: &PortSpec,
     portless_protocol: bool,
-    reasons: &mut Vec<Unknown>,
+    part: Part,
+    reader: &mut Reader<'_>,
 ) -> (PortSet, PortSet) {
     let mut known: Vec<PortRange> = Vec::new();
     let mut unknown = false;
@@ -122,8 +335,11 @@ fn ports(
         match &item.value {
             Val::Known(r) => known.push(*r),
             Val::Unknown(u) => {
-                reasons.push(u.clone());
-                unknown = true;
+                let atom = Atom::Value {
+                    unknown: u.clone(),
+                    part,
+                };
+                unknown |= reader.pick(atom, u, false, true).1;
             }
         }
     }
@@ -135,36 +351,67 @@ fn ports(
         }
     };
     let lo = with_portless(port_set(known));
-    let hi = if unknown { all_ports() } else { lo.clone() };
-    (lo, hi)
+    if !unknown {
+        return (lo.clone(), lo);
+    }
+    match reader.resolution {
+        // Under a resolution an unknown item that holds the port holds every port.
+        Some(_) => (all_ports(), all_ports()),
+        None => (lo, all_ports()),
+    }
 }
 
 fn addresses(
     spec: &AddressSpec,
     ctx: &RuleContext<'_>,
     end: &Membership,
-    reasons: &mut Vec<Unknown>,
+    side: Part,
+    reader: &mut Reader<'_>,
 ) -> Bounds {
     let mut total = Bounds::exact(AddrSet::empty());
     for item in &spec.items {
         let b = match &item.value {
             Val::Unknown(u) => {
-                reasons.push(u.clone());
-                Bounds::unknown()
+                let atom = Atom::Value {
+                    unknown: u.clone(),
+                    part: side,
+                };
+                let (lo, hi) = reader.pick(atom, u, AddrSet::empty(), AddrSet::full());
+                Bounds { lo, hi }
             }
             Val::Known(AddressItem::Any) => Bounds::exact(AddrSet::full()),
             Val::Known(AddressItem::Prefix(net)) => Bounds::exact(AddrSet::from_net(net)),
             Val::Known(AddressItem::Tag(tag)) => {
                 let b = ctx.tags.expand(tag);
-                if !b.is_exact() {
-                    reasons.push(Unknown {
+                if b.is_exact() {
+                    b
+                } else {
+                    let why = Unknown {
                         reason: tag_reason(tag, ctx.tags),
                         span: item.span,
-                    });
+                    };
+                    let atom = match tag {
+                        ServiceTag::Other(name) => Atom::Tag {
+                            name: name.to_ascii_lowercase(),
+                            side,
+                        },
+                        _ => Atom::VirtualNetwork {
+                            scope: ctx.tags.scope,
+                            side,
+                        },
+                    };
+                    // Internet is public space *outside* VirtualNetwork: the same question,
+                    // answered the other way.
+                    let (lo, hi) = if matches!(tag, ServiceTag::Internet) {
+                        let (a, b2) = reader.pick(atom, &why, b.hi, b.lo);
+                        (b2, a)
+                    } else {
+                        reader.pick(atom, &why, b.lo, b.hi)
+                    };
+                    Bounds { lo, hi }
                 }
-                b
             }
-            Val::Known(AddressItem::Asg(link)) => asg_bounds(link, ctx, end, reasons),
+            Val::Known(AddressItem::Asg(link)) => asg_bounds(link, ctx, end, side, reader),
         };
         total = total.union(&b);
     }
@@ -191,40 +438,59 @@ fn asg_bounds(
     link: &Link<AsgId>,
     ctx: &RuleContext<'_>,
     end: &Membership,
-    reasons: &mut Vec<Unknown>,
+    side: Part,
+    reader: &mut Reader<'_>,
 ) -> Bounds {
     let id = match link {
         Link::Resolved(s) => s.value,
-        Link::Unknown(u) => {
-            reasons.push(u.clone());
-            return Bounds::unknown();
-        }
-        Link::Key(k) => {
-            reasons.push(Unknown {
-                reason: format!("application security group `{}` was not linked", k.value),
-                span: k.span,
-            });
-            return Bounds::unknown();
+        _ => {
+            let u = unlinked(link);
+            let atom = Atom::Value {
+                unknown: u.clone(),
+                part: side,
+            };
+            let (lo, hi) = reader.pick(atom, &u, AddrSet::empty(), AddrSet::full());
+            return Bounds { lo, hi };
         }
     };
     match end {
         // The end is a known NIC (or a host without one): membership decides, not addresses.
         Membership::Known(asgs) if asgs.contains(&id) => Bounds::exact(AddrSet::full()),
         Membership::Known(_) => Bounds::exact(AddrSet::empty()),
-        Membership::Unknown => asg_addresses(id, ctx.network, link, reasons),
+        Membership::Unknown => {
+            let b = asg_addresses(id, ctx.network);
+            if b.is_exact() {
+                return b;
+            }
+            let why = Unknown {
+                reason: "a member of the application security group has a dynamic address".into(),
+                span: link.span(),
+            };
+            let (lo, hi) = reader.pick(Atom::AsgMember { asg: id, side }, &why, b.lo, b.hi);
+            Bounds { lo, hi }
+        }
+    }
+}
+
+/// Why an ASG link did not resolve.
+fn unlinked(link: &Link<AsgId>) -> Unknown {
+    match link {
+        Link::Unknown(u) => u.clone(),
+        Link::Key(k) => Unknown {
+            reason: format!("application security group `{}` was not linked", k.value),
+            span: k.span,
+        },
+        Link::Resolved(s) => Unknown {
+            reason: "application security group".into(),
+            span: s.span,
+        },
     }
 }
 
 /// Addresses of an ASG's members: static addresses certainly, dynamic ones somewhere in their
 /// subnet.
-fn asg_addresses(
-    id: AsgId,
-    network: &Network,
-    link: &Link<AsgId>,
-    reasons: &mut Vec<Unknown>,
-) -> Bounds {
+fn asg_addresses(id: AsgId, network: &Network) -> Bounds {
     let mut b = Bounds::exact(AddrSet::empty());
-    let mut uncertain = false;
     let members = network.asg_members(id).iter();
     for ip in members.filter_map(|(n, i)| network.nic(*n).and_then(|nic| nic.ip_configs.get(*i))) {
         match ip.private_ip.as_ref().map(|f| &f.value) {
@@ -233,7 +499,6 @@ fn asg_addresses(
                 b = b.union(&Bounds::exact(one));
             }
             _ => {
-                uncertain = true;
                 let subnet = ip
                     .subnet
                     .as_ref()
@@ -259,12 +524,6 @@ fn asg_addresses(
                 b.hi = b.hi.union(&range);
             }
         }
-    }
-    if uncertain {
-        reasons.push(Unknown {
-            reason: "a member of the application security group has a dynamic address".into(),
-            span: link.span(),
-        });
     }
     b
 }

@@ -16,7 +16,9 @@
 //! Cost: O(R · C) cube operations for R rules and C cubes in the walking region (C is bounded
 //! by [`MAX_CUBES`](crate::eval::flowset::MAX_CUBES)).
 
-use crate::eval::compile::{compile, CompiledRule, RuleContext};
+use crate::eval::compile::{
+    compile, compile_resolved, Atom, CompiledRule, Resolution, RuleContext,
+};
 use crate::eval::flowset::{FlowSet, TooComplex};
 use crate::model::defaults::default_rules;
 use crate::model::{Access, Direction, Nsg, SecurityRule, Unknown, Val};
@@ -121,12 +123,60 @@ struct Branch {
     reasons: Vec<Unknown>,
 }
 
-/// Fold `flows` through `nsg` in `direction` under `ctx`.
+/// Fold `flows` through `nsg` in `direction` under `ctx`, over every answer to the unknowns
+/// (each rule's unknowns taken on their own: sound, but it may call indeterminate a flow that
+/// every consistent answer decides alike — see [`fold_resolved`]).
 pub fn fold(
     nsg: &Nsg,
     direction: Direction,
     ctx: &RuleContext<'_>,
     flows: FlowSet,
+) -> Result<FoldResult, TooComplex> {
+    fold_by(nsg, direction, flows, |rule, placed| {
+        compile(rule, ctx, placed)
+    })
+}
+
+/// The exact fold under one resolution of the unknowns: nothing is indeterminate.
+pub fn fold_resolved(
+    nsg: &Nsg,
+    direction: Direction,
+    ctx: &RuleContext<'_>,
+    flows: FlowSet,
+    resolution: &Resolution,
+) -> Result<FoldResult, TooComplex> {
+    fold_by(nsg, direction, flows, |rule, _| {
+        compile_resolved(rule, ctx, direction, resolution)
+    })
+}
+
+/// The atoms (unknown questions) of the rules of `nsg` in `direction` that may match `flows`.
+pub fn atoms(nsg: &Nsg, direction: Direction, ctx: &RuleContext<'_>, flows: &FlowSet) -> Vec<Atom> {
+    let mut out: Vec<Atom> = Vec::new();
+    for (rule_ref, placed) in rule_order(nsg, direction) {
+        let Some(rule) = rule_ref.resolve(nsg) else {
+            continue;
+        };
+        let c = compile(rule, ctx, placed);
+        let relevant =
+            c.hi.as_ref()
+                .is_some_and(|hi| !flows.intersect_cube(hi).is_empty());
+        if relevant {
+            for a in c.atoms {
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn fold_by(
+    nsg: &Nsg,
+    direction: Direction,
+    flows: FlowSet,
+    compile_rule: impl Fn(&SecurityRule, bool) -> CompiledRule,
 ) -> Result<FoldResult, TooComplex> {
     let order = rule_order(nsg, direction);
     // Branches: [0] nothing uncertain yet, [1] may already be allowed, [2] may already be denied.
@@ -147,7 +197,7 @@ pub fn fold(
         let Some(rule) = rule_ref.resolve(nsg) else {
             continue;
         };
-        let compiled = compile(rule, ctx, placed);
+        let compiled = compile_rule(rule, placed);
         step(
             rule_ref,
             &compiled,

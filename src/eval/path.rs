@@ -8,9 +8,9 @@
 
 use std::fmt;
 
-use crate::eval::compile::{Membership, RuleContext};
+use crate::eval::compile::{Atom, Membership, Resolution, RuleContext};
 use crate::eval::flowset::{AddrSet, Cube, FlowSet, TooComplex};
-use crate::eval::fold::{fold, RuleRef};
+use crate::eval::fold::{atoms as fold_atoms, fold, fold_resolved, RuleRef};
 use crate::eval::intervals::IntervalSet;
 use crate::eval::tags::TagContext;
 use crate::model::{Direction, IpVersion, Link, Network, NicId, NsgId, SubnetId, Unknown, Val};
@@ -322,6 +322,8 @@ pub struct Pass {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Undecided {
     pub hop: HopKind,
+    /// Later hops where the verdict of some of these flows also depends on unknowns.
+    pub also: Vec<HopKind>,
     pub nsg: Option<NsgId>,
     pub rules: Vec<RuleRef>,
     pub reasons: Vec<Unknown>,
@@ -405,9 +407,19 @@ pub fn hops(network: &Network, src: &Endpoint, dst: &Endpoint) -> Vec<Hop> {
     out
 }
 
+/// Most unknown questions enumerated per path when correlating unknowns (2^n walks over the
+/// undecided flows only); past this the uncorrelated, sound verdict stands.
+pub const MAX_ATOMS: usize = 10;
+
 /// The flows of `flows` going from `src` to `dst`: which are allowed, which denied (by which
 /// hop and rule), and which depend on unknowns. `flows` is first narrowed to the endpoints'
 /// addresses.
+///
+/// Unknowns are correlated (nsg-semantics §2.10): one unknown is one variable wherever it
+/// appears, so a flow is indeterminate only when two consistent resolutions of the unknowns
+/// give it different verdicts. A first walk takes each rule's unknowns on their own (cheap, and
+/// exact whenever nothing is unknown); the flows it leaves undecided are then walked once per
+/// resolution of the questions the rules on the path ask about them.
 pub fn evaluate_path(
     network: &Network,
     flows: &FlowSet,
@@ -419,7 +431,135 @@ pub fn evaluate_path(
         dst: dst.addresses.clone(),
         ..Cube::universe()
     };
-    let mut allowed = flows.intersect_cube(&ends);
+    let mut result = walk(network, flows.intersect_cube(&ends), src, dst, None)?;
+    if !result.indeterminate.is_empty() {
+        correlate(network, src, dst, &mut result)?;
+    }
+    Ok(result)
+}
+
+/// The rule context of a hop.
+fn hop_context<'a>(
+    network: &'a Network,
+    tags: &'a TagContext,
+    src: &'a Endpoint,
+    dst: &'a Endpoint,
+) -> RuleContext<'a> {
+    RuleContext {
+        network,
+        tags,
+        source: &src.membership,
+        destination: &dst.membership,
+    }
+}
+
+/// Re-decide the undecided flows of `result` under every resolution of the unknowns they
+/// depend on: flows every resolution allows are allowed, flows every resolution denies are
+/// denied (attributed as in the first resolution, where no unknown holds), the rest stay
+/// indeterminate.
+fn correlate(
+    network: &Network,
+    src: &Endpoint,
+    dst: &Endpoint,
+    result: &mut PathResult,
+) -> Result<(), TooComplex> {
+    let (undecided, atoms) = undecided_atoms(network, src, dst, result)?;
+    if atoms.is_empty() || atoms.len() > MAX_ATOMS {
+        return Ok(());
+    }
+    let mut always_allowed: Option<FlowSet> = None;
+    let mut always_denied: Option<FlowSet> = None;
+    let mut first: Option<PathResult> = None;
+    for resolution in Resolution::all(&atoms) {
+        let r = walk(network, undecided.clone(), src, dst, Some(&resolution))?;
+        let mut denied = FlowSet::empty();
+        for d in &r.denied {
+            denied = denied.union_disjoint(d.region.clone())?;
+        }
+        always_allowed = Some(match always_allowed {
+            None => r.allowed.clone(),
+            Some(prev) => prev.intersect(&r.allowed)?,
+        });
+        always_denied = Some(match always_denied {
+            None => denied,
+            Some(prev) => prev.intersect(&denied)?,
+        });
+        if first.is_none() {
+            first = Some(r);
+        }
+    }
+    let (Some(allowed), Some(denied), Some(first)) = (always_allowed, always_denied, first) else {
+        return Ok(());
+    };
+    let settled = allowed.union(&denied)?;
+    if settled.is_empty() {
+        return Ok(());
+    }
+    for d in first.denied {
+        let region = d.region.intersect(&denied)?;
+        if !region.is_empty() {
+            result.denied.push(Denial { region, ..d });
+        }
+    }
+    for p in first.passes {
+        let region = p.region.intersect(&settled)?;
+        if !region.is_empty() {
+            result.passes.push(Pass { region, ..p });
+        }
+    }
+    result.allowed = std::mem::take(&mut result.allowed).union_disjoint(allowed)?;
+    let mut still = Vec::with_capacity(result.indeterminate.len());
+    for mut u in std::mem::take(&mut result.indeterminate) {
+        u.region = u.region.subtract(&settled)?;
+        if !u.region.is_empty() {
+            still.push(u);
+        }
+    }
+    result.indeterminate = still;
+    Ok(())
+}
+
+/// The flows `result` leaves undecided, and the unknown questions the rules on the path ask
+/// about them.
+pub fn undecided_atoms(
+    network: &Network,
+    src: &Endpoint,
+    dst: &Endpoint,
+    result: &PathResult,
+) -> Result<(FlowSet, Vec<Atom>), TooComplex> {
+    let mut undecided = FlowSet::empty();
+    for u in &result.indeterminate {
+        undecided = undecided.union_disjoint(u.region.clone())?;
+    }
+    let mut atoms: Vec<Atom> = Vec::new();
+    for hop in &result.hops {
+        let HopNsg::Nsg { nsg: id, .. } = &hop.nsg else {
+            continue;
+        };
+        let Some(nsg) = network.nsg(*id) else {
+            continue;
+        };
+        let tags = TagContext::for_subnet(network, hop.subnet);
+        let ctx = hop_context(network, &tags, src, dst);
+        for a in fold_atoms(nsg, hop.kind.direction(), &ctx, &undecided) {
+            if !atoms.contains(&a) {
+                atoms.push(a);
+            }
+        }
+    }
+    Ok((undecided, atoms))
+}
+
+/// One walk along the path: over every answer to the unknowns (`resolution` = `None`, each
+/// rule's unknowns on their own) or under one resolution.
+fn walk(
+    network: &Network,
+    flows: FlowSet,
+    src: &Endpoint,
+    dst: &Endpoint,
+    resolution: Option<&Resolution>,
+) -> Result<PathResult, TooComplex> {
+    let mut allowed = flows;
     let hops = hops(network, src, dst);
     let mut denied = Vec::new();
     let mut passes = Vec::new();
@@ -431,6 +571,7 @@ pub fn evaluate_path(
                 if !allowed.is_empty() {
                     undecided.push(Undecided {
                         hop: hop.kind,
+                        also: Vec::new(),
                         nsg: None,
                         rules: Vec::new(),
                         reasons: vec![u.clone()],
@@ -443,15 +584,14 @@ pub fn evaluate_path(
                     continue;
                 };
                 let tags = TagContext::for_subnet(network, hop.subnet);
-                let ctx = RuleContext {
-                    network,
-                    tags: &tags,
-                    source: &src.membership,
-                    destination: &dst.membership,
-                };
+                let ctx = hop_context(network, &tags, src, dst);
                 let direction = hop.kind.direction();
+                let fold_here = |flows: FlowSet| match resolution {
+                    None => fold(nsg, direction, &ctx, flows),
+                    Some(r) => fold_resolved(nsg, direction, &ctx, flows, r),
+                };
                 // Certainly-allowed flows so far.
-                let result = fold(nsg, direction, &ctx, std::mem::take(&mut allowed))?;
+                let result = fold_here(std::mem::take(&mut allowed))?;
                 for d in result.decided {
                     match d.access {
                         crate::model::Access::Allow => {
@@ -476,6 +616,7 @@ pub fn evaluate_path(
                 for u in result.indeterminate {
                     undecided.push(Undecided {
                         hop: hop.kind,
+                        also: Vec::new(),
                         nsg: Some(*id),
                         rules: u.rules,
                         reasons: u.reasons,
@@ -489,7 +630,7 @@ pub fn evaluate_path(
                         still.push(u);
                         continue;
                     }
-                    let later = fold(nsg, direction, &ctx, std::mem::take(&mut u.region))?;
+                    let later = fold_here(std::mem::take(&mut u.region))?;
                     let mut keep = FlowSet::empty();
                     for d in later.decided {
                         match d.access {
@@ -499,12 +640,28 @@ pub fn evaluate_path(
                                 rule: d.rule,
                                 region: d.region,
                             }),
-                            crate::model::Access::Allow => keep = keep.union_disjoint(d.region)?,
+                            crate::model::Access::Allow => {
+                                // For explanations: the rule this hop lets them through by.
+                                passes.push(Pass {
+                                    hop: hop.kind,
+                                    nsg: *id,
+                                    rule: d.rule,
+                                    region: d.region.clone(),
+                                });
+                                keep = keep.union_disjoint(d.region)?;
+                            }
                         }
                     }
                     for x in later.indeterminate {
                         keep = keep.union_disjoint(x.region)?;
-                        u.reasons.extend(x.reasons);
+                        if !u.also.contains(&hop.kind) {
+                            u.also.push(hop.kind);
+                        }
+                        for r in x.reasons {
+                            if !u.reasons.contains(&r) {
+                                u.reasons.push(r);
+                            }
+                        }
                     }
                     if !keep.is_empty() {
                         u.region = keep;

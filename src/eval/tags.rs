@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use ipnet::IpNet;
 
 use crate::eval::flowset::AddrSet;
-use crate::model::{Network, ServiceTag, SubnetId, Unknown, Val};
+use crate::model::{Network, ServiceTag, SubnetId, Unknown, Val, VnetId};
 
 /// The host's virtual IP: health probes, DNS, DHCP (nsg-semantics §2.4).
 pub const HOST_VIP: IpAddr = IpAddr::V4(Ipv4Addr::new(168, 63, 129, 16));
@@ -96,9 +96,21 @@ impl Bounds {
     }
 }
 
+/// Whose VirtualNetwork a context describes: its unseen part (on-premises and gateway ranges)
+/// is one unknown per VNet, wherever a rule names the tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TagScope {
+    Vnet(VnetId),
+    /// A subnet whose VNet is not known.
+    Subnet(SubnetId),
+    /// No subnet (an NSG evaluated outside any known subnet).
+    Outside,
+}
+
 /// The address context of the subnet an NSG is evaluated at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagContext {
+    pub scope: TagScope,
     pub virtual_network: Bounds,
     /// Why VirtualNetwork is not exact (for messages).
     pub vnet_unknowns: Vec<Unknown>,
@@ -163,7 +175,16 @@ impl TagContext {
         } else {
             lo.union(private_space())
         };
+        let subnet_data = subnet.and_then(|id| Some((id, network.subnet(id)?)));
+        let scope = match subnet_data {
+            Some((_, s)) if s.vnet.resolved().is_some() => {
+                s.vnet.resolved().map_or(TagScope::Outside, TagScope::Vnet)
+            }
+            Some((id, _)) => TagScope::Subnet(id),
+            None => TagScope::Outside,
+        };
         TagContext {
+            scope,
             virtual_network: Bounds { lo, hi },
             vnet_unknowns: unknowns,
         }

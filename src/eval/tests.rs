@@ -516,3 +516,31 @@ fn witnesses_prefer_usable_hosts_and_ephemeral_ports() {
         Some(flow("10.1.0.4", 49152, "10.1.0.5", 20000))
     );
 }
+
+/// Issue 15: whether 192.168.1.10 (an on-premises range, perhaps) is in VirtualNetwork cannot be
+/// known offline, but `Deny * → VirtualNetwork` and `DenyAllOutBound` deny it either way: one
+/// unknown, one answer wherever it is asked, so the flow is denied, not indeterminate.
+#[test]
+fn a_flow_denied_under_every_reading_of_an_unknown_is_denied() {
+    let n = one_subnet(Some(vec![RuleSpec::new("DenyToVnet", 100)
+        .outbound()
+        .deny()
+        .to("VirtualNetwork")
+        .build()]));
+    let from = Endpoint::subnet_hosts(&n, SubnetId(0));
+    let to = Endpoint::external(
+        AddrSet::addr("192.168.1.10".parse().unwrap()),
+        "on-premises",
+    );
+    let r = evaluate_path(&n, &tcp_to(&[443]), &from, &to).unwrap();
+    assert!(r.indeterminate.is_empty(), "{:?}", r.indeterminate);
+    assert!(r.allowed.is_empty());
+    assert!(!r.denied.is_empty());
+    // A flow the answer does decide stays indeterminate: an allow to VirtualNetwork first.
+    let n = one_subnet(Some(vec![RuleSpec::new("AllowToVnet", 100)
+        .outbound()
+        .to("VirtualNetwork")
+        .build()]));
+    let r = evaluate_path(&n, &tcp_to(&[443]), &from, &to).unwrap();
+    assert!(!r.indeterminate.is_empty());
+}

@@ -3,9 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::eval::compile::{compile, CompiledRule, Membership, RuleContext};
+use crate::eval::compile::{
+    compile, compile_resolved, Atom, CompiledRule, Membership, Resolution, RuleContext,
+};
 use crate::eval::flowset::FlowSet;
 use crate::eval::fold::{rule_order, RuleRef};
+use crate::eval::path::MAX_ATOMS;
 use crate::eval::tags::TagContext;
 use crate::model::{Direction, Network, Nsg, NsgId, SubnetId};
 use crate::policy::describe;
@@ -83,7 +86,10 @@ fn dead_rules(
             if !placed {
                 continue;
             }
-            if let Some(covering) = covered(rule, compiled.iter().take(position)) {
+            let covering = covered(rule, compiled.iter().take(position)).or_else(|| {
+                covered_in_every_resolution(nsg, &order, position, direction, &ctx, &compiled)
+            });
+            if let Some(covering) = covering {
                 here.insert(*i, covering);
             }
         }
@@ -124,6 +130,50 @@ fn covered<'a>(
         }
     }
     None
+}
+
+/// Unknowns are one variable wherever they appear: a rule naming `VirtualNetwork` after an
+/// identical one is dead although neither matches a known set. Under every resolution of the
+/// questions the rule and the earlier rules ask, the earlier rules must cover it (enumerated
+/// only while there are at most [`MAX_ATOMS`] questions; past that the rule is not called dead).
+fn covered_in_every_resolution(
+    nsg: &Nsg,
+    order: &[(RuleRef, bool)],
+    position: usize,
+    direction: Direction,
+    ctx: &RuleContext<'_>,
+    compiled: &[(RuleRef, CompiledRule)],
+) -> Option<Vec<usize>> {
+    let mut atoms: Vec<Atom> = Vec::new();
+    for (_, c) in compiled.iter().take(position + 1) {
+        for a in &c.atoms {
+            if !atoms.contains(a) {
+                atoms.push(a.clone());
+            }
+        }
+    }
+    if atoms.is_empty() || atoms.len() > MAX_ATOMS {
+        return None;
+    }
+    let mut covering: Vec<usize> = Vec::new();
+    for resolution in Resolution::all(&atoms) {
+        let exact: Vec<(RuleRef, CompiledRule)> = order
+            .iter()
+            .take(position + 1)
+            .filter_map(|(r, _)| {
+                let rule = r.resolve(nsg)?;
+                Some((*r, compile_resolved(rule, ctx, direction, &resolution)))
+            })
+            .collect();
+        let (last, earlier) = exact.split_last()?;
+        for j in covered(&last.1, earlier.iter())? {
+            if !covering.contains(&j) {
+                covering.push(j);
+            }
+        }
+    }
+    covering.sort_unstable();
+    Some(covering)
 }
 
 impl Check for DeadRule {

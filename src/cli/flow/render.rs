@@ -1,0 +1,439 @@
+//! The two forms of `nsgate flow`'s answer: human text and JSON (schema/flow-v1.schema.json).
+
+use serde::Serialize;
+
+use super::{protocol_name, Decision, FlowReport, Outcome, Place, ProtocolReport, Verdict};
+use crate::eval::path::{Endpoint, HopKind};
+use crate::model::{Network, Unknown};
+use crate::source::{Sources, Span};
+
+fn at(sources: &Sources, span: Span) -> String {
+    let (start, _) = sources.line_col(span);
+    format!("{}:{}", sources.name(span.file), start)
+}
+
+fn place_text(net: &Network, e: &Endpoint, place: &Place) -> String {
+    let subnet_name = |id| {
+        net.subnet(id)
+            .map(|s| format!("subnet `{}`", s.resource.name.value))
+            .unwrap_or_else(|| "an unknown subnet".into())
+    };
+    match place {
+        Place::Nic { subnet, .. } => match subnet {
+            Some(s) => format!("{} in {}", e.label, subnet_name(*s)),
+            None => format!("{} (its subnet is not known)", e.label),
+        },
+        Place::Subnet(s) => format!(
+            "a host of {} (no NIC in the input has this address)",
+            subnet_name(*s)
+        ),
+        Place::Outside => "outside every subnet of the input".into(),
+    }
+}
+
+fn decision_text(sources: &Sources, d: &Decision) -> String {
+    let prio = d
+        .priority
+        .map_or("priority unknown".to_string(), |p| format!("priority {p}"));
+    format!(
+        "{} by `{}` ({prio}) at {}",
+        if d.allow { "Allow" } else { "Deny" },
+        d.rule,
+        at(sources, d.span)
+    )
+}
+
+fn reasons_text(sources: &Sources, reasons: &[Unknown]) -> String {
+    reasons
+        .iter()
+        .map(|r| format!("{} (at {})", r.reason, at(sources, r.span)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn verdict_text(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Allow => "Allow",
+        Verdict::Deny => "Deny",
+        Verdict::Indeterminate => "Indeterminate (depends on values nsgate could not resolve)",
+        Verdict::Partial => "Partial (some of these flows are denied)",
+        Verdict::AllowedInPart => {
+            "Allowed in part; the rest is indeterminate (depends on values nsgate could not resolve)"
+        }
+    }
+}
+
+/// Why hops are missing from the path: an end outside every subnet has no NSG of the input.
+fn missing_hops(query_end: &str, place: &Place, source: bool) -> Option<String> {
+    if *place != Place::Outside {
+        return None;
+    }
+    let hops = if source {
+        "source NIC and source subnet (outbound)"
+    } else {
+        "destination subnet and destination NIC (inbound)"
+    };
+    Some(format!(
+        "{query_end} is outside every subnet of the input: the {hops} hops are not evaluated"
+    ))
+}
+
+fn endpoint_text(ip: std::net::IpAddr, port: Option<u16>) -> String {
+    match (ip, port) {
+        (std::net::IpAddr::V6(_), Some(p)) => format!("[{ip}]:{p}"),
+        (_, Some(p)) => format!("{ip}:{p}"),
+        (_, None) => ip.to_string(),
+    }
+}
+
+/// The hops of one protocol; `titled` when several protocols are shown, each under its name.
+fn protocol_block(out: &mut String, p: &ProtocolReport, net_sources: &Sources, titled: bool) {
+    if titled {
+        let proto = p.protocol.as_str().to_ascii_uppercase();
+        let note = if p.protocol.has_ports() {
+            ""
+        } else {
+            " (no ports)"
+        };
+        out.push_str(&format!("{proto}{note}:\n"));
+    }
+    if p.hops.is_empty() {
+        out.push_str("  no NSG of the input is on this path\n");
+    }
+    for (i, hop) in p.hops.iter().enumerate() {
+        let at_hop = match (&hop.nsg, &hop.nsg_unknown) {
+            (Some((name, _, _)), _) => format!("NSG `{name}`"),
+            (None, Some(u)) => format!("NSG unknown ({})", u.reason),
+            (None, None) => "no NSG".into(),
+        };
+        let what = match &hop.outcome {
+            Outcome::NoNsg => "passes".to_string(),
+            Outcome::NotReached => "not reached (denied at an earlier hop)".to_string(),
+            Outcome::Decided(d) => d
+                .iter()
+                .map(|d| decision_text(net_sources, d))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Outcome::Indeterminate { decided, reasons } => {
+                let mut parts: Vec<String> = decided
+                    .iter()
+                    .map(|d| decision_text(net_sources, d))
+                    .collect();
+                parts.push(format!(
+                    "indeterminate: depends on {}",
+                    reasons_text(net_sources, reasons)
+                ));
+                parts.join("; ")
+            }
+        };
+        out.push_str(&format!("  {}. {}: {at_hop}: {what}\n", i + 1, hop.kind));
+    }
+    let indent = if titled { "  " } else { "" };
+    out.push_str(&format!("{indent}verdict: {}\n", verdict_text(p.verdict)));
+}
+
+pub(crate) fn human(r: &FlowReport, net: &Network, sources: &Sources) -> String {
+    let q = &r.query;
+    let mut out = format!(
+        "flow {} {} → {}\n",
+        protocol_name(q.protocol),
+        endpoint_text(q.src, q.src_port),
+        endpoint_text(q.dst, q.dst_port)
+    );
+    out.push_str(&format!(
+        "  from: {}\n",
+        place_text(net, &r.source.0, &r.source.1)
+    ));
+    out.push_str(&format!(
+        "  to:   {}\n",
+        place_text(net, &r.destination.0, &r.destination.1)
+    ));
+    for note in [
+        missing_hops(&q.src.to_string(), &r.source.1, true),
+        missing_hops(&q.dst.to_string(), &r.destination.1, false),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        out.push_str(&format!("  note: {note}\n"));
+    }
+    if r.protocols.len() > 1 && q.dst_port.is_some() {
+        out.push_str(
+            "  note: ports apply to TCP and UDP only; ICMP, ESP and AH flows carry none\n",
+        );
+    }
+    for p in &r.protocols {
+        protocol_block(&mut out, p, sources, r.protocols.len() > 1);
+    }
+    if r.protocols.len() > 1 {
+        let each: Vec<String> = r
+            .protocols
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p.protocol.as_str().to_ascii_uppercase(),
+                    p.verdict.as_str()
+                )
+            })
+            .collect();
+        out.push_str(&format!("verdict: {} ({})\n", r.verdict(), each.join(", ")));
+    }
+    out
+}
+
+// ------------------------------------------------------------------------------ JSON
+
+#[derive(Serialize)]
+struct Position {
+    line: u32,
+    column: u32,
+}
+
+#[derive(Serialize)]
+struct Location {
+    path: String,
+    start: Position,
+    end: Position,
+}
+
+fn loc(sources: &Sources, span: Span) -> Location {
+    let (path, start, end) = crate::report::location(sources, span);
+    Location {
+        path,
+        start: Position {
+            line: start.line,
+            column: start.column,
+        },
+        end: Position {
+            line: end.line,
+            column: end.column,
+        },
+    }
+}
+
+#[derive(Serialize)]
+struct Doc {
+    version: u32,
+    query: QueryOut,
+    source: EndpointOut,
+    destination: EndpointOut,
+    notes: Vec<String>,
+    protocols: Vec<ProtocolOut>,
+    verdict: &'static str,
+}
+
+#[derive(Serialize)]
+struct QueryOut {
+    protocol: &'static str,
+    source: String,
+    source_port: Option<u16>,
+    destination: String,
+    destination_port: Option<u16>,
+}
+
+#[derive(Serialize)]
+struct EndpointOut {
+    address: String,
+    /// `nic`, `subnet` or `outside`.
+    kind: &'static str,
+    nic: Option<String>,
+    subnet: Option<String>,
+    vnet: Option<String>,
+}
+
+#[derive(Serialize)]
+struct UnknownOut {
+    reason: String,
+    location: Location,
+}
+
+#[derive(Serialize)]
+struct RuleOut {
+    rule: String,
+    priority: Option<u32>,
+    access: &'static str,
+    location: Location,
+}
+
+#[derive(Serialize)]
+struct HopOut {
+    hop: &'static str,
+    direction: &'static str,
+    /// `nsg`, `none` (no NSG at this level) or `unknown` (an NSG could not be resolved).
+    kind: &'static str,
+    nsg: Option<String>,
+    resource: Option<String>,
+    nsg_location: Option<Location>,
+    /// `allow`, `deny`, `mixed`, `indeterminate`, `passes` or `not-reached`.
+    outcome: &'static str,
+    decided_by: Vec<RuleOut>,
+    unknowns: Vec<UnknownOut>,
+}
+
+#[derive(Serialize)]
+struct ProtocolOut {
+    protocol: &'static str,
+    verdict: &'static str,
+    hops: Vec<HopOut>,
+    unknowns: Vec<UnknownOut>,
+}
+
+fn hop_id(kind: HopKind) -> &'static str {
+    match kind {
+        HopKind::SourceNic => "source-nic",
+        HopKind::SourceSubnet => "source-subnet",
+        HopKind::DestinationSubnet => "destination-subnet",
+        HopKind::DestinationNic => "destination-nic",
+    }
+}
+
+fn endpoint_out(net: &Network, ip: std::net::IpAddr, place: &Place) -> EndpointOut {
+    let subnet_and_vnet = |id: crate::model::SubnetId| {
+        let s = net.subnet(id);
+        let vnet = s
+            .and_then(|s| s.vnet.resolved())
+            .and_then(|v| net.vnet(v))
+            .map(|v| v.resource.name.value.clone());
+        (s.map(|s| s.resource.name.value.clone()), vnet)
+    };
+    let (kind, nic, (subnet, vnet)) = match place {
+        Place::Nic { nic, subnet } => (
+            "nic",
+            net.nic(*nic).map(|n| n.resource.name.value.clone()),
+            subnet.map(subnet_and_vnet).unwrap_or((None, None)),
+        ),
+        Place::Subnet(s) => ("subnet", None, subnet_and_vnet(*s)),
+        Place::Outside => ("outside", None, (None, None)),
+    };
+    EndpointOut {
+        address: ip.to_string(),
+        kind,
+        nic,
+        subnet,
+        vnet,
+    }
+}
+
+fn rule_out(sources: &Sources, d: &Decision) -> RuleOut {
+    RuleOut {
+        rule: d.rule.clone(),
+        priority: d.priority,
+        access: if d.allow { "allow" } else { "deny" },
+        location: loc(sources, d.span),
+    }
+}
+
+fn unknowns_out(sources: &Sources, list: &[Unknown]) -> Vec<UnknownOut> {
+    list.iter()
+        .map(|u| UnknownOut {
+            reason: u.reason.clone(),
+            location: loc(sources, u.span),
+        })
+        .collect()
+}
+
+fn decided_outcome(d: &[Decision]) -> &'static str {
+    if d.iter().all(|x| x.allow) {
+        "allow"
+    } else if d.iter().all(|x| !x.allow) {
+        "deny"
+    } else {
+        "mixed"
+    }
+}
+
+fn protocol_out(sources: &Sources, p: &ProtocolReport) -> ProtocolOut {
+    let hops = p
+        .hops
+        .iter()
+        .map(|h| {
+            let (outcome, decided, unknowns): (&'static str, &[Decision], &[Unknown]) = match &h
+                .outcome
+            {
+                Outcome::NoNsg => ("passes", &[], &[]),
+                Outcome::NotReached => ("not-reached", &[], &[]),
+                Outcome::Decided(d) => (decided_outcome(d), d, &[]),
+                Outcome::Indeterminate { decided, reasons } => ("indeterminate", decided, reasons),
+            };
+            let mut unknowns = unknowns_out(sources, unknowns);
+            if let Some(u) = &h.nsg_unknown {
+                unknowns.extend(unknowns_out(sources, std::slice::from_ref(u)));
+            }
+            HopOut {
+                hop: hop_id(h.kind),
+                direction: match h.kind.direction() {
+                    crate::model::Direction::Inbound => "inbound",
+                    crate::model::Direction::Outbound => "outbound",
+                },
+                kind: match (&h.nsg, &h.nsg_unknown) {
+                    (Some(_), _) => "nsg",
+                    (None, Some(_)) => "unknown",
+                    (None, None) => "none",
+                },
+                nsg: h.nsg.as_ref().map(|n| n.0.clone()),
+                resource: h.nsg.as_ref().map(|n| n.1.clone()),
+                nsg_location: h.nsg.as_ref().map(|n| loc(sources, n.2)),
+                outcome,
+                decided_by: decided.iter().map(|d| rule_out(sources, d)).collect(),
+                unknowns,
+            }
+        })
+        .collect();
+    ProtocolOut {
+        protocol: protocol_json(p.protocol),
+        verdict: p.verdict.as_str(),
+        hops,
+        unknowns: unknowns_out(sources, &p.unknowns),
+    }
+}
+
+fn protocol_json(p: crate::model::Protocol) -> &'static str {
+    use crate::model::Protocol::*;
+    match p {
+        Tcp => "tcp",
+        Udp => "udp",
+        Icmp => "icmp",
+        Esp => "esp",
+        Ah => "ah",
+    }
+}
+
+pub(crate) fn json(r: &FlowReport, net: &Network, sources: &Sources) -> String {
+    let q = &r.query;
+    let notes = [
+        missing_hops(&q.src.to_string(), &r.source.1, true),
+        missing_hops(&q.dst.to_string(), &r.destination.1, false),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let doc = Doc {
+        version: 1,
+        query: QueryOut {
+            protocol: match q.protocol {
+                super::FlowProtocol::Any => "any",
+                _ => r
+                    .protocols
+                    .first()
+                    .map_or("any", |p| protocol_json(p.protocol)),
+            },
+            source: q.src.to_string(),
+            source_port: q.src_port,
+            destination: q.dst.to_string(),
+            destination_port: q.dst_port,
+        },
+        source: endpoint_out(net, q.src, &r.source.1),
+        destination: endpoint_out(net, q.dst, &r.destination.1),
+        notes,
+        protocols: r
+            .protocols
+            .iter()
+            .map(|p| protocol_out(sources, p))
+            .collect(),
+        verdict: r.verdict(),
+    };
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
