@@ -398,32 +398,38 @@ fn terraform_roots(dirs: &BTreeMap<PathBuf, Vec<PathBuf>>, out: &mut Discovery) 
     result
 }
 
-/// Bicep files that other Bicep files of the run use as modules are evaluated through them;
-/// an ARM template beside a Bicep file of the same name is what `bicep build` made of it, and
-/// the Bicep source is evaluated instead (once, not twice).
+/// Bicep files that other Bicep files of the run use as modules are evaluated through them.
+/// A Bicep file beside an ARM template of the same name (`main.bicep` and `main.json`, as Azure
+/// Verified Modules keep them) has a compiled twin: the template is evaluated, once, because it
+/// is exactly what Azure receives with every registry module inlined, while the Bicep front end
+/// cannot yet read all Bicep syntax and needs `bicep restore`d registry modules.
 fn bicep_entries_and_twins(files: Vec<Root>, out: &mut Discovery) -> Vec<Root> {
     let bicep: Vec<PathBuf> = files
         .iter()
         .filter(|r| r.kind == RootKind::Bicep)
         .map(|r| r.path.clone())
         .collect();
+    let templates: Vec<PathBuf> = files
+        .iter()
+        .filter(|r| r.kind == RootKind::Arm)
+        .map(|r| r.path.clone())
+        .collect();
     let entries = crate::frontend::bicep::entry_points(&bicep);
     let mut kept = Vec::new();
     for root in files {
+        let twin = root.path.with_extension("json");
         match root.kind {
+            RootKind::Bicep if templates.contains(&twin) => out.skipped.push(Skipped {
+                path: display(&root.path),
+                reason: format!(
+                    "its compiled template `{}` (bicep build) is evaluated instead",
+                    display(&twin)
+                ),
+            }),
             RootKind::Bicep if !entries.contains(&root.path) => out.skipped.push(Skipped {
                 path: display(&root.path),
                 reason: "not a root: a Bicep module used by another Bicep file of this run; evaluated through it".into(),
             }),
-            RootKind::Arm if bicep.contains(&root.path.with_extension("bicep")) => {
-                out.skipped.push(Skipped {
-                    path: display(&root.path),
-                    reason: format!(
-                        "compiled from `{}` (bicep build); the Bicep source is evaluated instead",
-                        display(&root.path.with_extension("bicep"))
-                    ),
-                })
-            }
             _ => kept.push(root),
         }
     }
