@@ -585,3 +585,62 @@ fn explain_prints_summary_why_and_fix() {
     assert_eq!(unknown.code, 2);
     assert!(unknown.stderr.contains("NSG999"));
 }
+
+/// Suppressed and baselined findings are not reported, but SARIF lists them as suppressed
+/// results (code scanning shows them dismissed) and every format counts them (issue 10).
+#[test]
+fn sarif_lists_suppressed_and_baselined_findings_as_suppressed() {
+    let out = check("sarif", "testdata/terraform/suppressed");
+    let log: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let run = &log["runs"][0];
+    let suppressed: Vec<&serde_json::Value> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert!(!suppressed.is_empty(), "{}", out.stdout);
+    for r in &suppressed {
+        assert_eq!(r["suppressions"][0]["kind"], "inSource");
+    }
+    assert_eq!(
+        run["properties"]["nsgate/coverage"]["suppressed"],
+        suppressed.len()
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&check("json", "testdata/terraform/suppressed").stdout).unwrap();
+    assert_eq!(json["coverage"]["suppressed"], suppressed.len());
+    assert!(check("human", "testdata/terraform/suppressed")
+        .stdout
+        .contains(&format!("{} suppressed", suppressed.len())));
+
+    let dir = std::env::temp_dir().join(format!("nsgate-baseline-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let baseline = dir.join("baseline.json");
+    let path = "testdata/terraform/cses-broken";
+    let written = nsgate(&[
+        "check",
+        "--write-baseline",
+        baseline.to_str().unwrap(),
+        path,
+    ]);
+    assert_eq!(written.code, 1);
+    let out = nsgate(&[
+        "check",
+        "--format",
+        "sarif",
+        "--baseline",
+        baseline.to_str().unwrap(),
+        path,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let log: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["suppressions"][0]["kind"], "external");
+    assert_eq!(
+        log["runs"][0]["properties"]["nsgate/coverage"]["baselined"],
+        1
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

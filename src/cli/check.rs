@@ -195,7 +195,7 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         .collect();
     let findings: Vec<policy::Finding> = per_root.into_iter().flatten().collect();
     let comments = crate::frontend::comment_spans(&sources);
-    let (mut findings, suppressed) = policy::suppress::apply_counted(findings, &sources, &comments);
+    let (mut findings, suppressed) = policy::suppress::apply_split(findings, &sources, &comments);
     policy::sort_findings(&mut findings);
     if let Some(path) = args.write_baseline.as_ref().filter(|_| !errors.is_empty()) {
         errors.push(misuse(format!(
@@ -212,7 +212,7 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
             });
         }
     }
-    let mut baselined = 0;
+    let mut baselined: Vec<policy::Finding> = Vec::new();
     if let Some(path) = &args.baseline {
         let display = path.display().to_string();
         match std::fs::read_to_string(path)
@@ -220,9 +220,11 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
             .and_then(|t| policy::suppress::parse_baseline(&t))
         {
             Ok(known) => {
-                let before = findings.len();
-                findings.retain(|f| !known.contains(&f.fingerprint));
-                baselined = before - findings.len();
+                let (recorded, rest) = findings
+                    .into_iter()
+                    .partition(|f| known.contains(&f.fingerprint));
+                findings = rest;
+                baselined = recorded;
             }
             Err(e) => errors.push(ToolError {
                 message: format!("baseline {display}: {e}"),
@@ -233,8 +235,8 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         }
     }
     let mut coverage = Coverage {
-        suppressed,
-        baselined,
+        suppressed: suppressed.len(),
+        baselined: baselined.len(),
         skipped,
         ..Coverage::default()
     };
@@ -253,6 +255,8 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         });
     let report = Report {
         config: config_input,
+        suppressed,
+        baselined,
         roots: roots.iter().map(LoadedRoot::info).collect(),
         coverage,
         findings,

@@ -134,10 +134,21 @@ pub fn apply_counted(
     sources: &Sources,
     comments: &[Span],
 ) -> (Vec<Finding>, usize) {
+    let (kept, suppressed) = apply_split(findings, sources, comments);
+    (kept, suppressed.len())
+}
+
+/// As [`apply`], also returning the suppressed findings with the reason their comment gives
+/// (SARIF reports them as suppressed results, so code scanning shows them as dismissed).
+pub fn apply_split(
+    findings: Vec<Finding>,
+    sources: &Sources,
+    comments: &[Span],
+) -> (Vec<Finding>, Vec<(Finding, String)>) {
     let (suppressions, mut out_extra) = scan(sources, comments);
     let mut used = vec![false; suppressions.len()];
     let mut kept = Vec::new();
-    let mut suppressed = 0;
+    let mut suppressed = Vec::new();
     for f in findings {
         let places: Vec<Span> = std::iter::once(f.primary.span)
             .chain(f.resource_span)
@@ -152,10 +163,14 @@ pub fn apply_counted(
         });
         match hit {
             Some(i) => {
-                suppressed += 1;
                 if let Some(u) = used.get_mut(i) {
                     *u = true;
                 }
+                let reason = suppressions
+                    .get(i)
+                    .map(|s| s.reason.clone())
+                    .unwrap_or_default();
+                suppressed.push((f, reason));
             }
             None => kept.push(f),
         }

@@ -89,6 +89,10 @@ pub struct Report {
     pub roots: Vec<RootInfo>,
     /// The project configuration the run used (`nsgate.toml`), if any.
     pub config: Option<Input>,
+    /// Findings an `nsgate:ignore` comment suppressed, with its reason, and findings the
+    /// baseline records: not reported, but SARIF lists them as suppressed results.
+    pub suppressed: Vec<(Finding, String)>,
+    pub baselined: Vec<Finding>,
     pub coverage: Coverage,
     pub findings: Vec<Finding>,
     pub errors: Vec<ToolError>,

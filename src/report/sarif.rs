@@ -125,6 +125,16 @@ struct ResultOut<'a> {
     partial_fingerprints: Option<Fingerprints<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     properties: Option<ResultProperties<'a>>,
+    /// Set on findings an `nsgate:ignore` comment or the baseline removed from the report:
+    /// code scanning shows them as dismissed rather than not at all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SuppressionOut>,
+}
+
+#[derive(Serialize)]
+struct SuppressionOut {
+    kind: &'static str,
+    justification: String,
 }
 
 /// nsgate's fingerprint (`Finding::fingerprint`) under a versioned key, as SARIF recommends.
@@ -411,6 +421,7 @@ fn result<'a>(sources: &Sources, f: &'a Finding, rule_index: usize) -> ResultOut
             nsgate: &f.fingerprint,
         }),
         properties,
+        suppressions: Vec::new(),
     }
 }
 
@@ -451,8 +462,21 @@ fn notification(sources: &Sources, e: &ToolError) -> Notification {
 
 pub fn render(report: &Report, sources: &Sources) -> String {
     let mut rules: Vec<Rule> = report.policies.iter().map(rule).collect();
+    // Reported findings, then those a comment or the baseline suppressed (marked so).
+    let suppressed = report
+        .suppressed
+        .iter()
+        .map(|(f, why)| {
+            let justification = format!("nsgate:ignore: {why}");
+            (f, Some(("inSource", justification)))
+        })
+        .chain(report.baselined.iter().map(|f| {
+            let justification = "recorded in the baseline (--baseline)".to_string();
+            (f, Some(("external", justification)))
+        }));
+    let all = report.findings.iter().map(|f| (f, None)).chain(suppressed);
     let mut results = Vec::with_capacity(report.findings.len());
-    for f in &report.findings {
+    for (f, suppression) in all {
         let index = match rules.iter().position(|r| r.id == f.policy) {
             Some(i) => i,
             None => {
@@ -460,7 +484,14 @@ pub fn render(report: &Report, sources: &Sources) -> String {
                 rules.len() - 1
             }
         };
-        results.push(result(sources, f, index));
+        let mut r = result(sources, f, index);
+        if let Some((kind, justification)) = suppression {
+            r.suppressions.push(SuppressionOut {
+                kind,
+                justification,
+            });
+        }
+        results.push(r);
     }
     let log = Log {
         schema: SCHEMA,
