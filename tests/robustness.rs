@@ -139,18 +139,9 @@ fn arm_doubling_arrays_stop_at_the_budget() {
     }
 }
 
-#[test]
-#[ignore = "minutes in a debug build: the ~10 M prefixes evaluated before the budget stops \
-            reach the policies; run in release with `cargo test --release -- --ignored`"]
-fn nested_copy_loops_stop_at_the_budget() {
-    // 800 NSGs × 800 rules × 800 prefixes is 512 M prefixes; the budget stops it.
-    assert_budget_finding(
-        "arm-copy",
-        800,
-        "azuredeploy.json",
-        "ARM template evaluation budget",
-    );
-}
+// The full-size nested copy loops (800 NSGs × 800 rules × 800 prefixes) stop at the budget too,
+// but take minutes in a debug build: `cargo run --release --example adversarial -- arm-copy 800
+// azuredeploy.json` writes that template (issue 16 keeps the post-evaluation cap open).
 
 #[test]
 fn small_copy_loops_evaluate_fully() {

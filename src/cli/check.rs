@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::roots::{exclude_of, load_roots, LoadedRoot};
 use super::{
-    load_config, load_options, load_policies, policy_error, read_stdin, relative_paths, style,
+    input_options, load_config, load_policies, policy_error, read_stdin, relative_paths, style,
     write_report, Io, EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_ERROR,
 };
 use crate::frontend::{LoadOptions, Loaded};
@@ -115,26 +115,11 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
     if selected && policies.is_empty() && errors.is_empty() {
         errors.push(misuse("--only and --skip leave no policy to run"));
     }
-    for file in args.var_files.iter().chain(args.parameters.iter()) {
-        if !file.is_file() {
-            errors.push(misuse(format!("{}: no such file", file.display())));
-        }
-    }
-    // Command-line values come after (and so override) the configuration's.
-    let var_files: Vec<PathBuf> = config
-        .var_files
-        .iter()
-        .chain(args.var_files.iter())
-        .cloned()
-        .collect();
-    let parameters = args
-        .parameters
-        .clone()
-        .or_else(|| config.parameters.clone());
-    let mut opts = load_options(
+    let mut opts = input_options(
+        &config,
         &args.vars,
-        &var_files,
-        parameters,
+        &args.var_files,
+        args.parameters.as_ref(),
         args.source.clone(),
         io,
         &mut errors,

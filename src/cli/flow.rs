@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::{build_network, input_errors, load_config, load_options, print_errors};
+use super::{build_network, input_errors, input_options, load_config, print_errors};
 use super::{read_stdin, relative_paths, Io};
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_ERROR};
 use crate::eval::flowset::{all_ports, AddrSet, Cube, FlowSet, ProtoSet, NO_PORT};
@@ -456,18 +456,15 @@ pub(crate) fn flow(args: FlowArgs, io: &mut Io<'_>) -> u8 {
     };
     let paths = relative_paths(&args.paths, &io.cwd);
     let config = load_config(args.config.as_deref(), io, &mut sources, &mut errors);
-    // Command-line values come after (and so override) the configuration's.
-    let var_files: Vec<PathBuf> = config
-        .var_files
-        .iter()
-        .chain(args.var_files.iter())
-        .cloned()
-        .collect();
-    let parameters = args
-        .parameters
-        .clone()
-        .or_else(|| config.parameters.clone());
-    let opts = load_options(&args.vars, &var_files, parameters, None, io, &mut errors);
+    let opts = input_options(
+        &config,
+        &args.vars,
+        &args.var_files,
+        args.parameters.as_ref(),
+        None,
+        io,
+        &mut errors,
+    );
     let stdin = read_stdin(&paths, io);
     let mut loaded = load_paths(&paths, stdin.as_deref(), &opts, &mut sources);
     errors.extend(input_errors(&mut loaded));

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 
 use super::roots::{exclude_of, load_roots};
 use super::{
-    load_config, load_options, print_errors, read_stdin, relative_paths, write_report, Io, EXIT_OK,
+    input_options, load_config, print_errors, read_stdin, relative_paths, write_report, Io, EXIT_OK,
 };
 use crate::report::inventory::{self, InventoryRoot};
 use crate::source::Sources;
@@ -46,17 +46,15 @@ pub(crate) fn inventory(args: InventoryArgs, io: &mut Io<'_>) -> u8 {
     let mut errors = Vec::new();
     let paths = relative_paths(&args.paths, &io.cwd);
     let config = load_config(args.config.as_deref(), io, &mut sources, &mut errors);
-    let var_files: Vec<PathBuf> = config
-        .var_files
-        .iter()
-        .chain(args.var_files.iter())
-        .cloned()
-        .collect();
-    let parameters = args
-        .parameters
-        .clone()
-        .or_else(|| config.parameters.clone());
-    let opts = load_options(&args.vars, &var_files, parameters, None, io, &mut errors);
+    let opts = input_options(
+        &config,
+        &args.vars,
+        &args.var_files,
+        args.parameters.as_ref(),
+        None,
+        io,
+        &mut errors,
+    );
     let stdin = read_stdin(&paths, io);
     let exclude = exclude_of(&config, io);
     let (roots, skipped) = load_roots(

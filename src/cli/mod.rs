@@ -179,6 +179,33 @@ pub(crate) fn relative_paths(paths: &[PathBuf], cwd: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The front ends' options for a command: the configuration's variable files and parameters,
+/// then the command line's, which come after and so override them. A file named on the
+/// command line that does not exist is an error (exit 2), never silently ignored.
+pub(crate) fn input_options(
+    config: &policy::config::Config,
+    vars: &[String],
+    var_files: &[PathBuf],
+    parameters: Option<&PathBuf>,
+    source: Option<PathBuf>,
+    io: &Io<'_>,
+    errors: &mut Vec<ToolError>,
+) -> LoadOptions {
+    for file in var_files.iter().chain(parameters) {
+        if !file.is_file() {
+            errors.push(ToolError {
+                message: format!("{}: no such file", file.display()),
+                span: None,
+                path: None,
+                help: Some("`--var-file` and `--parameters` name files that must exist".into()),
+            });
+        }
+    }
+    let var_files: Vec<PathBuf> = config.var_files.iter().chain(var_files).cloned().collect();
+    let parameters = parameters.cloned().or_else(|| config.parameters.clone());
+    load_options(vars, &var_files, parameters, source, io, errors)
+}
+
 pub(crate) fn load_options(
     vars: &[String],
     var_files: &[PathBuf],
