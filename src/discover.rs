@@ -246,7 +246,7 @@ fn search_dir(dir: &Path, exclude: &Exclude, found: &mut Vec<Root>, out: &mut Di
         // Inputs must be regular files (following links): a FIFO or a device would hang.
         if let Err(e) = std::fs::metadata(path)
             .map_err(|e| ReadError::Io(e.to_string()))
-            .and_then(|m| regular(&m))
+            .and_then(|m| read::regular_file(&m))
         {
             out.errors
                 .push(error(&shown, format!("cannot read {shown}: {e}"), None));
@@ -310,19 +310,6 @@ fn search_dir(dir: &Path, exclude: &Exclude, found: &mut Vec<Root>, out: &mut Di
     });
     found.extend(terraform);
     found.extend(files);
-}
-
-fn regular(meta: &std::fs::Metadata) -> Result<(), ReadError> {
-    let ft = meta.file_type();
-    if ft.is_file() {
-        Ok(())
-    } else if ft.is_dir() {
-        Err(ReadError::NotRegular("a directory"))
-    } else {
-        Err(ReadError::NotRegular(
-            "not a regular file (a FIFO, socket or device)",
-        ))
-    }
 }
 
 /// The Terraform directories that are roots: those no other directory of the run calls as a

@@ -42,7 +42,7 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
 /// Read `path`'s bytes if it is a regular file (following links) of bounded size.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadError> {
     let meta = std::fs::metadata(path).map_err(|e| ReadError::Io(e.to_string()))?;
-    check_kind(&meta)?;
+    regular_file(&meta)?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(ReadError::TooLarge(meta.len()));
     }
@@ -58,7 +58,8 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
-fn check_kind(meta: &std::fs::Metadata) -> Result<(), ReadError> {
+/// Whether `meta` is a regular file, and if not, what it is.
+pub fn regular_file(meta: &std::fs::Metadata) -> Result<(), ReadError> {
     let ft = meta.file_type();
     if ft.is_file() {
         return Ok(());
