@@ -4,6 +4,7 @@
 //! parsed and validated exactly as one written in HCL or ARM. Spans point at offset 0 of
 //! [`BUILDER_FILE`], a file id no run loads.
 
+use crate::model::tenant::{Host, LbMember, LbPool, LbProbe, LbRule, Tenant, TenantKind};
 use crate::model::values::{self, Dialect, Raw, RawList, RawRule};
 use crate::model::{
     Asg, IpConfig, IpVersion, Link, Network, Nic, Nsg, Problem, Resource, RuleOrigin, SecurityRule,
@@ -296,6 +297,48 @@ impl NetworkBuilder {
                 asgs: asgs.iter().map(|a| key(a)).collect(),
                 span: span(),
             }],
+        });
+        self
+    }
+
+    /// A declared tenant of `kind` named `name` in subnet `subnet`.
+    pub fn tenant(mut self, kind: TenantKind, name: &str, subnet: &str) -> Self {
+        self.net.tenants.push(Tenant {
+            kind,
+            name: Spanned::new(name.to_string(), span()),
+            address: name.to_string(),
+            host: Host::Subnet(key(subnet)),
+            span: span(),
+        });
+        self
+    }
+
+    /// A load balancer `lb` with one pool, one TCP probe on `probe_port` and a rule that uses
+    /// both, and the NIC `nic` (all of its IP configurations) in the pool.
+    pub fn lb_backend(mut self, lb: &str, probe_port: u16, nic: &str) -> Self {
+        let pool = format!("{lb}/pool");
+        let probe = format!("{lb}/probe");
+        self.net.lb_pools.push(LbPool {
+            resource: resource(&pool, &[&pool]),
+        });
+        self.net.lb_probes.push(LbProbe {
+            resource: resource(&probe, &[&probe]),
+            port: Spanned::new(Val::Known(probe_port), span()),
+            protocol: Spanned::new(Val::Known("Tcp".into()), span()),
+        });
+        self.net.lb_rules.push(LbRule {
+            resource: resource(&format!("{lb}/rule"), &[]),
+            pools: vec![key(&pool)],
+            probe: Some(key(&probe)),
+        });
+        self.net.lb_members.push(LbMember {
+            pool: key(&pool),
+            host: Host::Nic {
+                nic: key(nic),
+                ip_config: None,
+            },
+            address: format!("{nic}-pool-association"),
+            span: span(),
         });
         self
     }

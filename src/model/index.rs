@@ -1,6 +1,9 @@
 //! Reverse links of a linked network, built once by [`link`](crate::model::link::link), so
 //! policies and the evaluator never scan every resource for each resource.
 
+use crate::model::tenant::{
+    Host, LbMember, LbPoolId, LbProbeId, SubnetTenants, Tenant, TenantId, TenantRef,
+};
 use crate::model::{AsgId, Network, NicId, NsgId, SubnetId, VnetId};
 
 /// Who points at whom. Indices are positions in the network's lists.
@@ -17,6 +20,12 @@ pub struct NetworkIndex {
     pub nsg_nics: Vec<Vec<NicId>>,
     /// Member IP configurations of each ASG.
     pub asg_members: Vec<Vec<(NicId, usize)>>,
+    /// Declared tenants of each subnet (directly, or through a NIC's IP configurations).
+    pub tenants_by_subnet: Vec<Vec<TenantId>>,
+    /// Load-balancer pool memberships whose backends sit in each subnet.
+    pub lb_members_by_subnet: Vec<Vec<usize>>,
+    /// The (rule, probe) pairs of the load-balancing rules that use each pool.
+    pub pool_probes: Vec<Vec<(usize, LbProbeId)>>,
 }
 
 fn push<T: PartialEq>(lists: &mut [Vec<T>], at: usize, item: T) {
@@ -36,6 +45,9 @@ impl NetworkIndex {
             nsg_subnets: vec![Vec::new(); n.nsgs.len()],
             nsg_nics: vec![Vec::new(); n.nsgs.len()],
             asg_members: vec![Vec::new(); n.asgs.len()],
+            tenants_by_subnet: vec![Vec::new(); n.subnets.len()],
+            lb_members_by_subnet: vec![Vec::new(); n.subnets.len()],
+            pool_probes: vec![Vec::new(); n.lb_pools.len()],
         };
         for (i, s) in n.subnets.iter().enumerate() {
             if let Some(v) = s.vnet.resolved() {
@@ -62,6 +74,24 @@ impl NetworkIndex {
                 for a in ip.asgs.iter().filter_map(|a| a.resolved()) {
                     push(&mut ix.asg_members, a.0, (NicId(i), j));
                 }
+            }
+        }
+        for (i, t) in n.tenants.iter().enumerate() {
+            for s in n.host_subnets(&t.host) {
+                push(&mut ix.tenants_by_subnet, s.0, TenantId(i));
+            }
+        }
+        for (i, m) in n.lb_members.iter().enumerate() {
+            for s in n.host_subnets(&m.host) {
+                push(&mut ix.lb_members_by_subnet, s.0, i);
+            }
+        }
+        for (i, r) in n.lb_rules.iter().enumerate() {
+            let Some(probe) = r.probe.as_ref().and_then(|p| p.resolved()) else {
+                continue;
+            };
+            for pool in r.pools.iter().filter_map(|p| p.resolved()) {
+                push(&mut ix.pool_probes, pool.0, (i, probe));
             }
         }
         ix
@@ -114,6 +144,75 @@ impl Network {
         self.index
             .asg_members
             .get(asg.0)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+}
+
+impl Network {
+    /// The subnets a tenant's host places it in (none while its link is unresolved).
+    pub fn host_subnets(&self, host: &Host) -> Vec<SubnetId> {
+        match host {
+            Host::Subnet(link) => link.resolved().into_iter().collect(),
+            Host::Nic { nic, ip_config } => {
+                let Some(nic) = nic.resolved().and_then(|id| self.nic(id)) else {
+                    return Vec::new();
+                };
+                let mut out = Vec::new();
+                for ip in &nic.ip_configs {
+                    let named = ip_config
+                        .as_ref()
+                        .is_none_or(|want| want.value.eq_ignore_ascii_case(&ip.name.value));
+                    if let Some(s) = ip.subnet.as_ref().and_then(|l| l.resolved()) {
+                        if named && !out.contains(&s) {
+                            out.push(s);
+                        }
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    pub fn tenant(&self, id: TenantId) -> Option<&Tenant> {
+        self.tenants.get(id.0)
+    }
+
+    /// Everything the input places in `subnet`: declared tenants, NIC IP configurations and
+    /// load-balancer backends; [`SubnetTenants::Unknown`] when there is none.
+    pub fn tenants_in(&self, subnet: SubnetId) -> SubnetTenants<'_> {
+        let declared = self
+            .index
+            .tenants_by_subnet
+            .get(subnet.0)
+            .into_iter()
+            .flatten()
+            .filter_map(|&id| self.tenant(id).map(|t| TenantRef::Declared(id, t)));
+        let nics = self
+            .nics_in_subnet(subnet)
+            .iter()
+            .map(|&(nic, ip)| TenantRef::Nic(nic, ip));
+        let backends = self
+            .index
+            .lb_members_by_subnet
+            .get(subnet.0)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.lb_members.get(i).map(TenantRef::Backend));
+        let all: Vec<TenantRef<'_>> = declared.chain(nics).chain(backends).collect();
+        if all.is_empty() {
+            SubnetTenants::Unknown
+        } else {
+            SubnetTenants::Known(all)
+        }
+    }
+
+    /// The (load-balancing rule, probe) pairs that decide a pool member's health.
+    pub fn probes_of(&self, member: &LbMember) -> &[(usize, LbProbeId)] {
+        member
+            .pool
+            .resolved()
+            .and_then(|LbPoolId(p)| self.index.pool_probes.get(p))
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use crate::model::tenant::{Host, LbPoolId, LbProbeId};
 use crate::model::{
     AddressItem, IpVersion, Link, Network, NsgId, Problem, ProblemKind, Resource, RuleOrigin,
     Severity, Spanned, Unknown, Val,
@@ -28,6 +29,11 @@ pub fn merge_into(network: &mut Network, other: Network) {
         subnet_nsg_associations,
         nic_nsg_associations,
         nic_asg_associations,
+        tenants,
+        lb_pools,
+        lb_probes,
+        lb_rules,
+        lb_members,
         problems,
         floating_associations,
         index: _,
@@ -47,6 +53,11 @@ pub fn merge_into(network: &mut Network, other: Network) {
         subnet_nsg_associations,
         nic_nsg_associations,
         nic_asg_associations,
+        tenants,
+        lb_pools,
+        lb_probes,
+        lb_rules,
+        lb_members,
         problems,
         floating_associations,
         index: Default::default(),
@@ -71,6 +82,11 @@ pub fn merge_into(network: &mut Network, other: Network) {
     network
         .nic_asg_associations
         .append(&mut fragment.nic_asg_associations);
+    network.tenants.append(&mut fragment.tenants);
+    network.lb_pools.append(&mut fragment.lb_pools);
+    network.lb_probes.append(&mut fragment.lb_probes);
+    network.lb_rules.append(&mut fragment.lb_rules);
+    network.lb_members.append(&mut fragment.lb_members);
     network.problems.append(&mut fragment.problems);
     network
         .floating_associations
@@ -133,6 +149,28 @@ fn demote_resolved(n: &mut Network) {
     for a in &mut n.nic_asg_associations {
         demote(&mut a.from);
         demote(&mut a.to);
+    }
+    for host in n
+        .tenants
+        .iter_mut()
+        .map(|t| &mut t.host)
+        .chain(n.lb_members.iter_mut().map(|m| &mut m.host))
+    {
+        demote_host(host);
+    }
+    for m in &mut n.lb_members {
+        demote(&mut m.pool);
+    }
+    for r in &mut n.lb_rules {
+        r.pools.iter_mut().for_each(demote);
+        r.probe.iter_mut().for_each(demote);
+    }
+}
+
+fn demote_host(host: &mut Host) {
+    match host {
+        Host::Subnet(link) => demote(link),
+        Host::Nic { nic, .. } => demote(nic),
     }
 }
 
@@ -249,6 +287,37 @@ pub fn link(mut n: Network) -> Network {
             if let Val::Known(AddressItem::Asg(link)) = &mut item.value {
                 asgs.resolve(link, super::AsgId, p);
             }
+        }
+    }
+
+    let pools = KeyIndex::new(
+        "load-balancer backend pool",
+        n.lb_pools.iter().map(|v| &v.resource),
+    );
+    let probes = KeyIndex::new(
+        "load-balancer probe",
+        n.lb_probes.iter().map(|v| &v.resource),
+    );
+    for host in n
+        .tenants
+        .iter_mut()
+        .map(|t| &mut t.host)
+        .chain(n.lb_members.iter_mut().map(|m| &mut m.host))
+    {
+        match host {
+            Host::Subnet(link) => subnets.resolve(link, super::SubnetId, p),
+            Host::Nic { nic, .. } => nics.resolve(nic, super::NicId, p),
+        }
+    }
+    for m in &mut n.lb_members {
+        pools.resolve(&mut m.pool, LbPoolId, p);
+    }
+    for r in &mut n.lb_rules {
+        for pool in &mut r.pools {
+            pools.resolve(pool, LbPoolId, p);
+        }
+        if let Some(probe) = &mut r.probe {
+            probes.resolve(probe, LbProbeId, p);
         }
     }
 

@@ -12,6 +12,7 @@ pub mod dump;
 pub mod index;
 pub mod link;
 pub mod placement;
+pub mod tenant;
 pub mod validate;
 pub mod values;
 
@@ -542,6 +543,14 @@ pub struct Network {
     pub nic_nsg_associations: Vec<Association<NicId, NsgId>>,
     /// NIC → ASG: the ASG joins every IPv4 IP configuration of the NIC (nsg-semantics §2.5).
     pub nic_asg_associations: Vec<Association<NicId, AsgId>>,
+    /// What the input places in subnets and on NICs besides NICs themselves ([`tenant`]).
+    pub tenants: Vec<tenant::Tenant>,
+    /// Load balancers' pools, probes, rules and pool memberships, linked by key like the
+    /// rest; together they say which probe ports each backend must answer.
+    pub lb_pools: Vec<tenant::LbPool>,
+    pub lb_probes: Vec<tenant::LbProbe>,
+    pub lb_rules: Vec<tenant::LbRule>,
+    pub lb_members: Vec<tenant::LbMember>,
     pub problems: Vec<Problem>,
     /// NSG associations whose subnet or NIC could not be resolved (set by [`link::link`]):
     /// they may apply to any subnet or NIC of the input, so "this has no NSG" is unknown.
