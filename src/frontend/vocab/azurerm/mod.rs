@@ -11,6 +11,7 @@
 
 pub mod association;
 pub mod network;
+pub mod nic;
 pub mod peering;
 pub mod rule;
 
