@@ -83,7 +83,7 @@ impl Lowerer<'_> {
                 keys.push(id_key(&id));
             }
             if let (Some(n), Some(p)) = (name.text(), parent.text()) {
-                keys.push(id_key(&literal_id(&p, &ty, &n)));
+                keys.push(id_key(&vocab::id::child_id(&p, &ty, &n)));
             }
             let display = match name.text() {
                 Some(n) => Spanned::new(n.to_string(), name.span()),
@@ -129,20 +129,6 @@ impl Lowerer<'_> {
                 span: v.span(),
             }),
         }
-    }
-}
-
-/// The Azure id of a resource named `name` of type `ty` under the id `parent`: a resource group
-/// for a top-level type, the parent resource for a child type.
-fn literal_id(parent: &str, ty: &str, name: &str) -> String {
-    let parent = parent.trim().trim_end_matches('/');
-    let mut segments = ty.split('/');
-    let namespace = segments.next().unwrap_or_default();
-    let types: Vec<&str> = segments.collect();
-    match types.as_slice() {
-        [own] => format!("{parent}/providers/{namespace}/{own}/{name}"),
-        [.., child] => format!("{parent}/{child}/{name}"),
-        [] => parent.to_string(),
     }
 }
 
