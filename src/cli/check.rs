@@ -173,7 +173,7 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
             // Before suppressions, so an `nsgate:ignore` in a .tf file also covers plan findings.
             point_at_configuration(&mut findings, to_configuration);
             for f in &mut findings {
-                f.root = Some(root.name.clone());
+                f.in_root(&root.name);
             }
             findings
         })
@@ -205,6 +205,7 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
             .and_then(|t| policy::suppress::parse_baseline(&t))
         {
             Ok(known) => {
+                let known: std::collections::HashSet<String> = known.into_iter().collect();
                 let (recorded, rest) = findings
                     .into_iter()
                     .partition(|f| known.contains(&f.fingerprint));
