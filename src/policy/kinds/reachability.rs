@@ -943,7 +943,10 @@ impl SubnetReport {
                 reasons.get(1..).unwrap_or_default(),
             ),
             None => (
-                Label::new(subnet.resource.span, "the verdict for this subnet is unknown"),
+                Label::new(
+                    subnet.resource.span,
+                    "the verdict for this subnet is unknown",
+                ),
                 reasons.as_slice(),
             ),
         };
