@@ -155,7 +155,7 @@ fn unknown_values_stay_unknown_and_are_never_invalid() {
 #[test]
 fn types_outside_the_model_are_ignored() {
     let mut l = Lowering::new();
-    let r = resource("Microsoft.Compute/cloudServices", "cs", json!({}), None);
+    let r = resource("Microsoft.Storage/storageAccounts", "st", json!({}), None);
     l.resource(&Json, &r);
     let net = l.finish();
     assert!(net.nsgs.is_empty() && net.problems.is_empty());
