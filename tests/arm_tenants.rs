@@ -186,3 +186,4 @@ case!(
     cloud_service_cscfg_file,
     "testdata/arm/cloud-service-cscfg-file"
 );
+case!(tenants_all, "testdata/arm/tenants-all");

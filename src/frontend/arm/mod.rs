@@ -305,12 +305,13 @@ pub(crate) fn with_library<R>(file: FileId, f: impl FnOnce(&Library<'_, '_>) -> 
 
 /// Evaluate and lower a template already parsed, whose offsets point into `file` (`text` is
 /// that file's text, or empty when the tree was built by another front end), with parameter
-/// values supplied by the caller. Returns the template's outputs, by name as written.
+/// values supplied by the caller and the Cloud Services files read with it. Returns the template's outputs, by name as written.
 pub(crate) fn lower_template(
     file: FileId,
     text: &str,
     root: &Node,
     supplied: Supplied,
+    service_files: ServiceFiles,
     network: &mut crate::model::Network,
 ) -> Vec<(String, Value)> {
     let m = eval::Machine::new(file, text);
@@ -330,6 +331,7 @@ pub(crate) fn lower_template(
         }
     }
     let mut lowerer = lower::Lowerer::new(&m);
+    lowerer.service_files(service_files);
     lowerer.lower_ctx(ctx);
     network.merge(lowerer.finish());
     outputs

@@ -80,11 +80,7 @@ impl Lowering {
     /// A `loadBalancers/backendAddressPools` resource.
     pub(super) fn pool_resource<N>(&mut self, r: &ArmResource<N>) {
         let mut resource = r.resource.clone();
-        if let Some(Ok(parent)) = &r.parent {
-            // `<load balancer>/<pool>`, the way an inline pool is shown.
-            let lb = parent.value.rsplit('/').next().unwrap_or_default();
-            resource.name.value = format!("{lb}/{}", resource.name.value);
-        }
+        resource.name.value = super::tenants::child_display(r);
         self.net.lb_pools.push(LbPool { resource });
     }
 

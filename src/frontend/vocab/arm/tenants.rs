@@ -187,7 +187,7 @@ impl Lowering {
         let Some(props) = t.member(&r.node, "properties") else {
             return;
         };
-        let name = Spanned::new(r.resource.address.clone(), r.resource.name.span);
+        let name = Spanned::new(child_display(r), r.resource.name.span);
         self.aks_pool_in(t, &props, name, &r.resource);
     }
 
@@ -276,5 +276,16 @@ impl Lowering {
                 span,
             );
         }
+    }
+}
+
+/// A child resource's name as `<parent>/<own>`, the way an inline child is shown.
+pub(super) fn child_display<N>(r: &ArmResource<N>) -> String {
+    match &r.parent {
+        Some(Ok(parent)) => {
+            let of = parent.value.rsplit('/').next().unwrap_or_default();
+            format!("{of}/{}", r.resource.name.value)
+        }
+        _ => r.resource.name.value.clone(),
     }
 }
