@@ -10,6 +10,8 @@
 //! holds (`Network::tenants_in`) is snapshotted with the span that says so, with the
 //! load-balancer pools, probes and rules and the tenants whose subnet is not known.
 
+mod common;
+
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -155,13 +157,12 @@ fn render(net: &Network, sources: &Sources) -> String {
 }
 
 fn tenants_of(case: &str) -> String {
+    tenants_with(case, &LoadOptions::default())
+}
+
+fn tenants_with(case: &str, opts: &LoadOptions) -> String {
     let mut sources = Sources::new();
-    let loaded = load_paths(
-        &[PathBuf::from(case)],
-        None,
-        &LoadOptions::default(),
-        &mut sources,
-    );
+    let loaded = load_paths(&[PathBuf::from(case)], None, opts, &mut sources);
     assert!(loaded.errors.is_empty(), "{case}: {:?}", loaded.errors);
     let net = link(loaded.network);
     let inputs: Vec<&str> = loaded.inputs.iter().map(|i| i.path.as_str()).collect();
@@ -187,3 +188,53 @@ case!(
     "testdata/arm/cloud-service-cscfg-file"
 );
 case!(tenants_all, "testdata/arm/tenants-all");
+
+/// Microsoft's Cloud Services (extended support) samples, each deployed by `configurationUrl`
+/// with the `.cscfg` beside the template, and the parameters file the sample names
+/// (`*.parameter.json`, which the loader does not find by itself).
+#[test]
+fn microsoft_samples_place_their_roles_in_their_subnets() {
+    let root =
+        common::root().join("../shared/corpus/Azure-Samples__cloud-services-extended-support");
+    if !root.is_dir() {
+        common::missing_prerequisite(&format!("the public corpus at {}", root.display()));
+        return;
+    }
+    let mut out = String::new();
+    for sample in [
+        "101-cses-multirole-rdp",
+        "101-cses-multirole-wad",
+        "101-cses-singlerole-certificate",
+    ] {
+        let dir = root.join(sample);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let find = |suffix: &str| {
+            files
+                .iter()
+                .find(|f| f.to_string_lossy().ends_with(suffix))
+                .unwrap()
+                .clone()
+        };
+        let opts = LoadOptions {
+            parameters: Some(find(".parameter.json")),
+            ..LoadOptions::default()
+        };
+        let text = tenants_with(find(".template.json").to_str().unwrap(), &opts);
+        let shown = text.replace(&format!("{}/", root.display()), "");
+        writeln!(out, "== {sample}\n{shown}").unwrap();
+    }
+    insta::assert_snapshot!(out);
+}
+case!(bicep_cloud_service_rdp, "testdata/bicep/cloud-service-rdp");
+case!(
+    bicep_cloud_service_cscfg_file,
+    "testdata/bicep/cloud-service-cscfg-file"
+);
+case!(
+    azapi_cloud_service,
+    "testdata/terraform/azapi-cloud-service"
+);
