@@ -22,6 +22,7 @@ pub mod json;
 pub mod plan;
 pub mod plan_source;
 pub mod read;
+pub mod service_files;
 pub mod terraform;
 pub mod vocab;
 
