@@ -16,7 +16,7 @@ use super::read::display;
 use super::{ArmResource, Lowering, Prop, Tree};
 use crate::model::tenant::{Host, TenantKind};
 use crate::model::values::RawList;
-use crate::model::{Field, Link, Problem, Spanned, SubnetId, Unknown, Val};
+use crate::model::{Field, Link, Problem, ProblemKind, Severity, Spanned, SubnetId, Unknown, Val};
 use crate::source::Span;
 
 const RDP_PUBLISHER: &str = "Microsoft.Windows.Azure.Extensions";
@@ -93,6 +93,9 @@ impl Lowering {
                 }
             }
         }
+        if let Ok(c) = &config {
+            self.unevaluated(c);
+        }
         // The configuration names the roles too (it must name every role of the package).
         if let Ok(c) = &config {
             for role in c.roles.iter().chain(c.addresses.iter().map(|a| &a.role)) {
@@ -148,6 +151,25 @@ impl Lowering {
             rdp,
         };
         self.push_tenant(kind, name, &r.resource, Host::Subnet(subnet), span);
+    }
+
+    /// Endpoint ACLs filter at the cloud service's load balancer, on its input endpoints (not
+    /// between instances), and `NetworkSecurityGroupRefs` has no documented semantics: both
+    /// are said, not evaluated (nsg-semantics §6.3).
+    fn unevaluated(&mut self, c: &Configuration) {
+        for e in &c.unevaluated {
+            let message = if e.value == "NetworkSecurityGroupRefs" {
+                "`NetworkSecurityGroupRefs` in the service configuration has no documented semantics; it is not evaluated".to_string()
+            } else {
+                format!("`{}` in the service configuration filters traffic to the cloud service's input endpoints at its load balancer; nsgate does not evaluate endpoint ACLs", e.value)
+            };
+            self.problem(Problem::new(
+                ProblemKind::Note,
+                Severity::Note,
+                message,
+                e.span,
+            ));
+        }
     }
 
     /// The configuration: inline, or the `.cscfg` beside the input.

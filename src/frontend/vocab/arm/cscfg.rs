@@ -57,8 +57,14 @@ pub struct Configuration {
     /// `NetworkConfiguration/VirtualNetworkSite@name`: a VNet name, or a VNet's Azure id.
     pub vnet_site: Option<Spanned<String>>,
     pub addresses: Vec<RoleAddress>,
+    /// Elements of `NetworkConfiguration` read but not evaluated (`AccessControls`,
+    /// `EndpointAcls`, `NetworkSecurityGroupRefs`; nsg-semantics §6.3), by name.
+    pub unevaluated: Vec<Spanned<String>>,
     pub span: Span,
 }
+
+/// Elements of `NetworkConfiguration` that nsgate reports without evaluating.
+const UNEVALUATED: [&str; 3] = ["AccessControls", "EndpointAcls", "NetworkSecurityGroupRefs"];
 
 /// A role of a `.csdef`, and its `RemoteAccess` import when it has one.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,7 +185,13 @@ pub fn configuration(text: &str, at: SpanMap) -> Result<Configuration, XmlError>
         .collect();
     let mut vnet_site = None;
     let mut addresses = Vec::new();
+    let mut unevaluated = Vec::new();
     for net in children(root, "NetworkConfiguration") {
+        for name in UNEVALUATED {
+            for e in children(net, name) {
+                unevaluated.push(Spanned::new(name.to_string(), at.span(e.range())));
+            }
+        }
         if let Some(site) = children(net, "VirtualNetworkSite").next() {
             vnet_site = attr(site, "name", at);
         }
@@ -205,6 +217,7 @@ pub fn configuration(text: &str, at: SpanMap) -> Result<Configuration, XmlError>
         roles,
         vnet_site,
         addresses,
+        unevaluated,
         span: at.span(root.range()),
     })
 }
@@ -296,6 +309,21 @@ mod tests {
             .map(|s| (s.value.as_str(), text_at(s.span)))
             .collect();
         assert_eq!(subnets, vec![("roles", "roles"), ("more", "more")]);
+    }
+
+    #[test]
+    fn endpoint_acls_and_nsg_refs_are_read_to_be_reported() {
+        let text = r#"<ServiceConfiguration><NetworkConfiguration>
+  <AccessControls><AccessControl name="a"><Rule order="1" action="permit" remoteSubnet="203.0.113.10/32"/></AccessControl></AccessControls>
+  <EndpointAcls><EndpointAcl role="Web" endpoint="E" accessControl="a"/></EndpointAcls>
+  <NetworkSecurityGroupRefs><NetworkSecurityGroupRef name="nsg"/></NetworkSecurityGroupRefs>
+</NetworkConfiguration></ServiceConfiguration>"#;
+        let c = configuration(text, SpanMap::File(FILE)).expect("parses");
+        let names: Vec<&str> = c.unevaluated.iter().map(|e| e.value.as_str()).collect();
+        assert_eq!(
+            names,
+            ["AccessControls", "EndpointAcls", "NetworkSecurityGroupRefs"]
+        );
     }
 
     #[test]
