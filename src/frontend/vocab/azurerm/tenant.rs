@@ -904,4 +904,62 @@ resource "azurerm_virtual_network" "w" {
             ]
         );
     }
+
+    /// A plan whose scale set's `network_interface` blocks are known only after apply: the
+    /// scale set is a tenant of an unknown subnet (with the path), not dropped; a private
+    /// endpoint's known subnet id links by id.
+    #[test]
+    fn plan_blocks_known_only_after_apply_are_unknown_hosts() {
+        let subnet_id = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/a";
+        let change = |rtype: &str, name: &str, after: &str, unknown: &str| {
+            format!(
+                r#"{{"address":"{rtype}.{name}","mode":"managed","type":"{rtype}","name":"{name}","provider_name":"registry.terraform.io/hashicorp/azurerm","change":{{"actions":["create"],"before":null,"after":{after},"after_unknown":{unknown}}}}}"#
+            )
+        };
+        let text = format!(
+            r#"{{"format_version":"1.2","resource_changes":[{},{},{}]}}"#,
+            change(
+                "azurerm_subnet",
+                "a",
+                &format!(
+                    r#"{{"name":"a","resource_group_name":"rg","virtual_network_name":"v","address_prefixes":["10.0.1.0/24"],"id":"{subnet_id}"}}"#
+                ),
+                "{}"
+            ),
+            change(
+                "azurerm_linux_virtual_machine_scale_set",
+                "s",
+                r#"{"name":"vmss"}"#,
+                r#"{"network_interface":true}"#
+            ),
+            change(
+                "azurerm_private_endpoint",
+                "p",
+                &format!(r#"{{"name":"pe","subnet_id":"{subnet_id}"}}"#),
+                "{}"
+            ),
+        );
+        let mut sources = Sources::new();
+        let mut out = Loaded::default();
+        crate::frontend::plan::load_text(
+            "plan.json",
+            text,
+            &LoadOptions::default(),
+            &mut sources,
+            &mut out,
+        );
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        let n = link(out.network);
+        assert_eq!(kinds(&n, 0), Some(vec!["private-endpoint"]));
+        let vmss = n
+            .tenants
+            .iter()
+            .find(|t| t.name.value == "vmss")
+            .expect("the scale set is a tenant");
+        assert!(
+            matches!(&vmss.host, Host::Subnet(Link::Unknown(u)) if u.reason.contains("network_interface")),
+            "{:?}",
+            vmss.host
+        );
+    }
 }
