@@ -3,7 +3,9 @@
 //!
 //! Read here once for both front ends: security rules ([`rule::raw_rule`] over [`Attrs`]),
 //! association resources and application security groups ([`association`]), VNets with their
-//! inline subnets and subnets ([`network`]), peerings ([`peering`]), all over [`Instance`]. Each front end says how to
+//! inline subnets and subnets ([`network`]), peerings ([`peering`]), subnet tenants and
+//! load-balancer parts ([`tenant`], reading nested blocks through [`Instance::elements`]),
+//! all over [`Instance`]. Each front end says how to
 //! read and link (and whether its values are as written or as planned, [`Form`]); the
 //! vocabulary says which attribute means what. The NSG link of a standalone rule is read in [`rule`]. NSG
 //! containers and NICs are still mapped in `frontend/terraform/lower/` and
