@@ -164,4 +164,66 @@ mod tests {
         let w = set.witness(Some(&hint)).unwrap();
         assert_ne!(w.src, w.dst);
     }
+
+    /// NSG001's pairs (issue 15): two VMs of one NIC class may reach each other on 3389, but
+    /// neither may reach itself (no rule admits A → A). A host's flow to itself is not a pair,
+    /// so the "must allow" assertion holds; a third host denied is still reported.
+    #[test]
+    fn an_allow_assertion_ignores_each_hosts_flow_to_itself() {
+        let policy_text = r#"
+id = "T001"
+name = "t"
+severity = "error"
+summary = "RDP between instances"
+kind = "reachability"
+[[assert]]
+expect = "allow"
+protocol = "tcp"
+from = "subnet"
+to = "subnet"
+ports = ["3389"]
+"#;
+        let run = |third: bool| {
+            let rules = vec![
+                RuleSpec::new("Allow4to5", 100)
+                    .tcp()
+                    .from("10.0.0.4")
+                    .to("10.0.0.5")
+                    .ports("3389")
+                    .build(),
+                RuleSpec::new("Allow5to4", 110)
+                    .tcp()
+                    .from("10.0.0.5")
+                    .to("10.0.0.4")
+                    .ports("3389")
+                    .build(),
+                RuleSpec::new("DenyAll", 400).deny().build(),
+            ];
+            let mut b = NetworkBuilder::new()
+                .vnet("v", &["10.0.0.0/16"])
+                .nsg("n", rules)
+                .subnet("s", "v", &["10.0.0.0/24"], Some("n"))
+                .nic("vm4", "s", Some("10.0.0.4"), None, &[])
+                .nic("vm5", "s", Some("10.0.0.5"), None, &[]);
+            if third {
+                b = b.nic("vm6", "s", Some("10.0.0.6"), None, &[]);
+            }
+            let net = b.build();
+            let mut sources = crate::source::Sources::new();
+            let file = sources.add("t.toml", policy_text);
+            let policy = crate::policy::load_policy(file, &sources).unwrap();
+            let ctx = crate::policy::CheckContext {
+                network: &net,
+                sources: &sources,
+                unknown_value: None,
+            };
+            crate::policy::run(&[policy], &ctx)
+        };
+        assert_eq!(run(false), Vec::new(), "only self-flows are denied");
+        let findings = run(true);
+        assert_eq!(findings.len(), 1);
+        for w in &findings[0].witnesses {
+            assert_ne!(w.flow.src, w.flow.dst, "{}", w.flow);
+        }
+    }
 }
