@@ -879,3 +879,50 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        max_shrink_iters: 2000,
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(32),
+        ..ProptestConfig::default()
+    })]
+
+    /// Witnesses name the rule that decides exactly that flow (issue 13): a flow drawn from a
+    /// region the set evaluation attributes to one rule — denied at a hop, or let through at a
+    /// hop — is attributed to that same rule, alone at that hop, when evaluated on its own (as
+    /// `nsgate flow` does). A flow is drawn from every such region, and from it away from the
+    /// region's first corner too (the hint a policy uses: an ephemeral source port).
+    #[test]
+    fn every_region_names_the_rule_a_one_flow_query_names(c in case(), src_i in 0..5usize, dst_i in 0..5usize) {
+        let net = build(&c);
+        let eps = endpoints(&net);
+        let (src, _) = &eps[src_i];
+        let (dst, _) = &eps[dst_i];
+        let result = evaluate_path(&net, &FlowSet::universe(), src, dst).unwrap();
+        let ephemeral = nsgate::eval::flowset::Cube {
+            src_ports: nsgate::eval::intervals::IntervalSet::range(49152, 65535),
+            ..nsgate::eval::flowset::Cube::universe()
+        };
+        let mut regions: Vec<(HopKind, usize, RuleRef, bool, FlowSet)> = Vec::new();
+        for d in &result.denied {
+            regions.push((d.hop, d.nsg.0, d.rule, false, d.region.clone()));
+        }
+        for p in &result.passes {
+            // Passes of certainly allowed flows (the others are explanations of undecided ones).
+            let region = p.region.intersect(&result.allowed).unwrap();
+            regions.push((p.hop, p.nsg.0, p.rule, true, region));
+        }
+        for (hop, nsg, rule, allow, region) in regions {
+            for hint in [None, Some(&ephemeral)] {
+                let Some(f) = region.witness(hint) else { continue };
+                let single = evaluate_path(&net, &FlowSet::from_cube(f.to_cube()), src, dst).unwrap();
+                let named: Vec<(usize, RuleRef)> = if allow {
+                    single.passes.iter().filter(|p| p.hop == hop).map(|p| (p.nsg.0, p.rule)).collect()
+                } else {
+                    single.denied.iter().filter(|d| d.hop == hop).map(|d| (d.nsg.0, d.rule)).collect()
+                };
+                prop_assert_eq!(named, vec![(nsg, rule)], "flow {} from {} to {} at {:?}", f, src.label, dst.label, hop);
+            }
+        }
+    }
+}

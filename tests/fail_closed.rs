@@ -131,6 +131,8 @@ impl Resolver<'_> {
     }
 }
 
+/// Each unknown names its own field: unknowns that are equal are one variable (correlated,
+/// nsg-semantics §2.10), which distinct fields of a random case are not.
 fn field<T>(v: Option<T>, what: &str) -> Field<T> {
     Spanned::new(
         v.map_or_else(|| Val::Unknown(unknown(what)), Val::Known),
@@ -157,13 +159,13 @@ fn build(c: &Case, choice: Option<&[usize]>) -> Network {
             .to(destination.unwrap_or("*"))
             .build();
         if source.is_none() {
-            rule.source.items = vec![field(None, "source")];
+            rule.source.items = vec![field(None, &format!("source of R{i}"))];
         }
         if destination.is_none() {
-            rule.destination.items = vec![field(None, "destination")];
+            rule.destination.items = vec![field(None, &format!("destination of R{i}"))];
         }
         if port.is_none() {
-            rule.destination_ports.items = vec![field::<PortRange>(None, "port")];
+            rule.destination_ports.items = vec![field::<PortRange>(None, &format!("port of R{i}"))];
         }
         rules.push(rule);
     }
@@ -175,7 +177,8 @@ fn build(c: &Case, choice: Option<&[usize]>) -> Network {
     net.vnets[0].address_space = vec![field(space.map(|s| s.parse().unwrap()), "address space")];
     net.subnets[0].prefixes = prefixes
         .iter()
-        .map(|p| field(p.map(|s| s.parse().unwrap()), "prefix"))
+        .enumerate()
+        .map(|(i, p)| field(p.map(|s| s.parse().unwrap()), &format!("prefix {i}")))
         .collect();
     match attached {
         Some(true) => {}

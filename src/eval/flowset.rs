@@ -682,17 +682,49 @@ impl FlowSet {
 
     /// Some flow of the set, preferring one inside `hint` (plausible addresses and ports).
     pub fn witness(&self, hint: Option<&Cube>) -> Option<Flow> {
-        if let Some(h) = hint {
-            if let Some(f) = self
-                .cubes
-                .iter()
-                .filter_map(|c| c.intersect(h))
-                .find_map(|c| pick(&c))
-            {
-                return Some(f);
-            }
+        // A flow between two hosts is a better example than a host's flow to itself.
+        let apart = |f: &Flow| f.src != f.dst;
+        let hinted = |c: &Cube| hint.map_or(Some(c.clone()), |h| c.intersect(h));
+        self.cubes
+            .iter()
+            .filter_map(hinted)
+            .filter_map(|c| pick(&c))
+            .find(apart)
+            .or_else(|| self.cubes.iter().filter_map(pick).find(apart))
+            .or_else(|| self.cubes.iter().filter_map(hinted).find_map(|c| pick(&c)))
+            .or_else(|| self.cubes.iter().find_map(pick))
+    }
+
+    /// The set without flows from an address to itself: a host's flow to itself is not a pair
+    /// (nsg-semantics §2.11: A ≠ B). A cube holds only such flows in an address family when
+    /// that family's sources and destinations are one and the same address.
+    pub fn without_self_flows(&self) -> FlowSet {
+        fn one_and_same<T: crate::eval::intervals::Point>(
+            src: &IntervalSet<T>,
+            dst: &IntervalSet<T>,
+        ) -> bool {
+            matches!(src.ranges(), [(lo, hi)] if lo == hi) && src == dst
         }
-        self.cubes.iter().find_map(pick)
+        let cubes: Vec<Cube> = self
+            .cubes
+            .iter()
+            .filter_map(|c| {
+                let mut c = c.clone();
+                if one_and_same(&c.src.v4, &c.dst.v4) {
+                    c.src.v4 = IntervalSet::empty();
+                    c.dst.v4 = IntervalSet::empty();
+                }
+                if one_and_same(&c.src.v6, &c.dst.v6) {
+                    c.src.v6 = IntervalSet::empty();
+                    c.dst.v6 = IntervalSet::empty();
+                }
+                c.normalize()
+            })
+            .collect();
+        FlowSet {
+            settled: cubes.len(),
+            cubes,
+        }
     }
 
     /// The destination ports the set touches (real ports only).

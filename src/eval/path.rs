@@ -262,6 +262,16 @@ pub enum HopKind {
 }
 
 impl HopKind {
+    /// `source-nic`, `destination-subnet`…: the hop's name in JSON output.
+    pub fn id(self) -> &'static str {
+        match self {
+            HopKind::SourceNic => "source-nic",
+            HopKind::SourceSubnet => "source-subnet",
+            HopKind::DestinationSubnet => "destination-subnet",
+            HopKind::DestinationNic => "destination-nic",
+        }
+    }
+
     pub fn direction(self) -> Direction {
         match self {
             HopKind::SourceNic | HopKind::SourceSubnet => Direction::Outbound,

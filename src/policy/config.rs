@@ -18,6 +18,7 @@
 //! severity    = "warning"
 //! subnets     = ["snet-jump*"]            # scope override (reachability policies)
 //! except_from = ["203.0.113.0/24"]        # trusted sources
+//! max_public_sources = 16                 # wider public source sets are exposure (default 256)
 //!
 //! [policy.NSG010]
 //! enabled = false
@@ -67,6 +68,7 @@ struct RawOverride {
     severity: Option<Spanned<String>>,
     subnets: Option<Spanned<Vec<String>>>,
     except_from: Option<Vec<Spanned<String>>>,
+    max_public_sources: Option<Spanned<i64>>,
 }
 
 /// A validated configuration. Paths are resolved against the config file's directory.
@@ -90,6 +92,7 @@ struct Override {
     severity: Option<crate::model::Severity>,
     subnets: Option<Spanned<Vec<String>>>,
     except_from: Vec<ipnet::IpNet>,
+    max_public_sources: Option<Spanned<i64>>,
 }
 
 /// `nsgate.toml` in `dir` or its nearest parent that has one, up to the repository root (the
@@ -158,6 +161,7 @@ pub fn parse(file: FileId, sources: &Sources, base: &Path) -> Result<Config, Pol
             severity,
             subnets: o.subnets,
             except_from,
+            max_public_sources: o.max_public_sources,
         });
     }
     Ok(config)
@@ -208,6 +212,35 @@ impl Config {
                     ));
                 }
                 p.check.add_except_from(o.except_from.clone());
+            }
+            if let Some(max) = &o.max_public_sources {
+                if !reachability {
+                    return Err(PolicyError::at(
+                        file,
+                        max.span(),
+                        format!(
+                            "policy {} (kind `{}`) takes no `max_public_sources`",
+                            p.meta.id, p.meta.kind
+                        ),
+                    ));
+                }
+                let count = u128::try_from(*max.get_ref()).map_err(|_| {
+                    PolicyError::at(
+                        file,
+                        max.span(),
+                        format!(
+                            "`max_public_sources` must be 0 or more, not {}",
+                            max.get_ref()
+                        ),
+                    )
+                })?;
+                p.check.set_max_public_sources(count).map_err(|why| {
+                    PolicyError::at(
+                        file,
+                        max.span(),
+                        format!("policy {} takes no `max_public_sources`: {why}", p.meta.id),
+                    )
+                })?;
             }
         }
         policies.retain(|p| {

@@ -51,6 +51,7 @@ pub fn decided_by(
             Val::Unknown(_) => crate::model::Access::Deny,
         },
         hop: hop.to_string(),
+        hop_id: hop.id(),
         span: rule.span,
     })
 }

@@ -87,6 +87,8 @@ pub struct RawAssert {
     pub ports: Option<Spanned<Vec<Spanned<PortValue>>>>,
     pub source_ports: Option<Spanned<Vec<Spanned<PortValue>>>>,
     pub except_from: Option<Spanned<Vec<Spanned<String>>>>,
+    /// `expect = "deny"`: public sources allowed before it is exposure (default 256).
+    pub max_public_sources: Option<Spanned<i64>>,
 }
 
 /// Every key any kind may use; each kind rejects the keys it does not take.

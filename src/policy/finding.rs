@@ -31,6 +31,8 @@ pub struct DecidedBy {
     pub access: Access,
     /// `source NIC, outbound`, `destination subnet, inbound`…
     pub hop: String,
+    /// The same hop as `nsgate flow --format json` names it: `destination-subnet`…
+    pub hop_id: &'static str,
     pub span: Span,
 }
 

@@ -49,6 +49,12 @@ pub trait Check: fmt::Debug + Send + Sync {
 
     /// Add prefixes exempted as sources (from `nsgate.toml`).
     fn add_except_from(&mut self, _prefixes: Vec<ipnet::IpNet>) {}
+
+    /// Set `max_public_sources` of every deny assertion (from `nsgate.toml`). An error (its
+    /// message) when the policy has nothing it applies to.
+    fn set_max_public_sources(&mut self, _max: u128) -> Result<(), String> {
+        Err("it takes no `max_public_sources`".into())
+    }
 }
 
 #[derive(Debug)]

@@ -114,6 +114,7 @@ struct DecidedByOut<'a> {
     priority: Option<u32>,
     direction: String,
     access: String,
+    hop: &'static str,
 }
 
 #[derive(Serialize)]
@@ -188,6 +189,7 @@ fn witness(w: &Witness) -> WitnessOut<'_> {
             priority: d.priority,
             direction: d.direction.as_str().to_ascii_lowercase(),
             access: d.access.as_str().to_ascii_lowercase(),
+            hop: d.hop_id,
         }),
     }
 }

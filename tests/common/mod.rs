@@ -67,8 +67,9 @@ pub const SCENARIOS: &[(&str, &str, u8)] = &[
     // The seed incident: NSG001, with a label in Azure's synthetic default rules.
     ("tf-cses-broken", "testdata/terraform/cses-broken", 1),
     ("tf-cses-fixed", "testdata/terraform/cses-fixed", 0),
-    // A finding whose labels are in two files (a local module).
-    ("tf-local-module", "testdata/terraform/local-module", 1),
+    // A finding whose labels are in two files (a local module); RDP from one admin address
+    // is a note (nsg-semantics §2.4), so exit 0.
+    ("tf-local-module", "testdata/terraform/local-module", 0),
     // Warnings only: exit 0 under the default --fail-on error.
     (
         "tf-inline-vnet-subnets",
@@ -81,8 +82,8 @@ pub const SCENARIOS: &[(&str, &str, u8)] = &[
     ("tf-syntax-error", "testdata/terraform/syntax-error", 2),
     // A Terraform plan (`terraform show -json`).
     ("plan-incident-broken", "testdata/plan/incident-broken", 1),
-    // An ARM template: an error and a warning.
-    ("arm-design-example", "testdata/arm/design-example", 1),
+    // An ARM template: a warning and a note (RDP from one admin address), so exit 0.
+    ("arm-design-example", "testdata/arm/design-example", 0),
 ];
 
 pub const FORMATS: &[&str] = &["human", "compact", "json", "sarif", "junit", "github"];

@@ -280,12 +280,7 @@ struct ProtocolOut {
 }
 
 fn hop_id(kind: HopKind) -> &'static str {
-    match kind {
-        HopKind::SourceNic => "source-nic",
-        HopKind::SourceSubnet => "source-subnet",
-        HopKind::DestinationSubnet => "destination-subnet",
-        HopKind::DestinationNic => "destination-nic",
-    }
+    kind.id()
 }
 
 fn endpoint_out(net: &Network, ip: std::net::IpAddr, place: &Place) -> EndpointOut {

@@ -29,6 +29,9 @@ use crate::policy::kinds::{glob_matcher, KindEntry};
 use crate::policy::{Check, CheckContext, PolicyMeta};
 use crate::source::{FileId, Span};
 
+mod exact;
+mod exposure;
+
 pub const ENTRY: KindEntry = KindEntry {
     name: "reachability",
     keys: &["scope", "assert"],
@@ -54,6 +57,11 @@ struct Assertion {
     port_text: Vec<String>,
     source_ports: PortSet,
     except_from: Vec<IpNet>,
+    /// `expect = "deny"`: how many public sources may reach the ports before it is exposure
+    /// (an error); fewer are a note naming them (nsg-semantics §2.4).
+    max_public_sources: u128,
+    /// Its place in the rule file: flows of different assertions are judged apart.
+    index: usize,
 }
 
 #[derive(Debug)]
@@ -68,7 +76,8 @@ fn build(raw: &RawPolicy, file: FileId) -> Result<Box<dyn Check>, PolicyError> {
         Some(list) if !list.get_ref().is_empty() => list
             .get_ref()
             .iter()
-            .map(|a| assertion(a.get_ref(), file))
+            .enumerate()
+            .map(|(i, a)| assertion(a.get_ref(), file).map(|a| Assertion { index: i, ..a }))
             .collect::<Result<Vec<_>, _>>()?,
         _ => {
             return Err(PolicyError::at(
@@ -169,6 +178,7 @@ fn assertion(a: &RawAssert, file: FileId) -> Result<Assertion, PolicyError> {
             }
         }
     }
+    let max_public_sources = max_public_sources(a, expect, file)?;
     Ok(Assertion {
         expect,
         protocols,
@@ -178,6 +188,32 @@ fn assertion(a: &RawAssert, file: FileId) -> Result<Assertion, PolicyError> {
         port_text,
         source_ports,
         except_from,
+        max_public_sources,
+        index: 0,
+    })
+}
+
+/// `max_public_sources`: a count of addresses, for deny assertions only.
+fn max_public_sources(a: &RawAssert, expect: Access, file: FileId) -> Result<u128, PolicyError> {
+    let Some(v) = &a.max_public_sources else {
+        return Ok(exposure::DEFAULT_MAX_PUBLIC_SOURCES);
+    };
+    if expect != Access::Deny {
+        return Err(PolicyError::at(
+            file,
+            v.span(),
+            "`max_public_sources` applies to `expect = \"deny\"` assertions only",
+        ));
+    }
+    u128::try_from(*v.get_ref()).map_err(|_| {
+        PolicyError::at(
+            file,
+            v.span(),
+            format!(
+                "`max_public_sources` must be 0 or more, not {}",
+                v.get_ref()
+            ),
+        )
     })
 }
 
@@ -272,6 +308,19 @@ impl Check for Reachability {
         for a in &mut self.asserts {
             a.except_from.extend(prefixes.iter().copied());
         }
+    }
+
+    fn set_max_public_sources(&mut self, max: u128) -> Result<(), String> {
+        let mut deny = self
+            .asserts
+            .iter_mut()
+            .filter(|a| a.expect == Access::Deny)
+            .peekable();
+        if deny.peek().is_none() {
+            return Err("it has no `expect = \"deny\"` assertion to apply it to".into());
+        }
+        deny.for_each(|a| a.max_public_sources = max);
+        Ok(())
     }
 }
 
@@ -390,8 +439,9 @@ fn split_by_certainty(
 struct SubnetReport {
     /// Flows that must pass but are denied, grouped by who denies them.
     denied: BTreeMap<(HopKind, NsgId, RuleRef), Failure>,
-    /// Flows that must not pass but do, grouped by the rule that lets them in.
-    allowed: BTreeMap<(HopKind, Option<NsgId>, Option<RuleRef>), Failure>,
+    /// Flows that must not pass but do, grouped by assertion and by the rule that lets them
+    /// in.
+    allowed: BTreeMap<(usize, HopKind, Option<NsgId>, Option<RuleRef>), Failure>,
     /// Flows whose verdict depends on unknowns.
     uncertain: Vec<Uncertain>,
     /// Every hop's association, for labels.
@@ -499,6 +549,7 @@ fn record(
     result: PathResult,
     report: &mut SubnetReport,
 ) {
+    let result = exact::without_self_flows(result);
     let h = hint(net, src, dst, a);
     let failure = |region: FlowSet| Failure {
         region,
@@ -507,6 +558,28 @@ fn record(
         src_label: src.label.clone(),
         dst_label: dst.label.clone(),
     };
+    // Flows that must not pass, grouped with the rule that admits exactly those.
+    let mut groups = Vec::new();
+    if a.expect == Access::Deny {
+        match exact::admitted_by_rule(&result) {
+            Ok(g) => groups = g,
+            Err(e) => {
+                let span = dst
+                    .subnet
+                    .and_then(|s| net.subnet(s))
+                    .map(|x| x.resource.span)
+                    .unwrap_or_else(crate::model::builder::span);
+                let why = Unknown {
+                    reason: format!("the evaluation is too complex to be exact ({e})"),
+                    span,
+                };
+                let all = result.allowed.clone();
+                report
+                    .uncertain
+                    .push((all, vec![why], Vec::new(), h.clone()));
+            }
+        }
+    }
     // Failing flows of an endpoint whose addresses are unsure fail only for some values of
     // the unknowns: those are indeterminate (NSG030), never dropped.
     let mut unsure = |region: FlowSet, rule: Option<(NsgId, RuleRef)>| {
@@ -535,27 +608,17 @@ fn record(
             }
         }
         Access::Deny => {
-            if !result.allowed.is_empty() {
-                // The rule that lets the flows in at the last hop with an NSG.
-                let last = result
-                    .passes
-                    .iter()
-                    .filter(|p| {
-                        p.region
-                            .cubes()
-                            .iter()
-                            .any(|c| !result.allowed.intersect_cube(c).is_empty())
-                    })
-                    .max_by_key(|p| p.hop);
-                let key = (
-                    last.map(|p| p.hop).unwrap_or(HopKind::DestinationSubnet),
-                    last.map(|p| p.nsg),
-                    last.map(|p| p.rule),
-                );
-                let allowed = unsure(result.allowed.clone(), last.map(|p| (p.nsg, p.rule)));
+            for g in groups {
+                let allowed = unsure(g.region, g.rule);
                 if allowed.is_empty() {
-                    return record_indeterminate(result.indeterminate, &h, report);
+                    continue;
                 }
+                let key = (
+                    a.index,
+                    g.hop,
+                    g.rule.map(|(n, _)| n),
+                    g.rule.map(|(_, r)| r),
+                );
                 match report.allowed.get_mut(&key) {
                     Some(f) => f.region = f.region.union(&allowed).unwrap_or(allowed),
                     None => {
@@ -583,22 +646,7 @@ fn record_indeterminate(list: Vec<Undecided>, h: &Cube, report: &mut SubnetRepor
 /// How wide the sources of failing flows are, in classes stable under small edits: a single
 /// host, a narrow range (up to 256 addresses), or wide.
 fn source_class(region: &FlowSet) -> String {
-    let mut v4 = IntervalSet::<u32>::empty();
-    let mut v6 = IntervalSet::<u128>::empty();
-    for c in region.cubes() {
-        v4 = v4.union(&c.src.v4);
-        v6 = v6.union(&c.src.v6);
-    }
-    let count: u128 = v4
-        .ranges()
-        .iter()
-        .map(|(lo, hi)| u128::from(hi - lo) + 1)
-        .chain(
-            v6.ranges()
-                .iter()
-                .map(|(lo, hi)| (hi - lo).saturating_add(1)),
-        )
-        .fold(0u128, u128::saturating_add);
+    let count = exposure::address_count(&exposure::sources(region));
     match count {
         0 | 1 => "sources:host",
         2..=256 => "sources:narrow",
@@ -726,18 +774,27 @@ impl SubnetReport {
         if !self.denied.is_empty() {
             out.push(self.denied_finding(policy, ctx, subnet, id, &prefix_text, &subnet_labels));
         }
-        for ((hop, nsg, rule), f) in &self.allowed {
+        let judged = self.judge_exposure(net, id);
+        for (((_, hop, nsg, rule), f), judgment) in self.allowed.iter().zip(&judged) {
             let target = if f.dst_label.starts_with("subnet") {
                 format!("{} ({prefix_text})", f.dst_label)
             } else {
                 format!("{} in subnet `{name}` ({prefix_text})", f.dst_label)
             };
-            let mut msg = format!(
-                "{} {} from {} can reach {target}",
+            let what = format!(
+                "{} {}",
                 protocol_names(f.region.protocols()),
-                describe::ports(&f.region.dst_ports()),
-                f.src_label,
+                describe::ports(&f.region.dst_ports())
             );
+            let named = exposure::name_sources(&judgment.public);
+            let mut msg = if judgment.exposure {
+                format!("{what} from {} can reach {target}", f.src_label)
+            } else {
+                format!(
+                    "{what} reachable from {} {named} in {target}",
+                    exposure::count_text(judgment.count)
+                )
+            };
             let resolved = nsg
                 .zip(*rule)
                 .and_then(|(n, r)| describe::resolve(net, n, r));
@@ -748,32 +805,39 @@ impl SubnetReport {
                         describe::rule(r),
                         n.resource.name.value
                     ));
-                    Label::new(
-                        r.span,
-                        format!(
-                            "allows {} {} from {}",
-                            protocol_names(f.region.protocols()),
-                            describe::ports(&f.region.dst_ports()),
-                            f.src_label
-                        ),
-                    )
+                    let from = if judgment.exposure {
+                        f.src_label.clone()
+                    } else {
+                        named.clone()
+                    };
+                    Label::new(r.span, format!("allows {what} from {from}"))
                 }
                 None => Label::new(
                     subnet.resource.span,
                     "no rule on the path denies these flows",
                 ),
             };
+            msg.push_str(&exposure_detail(judgment, f.assertion.max_public_sources));
+            let severity = if judgment.exposure {
+                policy.severity
+            } else {
+                crate::model::Severity::Note
+            };
             let mut finding = subnet_labels(Finding::new(
                 &policy.id,
                 &policy.name,
-                policy.severity,
+                severity,
                 msg,
                 primary,
             ));
             finding.witnesses = witnesses(net, f, nsg.zip(*rule).map(|(n, r)| (n, r, *hop)), None);
             if let Some((n, r)) = resolved {
                 finding = finding.with_resource(n.resource.address.clone(), Some(n.resource.span));
-                finding.fix = Some(deny_fix(ctx, n, r, f, *hop));
+                finding.fix = Some(if judgment.exposure {
+                    deny_fix(ctx, n, r, f, *hop)
+                } else {
+                    trust_fix(&policy.id, &judgment.public, &named)
+                });
             }
             let rule_name = resolved
                 .map(|(_, r)| r.name.value.clone())
@@ -793,6 +857,38 @@ impl SubnetReport {
         if !self.uncertain.is_empty() {
             out.push(self.uncertain_finding(policy, ctx, subnet, &prefix_text));
         }
+    }
+
+    /// Each group of admitted flows (in the order of `allowed`) judged by the size of its
+    /// public sources, per assertion (nsg-semantics §2.4).
+    fn judge_exposure(&self, net: &Network, id: SubnetId) -> Vec<exposure::Judgment> {
+        let public = TagContext::for_subnet(net, Some(id))
+            .expand(&ServiceTag::Internet)
+            .lo;
+        let mut judged = vec![None; self.allowed.len()];
+        let mut assertions: Vec<usize> = self.allowed.keys().map(|k| k.0).collect();
+        assertions.dedup();
+        for index in assertions {
+            let members: Vec<(usize, &Failure)> = self
+                .allowed
+                .iter()
+                .enumerate()
+                .filter(|(_, (k, _))| k.0 == index)
+                .map(|(i, (_, f))| (i, f))
+                .collect();
+            let max = members
+                .first()
+                .map_or(exposure::DEFAULT_MAX_PUBLIC_SOURCES, |(_, f)| {
+                    f.assertion.max_public_sources
+                });
+            let regions: Vec<&FlowSet> = members.iter().map(|(_, f)| &f.region).collect();
+            for ((i, _), j) in members.iter().zip(exposure::judge(&regions, &public, max)) {
+                if let Some(slot) = judged.get_mut(*i) {
+                    *slot = Some(j);
+                }
+            }
+        }
+        judged.into_iter().flatten().collect()
     }
 
     fn denied_finding(
@@ -1130,6 +1226,56 @@ fn deny_fix(
             summary: restrict,
             snippet: None,
         },
+    }
+}
+
+/// Why an admitted source set is (or is not) exposure, for the message.
+fn exposure_detail(j: &exposure::Judgment, max: u128) -> String {
+    if !j.other.is_empty() {
+        return format!(
+            " — including sources that are not certainly public ({})",
+            exposure::name_sources(&j.other)
+        );
+    }
+    if !j.exposure {
+        return " — make sure it is trusted; exempt it with `except_from`".into();
+    }
+    if j.count > max {
+        // Name the sources when a few prefixes say it (`20.0.0.0/8`), not `*`'s hundreds.
+        let few = exposure::prefixes(&j.public).len() <= 4;
+        let named = if few {
+            format!(" ({})", exposure::name_sources(&j.public))
+        } else {
+            String::new()
+        };
+        format!(
+            " — {}{named}, over the `max_public_sources` limit of {max}",
+            exposure::count_text(j.count)
+        )
+    } else {
+        format!(
+            " — {} ({}) here, {} with the subnet's other allows: over the `max_public_sources` limit of {max}",
+            exposure::count_text(j.count),
+            exposure::name_sources(&j.public),
+            exposure::count_text(j.total)
+        )
+    }
+}
+
+/// For a narrow public source set: exempt it once it is known to be trusted.
+fn trust_fix(policy: &str, public: &AddrSet, named: &str) -> Fix {
+    let list: Vec<String> = exposure::prefixes(public)
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect();
+    Fix {
+        summary: format!(
+            "make sure {named} is trusted (an office or VPN egress address), then exempt it in nsgate.toml; otherwise restrict the rule or remove it"
+        ),
+        snippet: Some(format!(
+            "[policy.{policy}]\nexcept_from = [{}]",
+            list.join(", ")
+        )),
     }
 }
 
