@@ -175,3 +175,28 @@ fn files_that_look_like_inputs_but_cannot_be_read_are_errors() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_bicep_file_is_not_evaluated_beside_the_template_bicep_made_of_it() {
+    let (_, _, doc) = findings(&["testdata/roots/bicep-twin"]);
+    assert_eq!(
+        roots_of(&doc),
+        BTreeSet::from([
+            "testdata/roots/bicep-twin/compiled/azuredeploy.json".to_string(),
+            "testdata/roots/bicep-twin/handwritten/azuredeploy.json".to_string(),
+            "testdata/roots/bicep-twin/handwritten/main.bicep".to_string(),
+        ]),
+        "a template without Bicep's `_generator` is a deployment of its own: {doc}"
+    );
+    let skipped = doc["coverage"]["skipped"].as_array().unwrap();
+    assert!(
+        skipped.iter().any(
+            |s| s["path"] == "testdata/roots/bicep-twin/compiled/main.bicep"
+                && s["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("compiled/azuredeploy.json")
+        ),
+        "{skipped:?}"
+    );
+}
