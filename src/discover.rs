@@ -426,38 +426,72 @@ fn terraform_roots(dirs: &BTreeMap<PathBuf, Vec<PathBuf>>, out: &mut Discovery) 
 }
 
 /// Bicep files that other Bicep files of the run use as modules are evaluated through them.
-/// A Bicep file beside an ARM template of the same name (`main.bicep` and `main.json`, as Azure
-/// Verified Modules keep them) has a compiled twin: the template is evaluated, once, because it
-/// is exactly what Azure receives with every registry module inlined, while the Bicep front end
-/// cannot yet read all Bicep syntax and needs `bicep restore`d registry modules.
+/// A Bicep entry file whose compiled template sits beside it has a compiled twin: the template
+/// is evaluated, once, because it is exactly what Azure receives with every registry module
+/// inlined (no `bicep restore` needed). A template is a twin only when it says Bicep made it
+/// (`metadata._generator`, see [`arm::compiled_from_bicep`]); a hand-written template beside a
+/// `.bicep` file is a deployment of its own. The twin is the template of the same name
+/// (`main.bicep` and `main.json`, as Azure Verified Modules keep them), else the only
+/// Bicep-made template of a folder with a single Bicep entry file (`main.bicep` and
+/// `azuredeploy.json`, as the quickstart templates keep them).
 fn bicep_entries_and_twins(files: Vec<Root>, out: &mut Discovery) -> Vec<Root> {
     let bicep: Vec<PathBuf> = files
         .iter()
         .filter(|r| r.kind == RootKind::Bicep)
         .map(|r| r.path.clone())
         .collect();
-    let templates: Vec<PathBuf> = files
+    let entries = crate::frontend::bicep::entry_points(&bicep);
+    let folders: BTreeSet<&Path> = entries.iter().filter_map(|p| p.parent()).collect();
+    // Only templates beside a Bicep entry file are read again for their generator.
+    let generated: Vec<PathBuf> = files
         .iter()
         .filter(|r| r.kind == RootKind::Arm)
         .map(|r| r.path.clone())
+        .filter(|p| p.parent().is_some_and(|d| folders.contains(d)))
+        .filter(|p| {
+            read::read_bytes(p)
+                .ok()
+                .and_then(read::decode)
+                .is_some_and(|t| arm::compiled_from_bicep(&t))
+        })
         .collect();
-    let entries = crate::frontend::bicep::entry_points(&bicep);
+    let twin_of = |path: &Path| -> Option<PathBuf> {
+        let same_name = path.with_extension("json");
+        if generated.contains(&same_name) {
+            return Some(same_name);
+        }
+        let dir = path.parent();
+        let alone = entries.iter().filter(|p| p.parent() == dir).count() == 1;
+        let mut made: Vec<&PathBuf> = generated
+            .iter()
+            .filter(|p| p.parent() == dir)
+            // A template named after another `.bicep` file of the folder is that file's.
+            .filter(|t| !bicep.contains(&t.with_extension("bicep")))
+            .collect();
+        match (alone, made.pop(), made.is_empty()) {
+            (true, Some(t), true) => Some(t.clone()),
+            _ => None,
+        }
+    };
     let mut kept = Vec::new();
     for root in files {
-        let twin = root.path.with_extension("json");
-        match root.kind {
-            RootKind::Bicep if templates.contains(&twin) => out.skipped.push(Skipped {
-                path: display(&root.path),
-                reason: format!(
-                    "its compiled template `{}` (bicep build) is evaluated instead",
-                    display(&twin)
-                ),
-            }),
-            RootKind::Bicep if !entries.contains(&root.path) => out.skipped.push(Skipped {
+        if root.kind != RootKind::Bicep {
+            kept.push(root);
+        } else if !entries.contains(&root.path) {
+            out.skipped.push(Skipped {
                 path: display(&root.path),
                 reason: "not a root: a Bicep module used by another Bicep file of this run; evaluated through it".into(),
-            }),
-            _ => kept.push(root),
+            });
+        } else if let Some(twin) = twin_of(&root.path) {
+            out.skipped.push(Skipped {
+                path: display(&root.path),
+                reason: format!(
+                    "its compiled template `{}` (made by `bicep build`, says its metadata) is evaluated instead",
+                    display(&twin)
+                ),
+            });
+        } else {
+            kept.push(root);
         }
     }
     kept

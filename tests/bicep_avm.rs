@@ -123,19 +123,31 @@ fn with_cache(root: &Path) {
     std::env::set_var("HOME", root.join("home"));
 }
 
-/// The pattern that is equal today, guarded against regressions.
+/// The patterns of the corpus (each with `main.bicep` and its compiled `main.json`) whose two
+/// networks are equal. Not yet equal (issue 12 keeps them open):
+/// - `aca-lza/hosting-environment`: its naming module reads `naming-rules.jsonc`, which the
+///   corpus copy left out, so names are unknown from Bicep and known from the template (which
+///   inlines the file);
+/// - `lz/sub-vending`: the template's `reference('createLzNsg[i]')` inside a parameter `copy`
+///   loop of a nested deployment is not resolved, so a subnet's NSG is unknown for another
+///   reason than from Bicep.
+///
+/// `sa/chat-with-your-data` and `sa/customer-chatbot` deploy no network with their defaults;
+/// they are equal in that, and in raising no input error.
+const PATTERNS: [&str; 4] = [
+    "app/container-job-toolkit",
+    "data/private-analytical-workspace",
+    "sa/chat-with-your-data",
+    "sa/customer-chatbot",
+];
+
 #[test]
-fn private_analytical_workspace_gives_the_same_network_as_its_template() {
+fn every_pattern_gives_the_same_network_as_its_template() {
     let Some(root) = corpus() else { return };
     with_cache(&root);
-    let bicep = root.join("modules/data/private-analytical-workspace/main.bicep");
-    if let Some(diff) = compare(&root, &bicep) {
-        panic!("{diff}");
-    }
+    let diffs: Vec<String> = PATTERNS
+        .iter()
+        .filter_map(|p| compare(&root, &root.join("modules").join(p).join("main.bicep")))
+        .collect();
+    assert!(diffs.is_empty(), "{}", diffs.join("\n\n"));
 }
-
-// Not yet true for the other five patterns (issue 12 stays open for it): two `main.bicep`
-// trees use syntax the `tree-sitter-bicep` 1.1.0 grammar rejects (spread `...`, `existing = if`),
-// and three differ from the template where the ARM front end loses values Bicep passes to nested
-// deployments ("passed without a `value`") or in the wording of an Unknown. A test that is known
-// to fail is not kept as an ignored test: CI runs ignored tests too.

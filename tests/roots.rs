@@ -213,4 +213,28 @@ fn a_baseline_of_one_root_does_not_hide_the_same_finding_in_another() {
     assert!(roots.iter().all(|r| r.ends_with('b')), "{left:?}");
     assert_eq!(doc["coverage"]["baselined"], 1, "{doc}");
     let _ = std::fs::remove_dir_all(&dir);
+
+#[test]
+fn a_bicep_file_is_not_evaluated_beside_the_template_bicep_made_of_it() {
+    let (_, _, doc) = findings(&["testdata/roots/bicep-twin"]);
+    assert_eq!(
+        roots_of(&doc),
+        BTreeSet::from([
+            "testdata/roots/bicep-twin/compiled/azuredeploy.json".to_string(),
+            "testdata/roots/bicep-twin/handwritten/azuredeploy.json".to_string(),
+            "testdata/roots/bicep-twin/handwritten/main.bicep".to_string(),
+        ]),
+        "a template without Bicep's `_generator` is a deployment of its own: {doc}"
+    );
+    let skipped = doc["coverage"]["skipped"].as_array().unwrap();
+    assert!(
+        skipped.iter().any(
+            |s| s["path"] == "testdata/roots/bicep-twin/compiled/main.bicep"
+                && s["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("compiled/azuredeploy.json")
+        ),
+        "{skipped:?}"
+    );
 }

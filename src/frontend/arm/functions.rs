@@ -451,7 +451,8 @@ fn strict(m: &Machine<'_>, name: &str, args: &[Value], span: Span) -> Value {
         },
         ("union" | "intersection", k) if k >= 1 => set_op(m, name, args, span),
         ("json", 1) => match a {
-            Some(Str(t)) => match crate::frontend::json::parse(t, false) {
+            // ARM's `json()` accepts comments (Bicep inlines `.jsonc` files it reads that way).
+            Some(Str(t)) => match crate::frontend::json::parse(t, true) {
                 Ok(node) => from_json(&node, span, 0),
                 Err(e) => Value::unknown(format!("`json()`: {e}"), span),
             },
@@ -556,10 +557,7 @@ fn strict(m: &Machine<'_>, name: &str, args: &[Value], span: Span) -> Value {
             _ => wrong_first(name, args, span),
         },
         ("shallowmerge", 1) => match a {
-            Some(Array(items)) => {
-                let objs: Vec<Value> = items.iter().cloned().collect();
-                set_op(m, "union", &objs, span)
-            }
+            Some(Array(items)) => shallow_merge(items, span),
             _ => wrong_first(name, args, span),
         },
         ("cidrsubnet", 3) => match (a, b, c) {
@@ -785,6 +783,46 @@ fn create_object(args: &[Value], span: Span) -> Value {
 
 /// `union` (objects merged, later wins, nested objects merged; arrays deduplicated) and
 /// `intersection`.
+/// `shallowMerge([o1, o2, …])`: top-level members, later objects winning (nested objects are
+/// replaced, not merged); nulls contribute nothing. An unknown object (what Bicep's
+/// `...(c ? {…} : {})` with an unknown `c` gives) may set any member, so the members before it
+/// become the unknown part of a partial object; the members after it stay known.
+fn shallow_merge(items: &[Value], span: Span) -> Value {
+    let mut out: Vec<(String, Value)> = Vec::new();
+    let mut rest: Option<Rc<Unk>> = None;
+    for item in items {
+        match &item.kind {
+            Kind::Null => {}
+            Kind::Object(o) => {
+                if o.rest.is_some() {
+                    out.clear();
+                    rest.clone_from(&o.rest);
+                }
+                for (k, v) in &o.members {
+                    match out.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(k)) {
+                        Some(slot) => slot.1 = v.clone(),
+                        None => out.push((k.clone(), v.clone())),
+                    }
+                }
+            }
+            Kind::Unknown(u) => {
+                out.clear();
+                rest = Some(Rc::clone(u));
+            }
+            _ => {
+                return Value::unknown(
+                    format!("`shallowMerge`: a {} is not an object", item.type_name()),
+                    item.span,
+                )
+            }
+        }
+    }
+    Value::new(
+        Kind::Object(Rc::new(value::Obj { members: out, rest })),
+        span,
+    )
+}
+
 fn set_op(m: &Machine<'_>, name: &str, args: &[Value], span: Span) -> Value {
     // A null argument (an absent optional object) contributes nothing.
     let args: Vec<Value> = args.iter().filter(|a| !a.is_null()).cloned().collect();

@@ -68,6 +68,23 @@ pub fn detect(text: &str) -> bool {
     }
 }
 
+/// Whether a template says the Bicep compiler made it (`metadata._generator.name` is `bicep`,
+/// which `bicep build` writes and people do not): a `.bicep` file beside it is its source.
+pub fn compiled_from_bicep(text: &str) -> bool {
+    if !contains_ci(text, "_generator") {
+        return false;
+    }
+    match json::parse(text, true) {
+        Ok(root) => root
+            .get_ci("metadata")
+            .and_then(|m| m.get_ci("_generator"))
+            .and_then(|g| g.get_ci("name"))
+            .and_then(Node::as_str)
+            .is_some_and(|n| n.eq_ignore_ascii_case("bicep")),
+        Err(_) => false,
+    }
+}
+
 /// Whether `text` is an ARM parameters file (`…deploymentParameters.json#`), which a directory
 /// walk should skip quietly: it is read with the template beside it or via `--parameters`.
 pub fn is_parameters_file(text: &str) -> bool {

@@ -611,10 +611,23 @@ fn build_nested<'a>(m: &Machine<'a>, inst: &Inst<'a>) -> Option<CtxId> {
 
 /// A `{ "value": … }` or `{ "reference": … }` parameter passed to a nested deployment.
 fn passed_value<'a>(m: &Machine<'a>, p: &Lazy<'a>, name: &str, env: &Env, span: Span) -> Value {
-    // `"value": null` (what Bicep passes for an absent optional value) is a value.
+    // `"value": null` (what Bicep passes for an absent optional value) is a value. Bicep also
+    // passes a whole parameter as one expression (`[if(c, createObject('value', x), …)]`) and
+    // a looped value as a property `copy` loop named `value`.
     let value = match p {
-        Lazy::Node(n) => n.get_ci("value").map(|v| m.eval_node(v, env)),
-        Lazy::Val(v) => v.as_object().and_then(|o| o.get("value")).cloned(),
+        Lazy::Node(n) if matches!(n.value, Json::Object(_)) => match n.get_ci("value") {
+            Some(v) => Some(m.eval_node(v, env)),
+            None => m.get(p, "value", env).map(|l| m.force(&l, env)),
+        },
+        Lazy::Node(n) => {
+            let v = m.eval_node(n, env);
+            return passed_value(m, &Lazy::Val(v), name, env, span);
+        }
+        Lazy::Val(v) => match &v.kind {
+            Kind::Object(o) if o.get("value").is_none() && o.rest.is_none() => None,
+            Kind::Object(_) | Kind::Unknown(_) => Some(super::eval::member(v, "value", v.span)),
+            _ => None,
+        },
     };
     if let Some(v) = value {
         return v;

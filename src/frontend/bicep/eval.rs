@@ -132,6 +132,8 @@ pub struct FileEval<'t, 'l> {
     subst: Cell<Option<usize>>,
     /// Parameters declared nullable (`param x T?`), which default to null.
     nullable: Vec<String>,
+    /// Where spreads stood (see [`super::compat::Compat::spreads`]), sorted.
+    spreads: Vec<usize>,
 }
 
 fn kids<'t>(node: Node<'t>) -> Vec<Node<'t>> {
@@ -175,6 +177,7 @@ impl<'t, 'l> FileEval<'t, 'l> {
             depth: Cell::new(0),
             subst: Cell::new(None),
             nullable: Vec::new(),
+            spreads: Vec::new(),
         };
         for stmt in kids(root) {
             let name = kids(stmt).first().map(|n| f.text_of(*n));
@@ -199,10 +202,16 @@ impl<'t, 'l> FileEval<'t, 'l> {
         f
     }
 
-    /// Parameters the source declares nullable (see [`super::syntax::compat`]).
-    pub fn with_nullable(mut self, names: Vec<String>) -> Self {
-        self.nullable = names;
+    /// What the grammar rewrites changed (see [`super::compat`]): parameters the source
+    /// declares nullable, and where spreads stood.
+    pub fn with_rewrites(mut self, nullable: Vec<String>, spreads: Vec<usize>) -> Self {
+        self.nullable = nullable;
+        self.spreads = spreads;
         self
+    }
+
+    fn is_spread(&self, node: Node<'_>) -> bool {
+        self.spreads.binary_search(&node.start_byte()).is_ok()
     }
 
     fn add_resource(&mut self, symbol: String, node: Node<'t>, parent: Option<String>) {
@@ -822,14 +831,7 @@ impl<'t, 'l> FileEval<'t, 'l> {
                 Some(e) => self.expr(*e, env).with_span(span),
                 None => Value::unknown("empty parentheses", span),
             },
-            "array" => {
-                let items = parts
-                    .iter()
-                    .filter(|n| n.kind() != "decorators")
-                    .map(|n| self.expr(*n, env))
-                    .collect();
-                Value::array(items, span)
-            }
+            "array" => self.array(&parts, env, span),
             "object" => self.object(node, env, span),
             "for_statement" => match self.for_items(node, env) {
                 Ok(items) => {
@@ -1007,7 +1009,36 @@ impl<'t, 'l> FileEval<'t, 'l> {
         member(base, prop, span)
     }
 
+    /// An array; spread items (`...x`) are flattened in, as the compiled
+    /// `flatten(createArray(createArray(…), x, …))` does.
+    fn array(&self, parts: &[Node<'t>], env: &Env, span: Span) -> Value {
+        let mut chunks = Vec::new();
+        let mut items = Vec::new();
+        for n in parts.iter().filter(|n| n.kind() != "decorators") {
+            if self.is_spread(*n) {
+                if !items.is_empty() {
+                    chunks.push(Value::array(std::mem::take(&mut items), span));
+                }
+                chunks.push(self.expr(*n, env));
+            } else {
+                items.push(self.expr(*n, env));
+            }
+        }
+        if chunks.is_empty() {
+            return Value::array(items, span);
+        }
+        if !items.is_empty() {
+            chunks.push(Value::array(items, span));
+        }
+        self.lib
+            .call("flatten", vec![Value::array(chunks, span)], span)
+            .with_span(span)
+    }
+
+    /// An object; spread members (`...x`) are merged in order, as the compiled
+    /// `shallowMerge(createArray(createObject(…), x, …))` does.
     fn object(&self, node: Node<'t>, env: &Env, span: Span) -> Value {
+        let mut chunks = Vec::new();
         let mut members = Vec::new();
         for prop in kids(node) {
             if prop.kind() != "object_property" {
@@ -1017,6 +1048,13 @@ impl<'t, 'l> FileEval<'t, 'l> {
             let (Some(key), Some(value)) = (p.first(), p.get(1)) else {
                 continue; // a nested resource declaration
             };
+            if self.is_spread(prop) {
+                if !members.is_empty() {
+                    chunks.push(Value::object(std::mem::take(&mut members), span));
+                }
+                chunks.push(self.expr(*value, env));
+                continue;
+            }
             let key_text = match key.kind() {
                 "string" => match self.string(*key, env, self.span(*key)).kind {
                     Kind::Str(s) => s.to_string(),
@@ -1033,7 +1071,15 @@ impl<'t, 'l> FileEval<'t, 'l> {
             let v = self.expr(*value, env);
             members.push((key_text, v));
         }
-        Value::object(members, span)
+        if chunks.is_empty() {
+            return Value::object(members, span);
+        }
+        if !members.is_empty() {
+            chunks.push(Value::object(members, span));
+        }
+        self.lib
+            .call("shallowMerge", vec![Value::array(chunks, span)], span)
+            .with_span(span)
     }
 
     fn string(&self, node: Node<'t>, env: &Env, span: Span) -> Value {

@@ -8,6 +8,7 @@
 //! [`params`] reads `.bicepparam` files. The instances are lowered by the ARM lowering, so a
 //! `.bicep` file and the template `bicep build` makes of it give the same network.
 
+mod compat;
 mod emit;
 pub mod eval;
 mod modules;
@@ -47,8 +48,19 @@ pub fn load_text(name: &str, text: &str, sources: &mut Sources, out: &mut Loaded
 /// The comments of a Bicep file with their byte ranges, for `// nsgate:ignore` suppressions.
 /// Empty when the file does not parse (the syntax error is reported by [`load`]).
 pub fn comments(text: &str) -> Vec<Comment> {
-    match syntax::parse(text) {
+    let parsed = compat::compat(text);
+    match syntax::parse(&parsed.text) {
         Some(tree) => syntax::comments(&tree, text),
+        None => Vec::new(),
+    }
+}
+
+/// The syntax errors of a Bicep file as nsgate reads it (after the rewrites that cover
+/// newer Bicep than the grammar knows, see `compat`).
+pub fn syntax_errors(text: &str) -> Vec<syntax::SyntaxError> {
+    let parsed = compat::compat(text);
+    match syntax::parse(&parsed.text) {
+        Some(tree) => syntax::errors(&tree, text),
         None => Vec::new(),
     }
 }
@@ -71,15 +83,17 @@ fn push_input(out: &mut Vec<Input>, path: &str) {
     }
 }
 
-/// Parse `text` (already in `sources` as `file`), reporting syntax errors.
+/// Parse `parsed` (the rewrite of `text`, which is in `sources` as `file`), reporting syntax
+/// errors with the source's text.
 fn parse_checked(
     sources: &Sources,
     file: FileId,
+    parsed: &str,
     text: &str,
     errors: &mut Vec<InputError>,
 ) -> Option<tree_sitter::Tree> {
     let name = sources.name(file).to_string();
-    let Some(tree) = syntax::parse(text) else {
+    let Some(tree) = syntax::parse(parsed) else {
         errors.push(input_error(
             &name,
             format!("{name}: the Bicep grammar could not be loaded"),

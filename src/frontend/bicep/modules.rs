@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use super::compat::compat;
 use super::eval::{FileEval, Host};
 use super::{dir_of, emit, input_error, parse_checked, push_input};
 use crate::frontend::arm::{self, Library, Supplied, Value};
@@ -78,8 +79,8 @@ impl<'s> Loader<'s> {
         (id, rc)
     }
 
-    fn read(&self, path: &Path) -> Result<(FileId, Rc<str>), String> {
-        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    fn read(&self, path: &Path) -> Result<(FileId, Rc<str>), std::io::Error> {
+        let text = std::fs::read_to_string(path)?;
         Ok(self.add_source(&path.display().to_string(), text))
     }
 
@@ -127,26 +128,29 @@ impl<'s> Loader<'s> {
     fn bicepparam(&self, file: FileId, text: &str, path: &Path) -> HashMap<String, Value> {
         let (rewritten, names) = super::params::rewrite(text);
         let text = rewritten.as_str();
+        let parsed = compat(text);
         let tree = {
             let mut st = self.state.borrow_mut();
             let State {
                 sources, errors, ..
             } = &mut *st;
-            parse_checked(sources, file, text, errors)
+            parse_checked(sources, file, &parsed.text, text, errors)
         };
         let Some(tree) = tree else {
             return HashMap::new();
         };
         arm::with_library(file, |lib| {
-            super::params::values(
+            FileEval::new(
                 file,
                 text,
                 tree.root_node(),
                 dir_of(path),
                 lib,
                 self,
-                &names,
+                HashMap::new(),
             )
+            .with_rewrites(Vec::new(), parsed.spreads.clone())
+            .var_values(&names)
         })
     }
 
@@ -189,20 +193,19 @@ impl<'s> Loader<'s> {
         lib: &Library<'_, '_>,
     ) -> Value {
         let span = Span::new(file, 0, 0);
-        let (text, nullable) = super::syntax::compat(text);
-        let text = text.as_str();
+        let parsed = compat(text);
         let tree = {
             let mut st = self.state.borrow_mut();
             let State {
                 sources, errors, ..
             } = &mut *st;
-            parse_checked(sources, file, text, errors)
+            parse_checked(sources, file, &parsed.text, text, errors)
         };
         let Some(tree) = tree else {
             return Value::unknown("the module has syntax errors", span);
         };
         let fe = FileEval::new(file, text, tree.root_node(), dir, lib, self, supplied)
-            .with_nullable(nullable);
+            .with_rewrites(parsed.nullable, parsed.spreads);
         let (instances, problems) = fe.run();
         let outputs = fe.outputs();
         let (root, supplied) = emit::template(&instances);
@@ -235,14 +238,7 @@ impl<'s> Loader<'s> {
         let display = path.display().to_string();
         let (file, text) = match self.read(path) {
             Ok(x) => x,
-            Err(e) => {
-                self.error(input_error(
-                    &display,
-                    format!("cannot read module {display}: {e}"),
-                    Some(span),
-                ));
-                return Value::unknown(format!("module {display} could not be read"), span);
-            }
+            Err(e) => return self.unreadable_module(path, &e, span),
         };
         push_input(&mut self.state.borrow_mut().inputs, &display);
         let root = match json::parse(&text, true) {
@@ -279,6 +275,25 @@ impl<'s> Loader<'s> {
             span,
         ));
         Value::unknown(message, span)
+    }
+
+    /// A module file that cannot be read. One that does not exist (not checked out, or left
+    /// out of a copy) is what a missing Terraform module directory is: a warning, and its
+    /// resources and outputs unknown; any other failure to read it is an input error.
+    fn unreadable_module(&self, path: &Path, e: &std::io::Error, span: Span) -> Value {
+        let name = path.display().to_string();
+        if e.kind() == std::io::ErrorKind::NotFound {
+            return self.note(
+                format!("module file `{name}` does not exist; its resources are not evaluated and what depends on its outputs is unknown"),
+                span,
+            );
+        }
+        self.error(input_error(
+            &name,
+            format!("cannot read module {name}: {e}"),
+            Some(span),
+        ));
+        Value::unknown(format!("module {name} could not be read"), span)
     }
 
     /// Where a registry module is cached, or why it cannot be.
@@ -424,15 +439,7 @@ impl Host for Loader<'_> {
                         self.eval_bicep(file, &text, dir_of(&path), supplied, lib)
                     })
                 }
-                Err(e) => {
-                    let name = path.display().to_string();
-                    self.error(input_error(
-                        &name,
-                        format!("cannot read module {name}: {e}"),
-                        Some(span),
-                    ));
-                    Value::unknown(format!("module {name} could not be read"), span)
-                }
+                Err(e) => self.unreadable_module(&path, &e, span),
             }
         };
         self.state.borrow_mut().stack.pop();
@@ -441,6 +448,7 @@ impl Host for Loader<'_> {
 
     fn read_text(&self, from_dir: &Path, path: &str) -> Result<(FileId, Rc<str>), String> {
         self.read(&join(from_dir, Path::new(path)))
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -517,8 +525,8 @@ fn local_modules(path: &Path) -> Vec<PathBuf> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Vec::new();
     };
-    let (text, _) = super::syntax::compat(&text);
-    let Some(tree) = super::syntax::parse(&text) else {
+    let parsed = compat(&text);
+    let Some(tree) = super::syntax::parse(&parsed.text) else {
         return Vec::new();
     };
     let dir = dir_of(path);

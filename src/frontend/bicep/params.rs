@@ -4,29 +4,7 @@
 //! of the file are in scope; `readEnvironmentVariable` reads the process environment, else
 //! its default, else Unknown).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-use tree_sitter::Node;
-
-use super::eval::{FileEval, Functions, Host};
-use crate::frontend::arm::Value;
-use crate::source::FileId;
-
-/// The parameter values a `.bicepparam` file sets (`text` rewritten by [`rewrite`], which
-/// also gave `names`).
-pub fn values(
-    file: FileId,
-    text: &str,
-    root: Node<'_>,
-    dir: PathBuf,
-    lib: &dyn Functions,
-    host: &dyn Host,
-    names: &[String],
-) -> HashMap<String, Value> {
-    let fe = FileEval::new(file, text, root, dir, lib, host, HashMap::new());
-    fe.var_values(names)
-}
 
 /// The grammar knows `param x <type> = …` but not the typeless `param x = …` of parameters
 /// files: each such `param` keyword becomes `var  ` (same length, so every offset and span

@@ -88,3 +88,53 @@ fn deep_or_hostile_input_ends_without_panic() {
     let (d, _) = net(&self_ref);
     assert!(d.contains("refers to itself"), "{d}");
 }
+
+#[test]
+fn a_missing_module_file_is_a_warning_and_its_outputs_unknown() {
+    let text = "module m './not-here.bicep' = {\n  name: 'm'\n}\n".to_string()
+        + &nsg_with(&rule("m.outputs.name", "100", "'22'"), "");
+    let (d, out) = net(&text);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert!(
+        d.contains("warning[") && d.contains("does not exist"),
+        "{d}"
+    );
+    assert!(d.contains("unknown"), "{d}");
+}
+
+#[test]
+fn spreads_merge_objects_and_flatten_arrays() {
+    let text = nsg_with(
+        "{ name: 'r', properties: { ...base, ...(open ? { sourceAddressPrefix: '*' } : {}), destinationPortRanges: [...ports, '443'] } }",
+        "param open bool = true\nvar ports = ['22']\nvar base = { priority: 100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', sourceAddressPrefix: '10.0.0.0/8', sourcePortRange: '*', destinationAddressPrefix: '*' }",
+    );
+    let (d, out) = net(&text);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert!(
+        d.contains("rule r 100 Inbound Allow Tcp *:* -> *:22,443"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_spread_of_an_unknown_object_leaves_what_it_may_override_unknown() {
+    let text = nsg_with(
+        "{ name: 'r', properties: { priority: 100, ...extra, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', sourceAddressPrefix: '*', sourcePortRange: '*', destinationAddressPrefix: '*', destinationPortRange: '22' } }",
+        "param extra object",
+    );
+    let (d, _) = net(&text);
+    assert!(d.contains("parameter `extra` has no value"), "{d}");
+    assert!(
+        !d.contains("rule r 100"),
+        "the priority may be overridden: {d}"
+    );
+}
+
+#[test]
+fn strings_starting_with_comment_markers_keep_their_text() {
+    let text = nsg_with(&rule("'r'", "100", "'22'"), "var a = '//x'\nvar b = '/*'")
+        .replace("name: 'n'", "name: '${a}${b}'");
+    let (d, out) = net(&text);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert!(d.contains("//x/*"), "{d}");
+}

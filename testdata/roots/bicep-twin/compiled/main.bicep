@@ -1,0 +1,7 @@
+resource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {
+  name: 'web'
+  location: 'westeurope'
+  properties: {
+    securityRules: []
+  }
+}
