@@ -213,6 +213,7 @@ fn a_baseline_of_one_root_does_not_hide_the_same_finding_in_another() {
     assert!(roots.iter().all(|r| r.ends_with('b')), "{left:?}");
     assert_eq!(doc["coverage"]["baselined"], 1, "{doc}");
     let _ = std::fs::remove_dir_all(&dir);
+}
 
 #[test]
 fn a_bicep_file_is_not_evaluated_beside_the_template_bicep_made_of_it() {
