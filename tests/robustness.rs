@@ -139,9 +139,36 @@ fn arm_doubling_arrays_stop_at_the_budget() {
     }
 }
 
-// The full-size nested copy loops (800 NSGs × 800 rules × 800 prefixes) stop at the budget too,
-// but take minutes in a debug build: `cargo run --release --example adversarial -- arm-copy 800
-// azuredeploy.json` writes that template (issue 16 keeps the post-evaluation cap open).
+// The full-size nested copy loops (800 NSGs × 800 rules × 800 prefixes, or × 1 prefix) stop at
+// the budget too, but evaluate up to it first, which takes long in a debug build:
+// `cargo run --release --example adversarial -- arm-copy-flat 800 azuredeploy.json` writes
+// one; `benches/scaling.sh arm-copy` measures them.
+
+#[test]
+fn nested_copy_loops_are_charged_per_instance_up_front() {
+    // 800 NSGs × 800 rules whose input is 17 JSON nodes: 10.9 million units before any rule is
+    // built, past the 10-million ARM budget, so the resource loop stops at once and names itself.
+    let text = adversarial::generate("arm-copy-flat", 800).unwrap().replace(
+        "\"destinationAddressPrefix\": \"*\"",
+        "\"destinationAddressPrefix\": \"*\", \"description\": \"d\", \"destinationPortRanges\": [], \"sourcePortRanges\": [], \"destinationAddressPrefixes\": [], \"sourceApplicationSecurityGroups\": [], \"destinationApplicationSecurityGroups\": []",
+    );
+    let path = common::temp_path("azuredeploy.json");
+    std::fs::write(&path, text).unwrap();
+    let out = nsgate_with(
+        &["check", "--format", "compact", path.to_str().unwrap()],
+        &Env::default(),
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let finding = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("error[NSG030]") && l.contains("ARM template evaluation budget"));
+    assert!(
+        finding.is_some_and(|l| l.contains("the copy loop `nsgs` (800 instances)")),
+        "no NSG030 naming the copy loop\n{}",
+        out.stdout
+    );
+}
 
 #[test]
 fn small_copy_loops_evaluate_fully() {

@@ -24,7 +24,9 @@ pub fn generate(shape: &str, size: usize) -> Option<String> {
         "arm-copy" => arm_copy(size),
         "arm-numbers" => arm_numbers(size),
         "tf-numbers" => tf_numbers(size),
-        "big-nsg" => big_nsg(1_000, size),
+        "big-nsg" => big_nsg(1_000, size) + tf_attachment(),
+        "frag-nsg" => fragmenting_nsg(size, 16) + tf_attachment(),
+        "arm-copy-flat" => arm_copy_prefixes(size, 1),
         _ => return None,
     })
 }
@@ -127,10 +129,15 @@ fn arm_doubling(n: usize, prefixes: &str) -> String {
 
 /// `n` NSGs × `n` rules, each rule with the same `n`-prefix variable.
 fn arm_copy(n: usize) -> String {
+    arm_copy_prefixes(n, n)
+}
+
+/// `n` NSGs × `n` rules, each rule with the same `prefixes`-prefix variable.
+fn arm_copy_prefixes(n: usize, prefixes: usize) -> String {
     format!(
         r#"{{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
   "contentVersion": "1.0.0.0",
-  "variables": {{"copy": [{{"name": "prefixes", "count": {n}, "input": "[concat('10.', string(div(copyIndex('prefixes'), 256)), '.', string(mod(copyIndex('prefixes'), 256)), '.0/24')]"}}]}},
+  "variables": {{"copy": [{{"name": "prefixes", "count": {prefixes}, "input": "[concat('10.', string(div(copyIndex('prefixes'), 256)), '.', string(mod(copyIndex('prefixes'), 256)), '.0/24')]"}}]}},
   "resources": [{{
     "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2024-05-01",
     "name": "[concat('nsg-', copyIndex())]", "location": "westeurope",
@@ -201,4 +208,76 @@ fn big_nsg(rules: usize, prefixes: usize) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// One NSG of `rules` rules built to fragment the flow space: every rule overlaps the others on
+/// every dimension at staggered offsets (source and destination prefixes of several lengths,
+/// source and destination port ranges, alternating protocols and access), each with
+/// `prefixes` source and destination prefixes, as Terraform HCL.
+fn fragmenting_nsg(rules: usize, prefixes: usize) -> String {
+    let mut out = String::from(
+        "resource \"azurerm_network_security_group\" \"n\" {\n  name = \"nsg-n\"\n  location = \"westeurope\"\n  resource_group_name = \"rg\"\n",
+    );
+    let list = |seed: usize, len: usize| {
+        let mut l = String::new();
+        for p in 0..prefixes {
+            let k = seed.wrapping_mul(2_654_435_761).wrapping_add(p * 40_503) % (1 << 24);
+            let bits = len + p % 4;
+            let mask = !0u32 << (32 - bits);
+            let addr = (10u32 << 24 | k as u32) & mask;
+            let _ = write!(
+                l,
+                "\"{}.{}.{}.{}/{bits}\",",
+                addr >> 24,
+                (addr >> 16) & 255,
+                (addr >> 8) & 255,
+                addr & 255
+            );
+        }
+        l
+    };
+    for i in 0..rules {
+        let sp = (i * 131) % 60_000;
+        let dp = (i * 977) % 60_000;
+        let _ = write!(
+            out,
+            "  security_rule {{\n    name = \"f{i}\"\n    priority = {}\n    direction = \"Inbound\"\n    access = \"{}\"\n    protocol = \"{}\"\n    source_port_range = \"{}-{}\"\n    destination_port_range = \"{}-{}\"\n    source_address_prefixes = [{}]\n    destination_address_prefixes = [{}]\n  }}\n",
+            100 + i,
+            if i % 3 == 0 { "Allow" } else { "Deny" },
+            if i % 2 == 0 { "Tcp" } else { "Udp" },
+            sp,
+            sp + 3000 + (i % 7) * 100,
+            dp,
+            dp + 500 + (i % 5) * 1000,
+            list(i, 12 + i % 4),
+            list(i + 7919, 14 + i % 8),
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// A VNet and a subnet with NSG `n` attached, so the policies evaluate its rules over real flows
+/// (an NSG attached to nothing is only checked rule by rule).
+fn tf_attachment() -> &'static str {
+    r#"
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  address_space       = ["10.0.0.0/8"]
+}
+
+resource "azurerm_subnet" "s" {
+  name                 = "snet"
+  resource_group_name  = "rg"
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.0.0.0/24"]
+}
+
+resource "azurerm_subnet_network_security_group_association" "a" {
+  subnet_id                 = azurerm_subnet.s.id
+  network_security_group_id = azurerm_network_security_group.n.id
+}
+"#
 }

@@ -368,7 +368,7 @@ fn addresses(
     side: Part,
     reader: &mut Reader<'_>,
 ) -> Bounds {
-    let mut total = Bounds::exact(AddrSet::empty());
+    let mut parts = Vec::with_capacity(spec.items.len());
     for item in &spec.items {
         let b = match &item.value {
             Val::Unknown(u) => {
@@ -413,9 +413,10 @@ fn addresses(
             }
             Val::Known(AddressItem::Asg(link)) => asg_bounds(link, ctx, end, side, reader),
         };
-        total = total.union(&b);
+        parts.push(b);
     }
-    total
+    // One union of all items: a rule may list 4,000 prefixes.
+    Bounds::union_all(&parts)
 }
 
 fn tag_reason(tag: &crate::model::ServiceTag, tags: &TagContext) -> String {
@@ -490,14 +491,13 @@ fn unlinked(link: &Link<AsgId>) -> Unknown {
 /// Addresses of an ASG's members: static addresses certainly, dynamic ones somewhere in their
 /// subnet.
 fn asg_addresses(id: AsgId, network: &Network) -> Bounds {
-    let mut b = Bounds::exact(AddrSet::empty());
+    // Certain (static) and possible (dynamic) members, united once at the end.
+    let mut certain = Vec::new();
+    let mut possible = Vec::new();
     let members = network.asg_members(id).iter();
     for ip in members.filter_map(|(n, i)| network.nic(*n).and_then(|nic| nic.ip_configs.get(*i))) {
         match ip.private_ip.as_ref().map(|f| &f.value) {
-            Some(Val::Known(addr)) => {
-                let one = AddrSet::addr(*addr);
-                b = b.union(&Bounds::exact(one));
-            }
+            Some(Val::Known(addr)) => certain.push(AddrSet::addr(*addr)),
             _ => {
                 let subnet = ip
                     .subnet
@@ -521,11 +521,13 @@ fn asg_addresses(id: AsgId, network: &Network) -> Bounds {
                     }
                     None => AddrSet::full(),
                 };
-                b.hi = b.hi.union(&range);
+                possible.push(range);
             }
         }
     }
-    b
+    let lo = AddrSet::union_all(&certain);
+    let hi = AddrSet::union_all(certain.iter().chain(&possible));
+    Bounds { lo, hi }
 }
 
 #[cfg(test)]

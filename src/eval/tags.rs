@@ -88,6 +88,13 @@ impl Bounds {
     pub fn is_exact(&self) -> bool {
         self.lo == self.hi
     }
+    /// The union of many bounds at once (see [`AddrSet::union_all`]).
+    pub fn union_all(parts: &[Bounds]) -> Bounds {
+        Bounds {
+            lo: AddrSet::union_all(parts.iter().map(|b| &b.lo)),
+            hi: AddrSet::union_all(parts.iter().map(|b| &b.hi)),
+        }
+    }
     pub fn union(&self, o: &Bounds) -> Bounds {
         Bounds {
             lo: self.lo.union(&o.lo),

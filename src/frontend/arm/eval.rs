@@ -331,7 +331,12 @@ impl<'a> Machine<'a> {
             Ok(n) => n,
             Err(u) => return (name, u),
         };
-        if !self.charge(n as u64) {
+        // Every instance evaluates the whole input again: charge its size per instance before
+        // expanding, so nested loops (800 NSGs × 800 rules) stop at the budget up front.
+        let units = (n as u64).saturating_mul(expanded_weight(input));
+        if !self.charge_at(units, span, || {
+            format!("the copy loop `{name}` ({n} instances)")
+        }) {
             return (name, self.exhausted_value(span));
         }
         let items = (0..n)
@@ -1170,6 +1175,35 @@ pub fn root_scope(span: Span) -> Scope {
 }
 
 /// An array of `{name, input}` objects: property or variable copy loops.
+/// What evaluating `node` once costs, in JSON nodes, with the property and variable copy loops
+/// inside it expanded by their literal counts (a count that is an expression counts once: it
+/// is charged when its own loop runs). A resource copy loop charges this per instance up front,
+/// so 800 NSGs × 800 rules is charged as 640,000 rules before any is built.
+pub fn expanded_weight(node: &Node) -> u64 {
+    match &node.value {
+        Json::Array(items) => items
+            .iter()
+            .fold(1u64, |w, i| w.saturating_add(expanded_weight(i))),
+        Json::Object(members) => members.iter().fold(1u64, |w, m| {
+            let inner = if m.key.eq_ignore_ascii_case("copy") && is_copy_loops(&m.value) {
+                m.value.items().iter().fold(0u64, |acc, entry| {
+                    let count = entry
+                        .get_ci("count")
+                        .and_then(Node::as_f64)
+                        .filter(|c| (0.0..=MAX_COPY as f64).contains(c))
+                        .map_or(1, |c| c as u64);
+                    let input = entry.get_ci("input").map_or(1, expanded_weight);
+                    acc.saturating_add(count.saturating_mul(input))
+                })
+            } else {
+                expanded_weight(&m.value)
+            };
+            w.saturating_add(inner)
+        }),
+        _ => 1,
+    }
+}
+
 pub fn is_copy_loops(node: &Node) -> bool {
     let items = node.items();
     matches!(node.value, Json::Array(_))

@@ -355,7 +355,19 @@ fn expand_decl<'a>(
         Some(c) => m.eval_node(c, env),
         None => Value::unknown("resource copy loop has no `count`", span),
     };
-    let indexes: Vec<Value> = match m.copy_count(&count, span) {
+    // Every instance evaluates the resource again: charge its size per instance up front. Past
+    // the budget one representative copy stands for them all, its index unknown (NSG030).
+    let counted = m.copy_count(&count, span).and_then(|n| {
+        let units = (n as u64).saturating_mul(super::eval::expanded_weight(node));
+        if m.charge_at(units, span, || {
+            format!("the copy loop `{loop_name}` ({n} instances)")
+        }) {
+            Ok(n)
+        } else {
+            Err(m.exhausted_value(span))
+        }
+    });
+    let indexes: Vec<Value> = match counted {
         Ok(n) => (0..n).map(|i| Value::int(i, span)).collect(),
         Err(u) => {
             let reason = u
