@@ -25,7 +25,8 @@ use crate::policy::describe;
 use crate::policy::file::{OneOrMany, PolicyError, PortValue, RawAssert, RawPolicy};
 use crate::policy::finding::{Finding, Fix, Label, Witness};
 use crate::policy::fix::{free_priority, language_of, render, RuleSuggestion, Slot};
-use crate::policy::kinds::{glob_matcher, KindEntry};
+use crate::policy::kinds::KindEntry;
+use crate::policy::scope::{Scope, ScopedTenant};
 use crate::policy::{Check, CheckContext, PolicyMeta};
 use crate::source::{FileId, Span};
 
@@ -58,8 +59,7 @@ struct Assertion {
 
 #[derive(Debug)]
 struct Reachability {
-    subnets: globset::GlobSet,
-    resources: Option<globset::GlobSet>,
+    scope: Scope,
     asserts: Vec<Assertion>,
 }
 
@@ -78,23 +78,8 @@ fn build(raw: &RawPolicy, file: FileId) -> Result<Box<dyn Check>, PolicyError> {
             ))
         }
     };
-    let default_scope = vec![toml::Spanned::new(0..0, "*".to_string())];
-    let scope = raw.scope.as_ref().map(|s| s.get_ref());
-    let subnets = glob_matcher(
-        file,
-        scope
-            .and_then(|s| s.subnets.as_ref())
-            .unwrap_or(&default_scope),
-    )?;
-    let resources = match scope.and_then(|s| s.resources.as_ref()) {
-        Some(globs) => Some(glob_matcher(file, globs)?),
-        None => None,
-    };
-    Ok(Box::new(Reachability {
-        subnets,
-        resources,
-        asserts,
-    }))
+    let scope = Scope::from_raw(raw.scope.as_ref().map(|s| s.get_ref()), file)?;
+    Ok(Box::new(Reachability { scope, asserts }))
 }
 
 fn assertion(a: &RawAssert, file: FileId) -> Result<Assertion, PolicyError> {
@@ -219,14 +204,9 @@ impl Check for Reachability {
         };
         for (index, subnet) in net.subnets.iter().enumerate() {
             let id = SubnetId(index);
-            if !self.subnets.is_match(&subnet.resource.name.value) {
+            let Some(hosted) = self.scope.matches(net, id) else {
                 continue;
-            }
-            if let Some(r) = &self.resources {
-                if !r.is_match(&subnet.resource.address) {
-                    continue;
-                }
-            }
+            };
             let hypothesis = placements.and_then(|p| p.hypothesis(id));
             let mut report = SubnetReport::default();
             // Flows among a subnet's own hosts need a real subnet.
@@ -239,6 +219,9 @@ impl Check for Reachability {
             }
             let first = out.len();
             report.emit(policy, ctx, subnet, id, out);
+            for f in out.iter_mut().skip(first) {
+                name_tenants(f, subnet, &hosted);
+            }
             if let Some(h) = hypothesis {
                 let note = h.note(net);
                 // The hypothetical prefixes are not written anywhere: no label for them.
@@ -253,19 +236,12 @@ impl Check for Reachability {
         }
     }
 
-    fn set_scope(&mut self, subnets: Vec<String>) -> Result<(), String> {
-        let mut b = globset::GlobSetBuilder::new();
-        for g in &subnets {
-            let glob = globset::GlobBuilder::new(g)
-                .case_insensitive(true)
-                .build()
-                .map_err(|e| format!("invalid subnet glob `{g}`: {}", e.kind()))?;
-            b.add(glob);
-        }
-        self.subnets = b
-            .build()
-            .map_err(|e| format!("invalid subnet globs: {e}"))?;
-        Ok(())
+    fn set_scope(
+        &mut self,
+        subnets: Option<Vec<String>>,
+        hosts: Option<Vec<String>>,
+    ) -> Result<(), String> {
+        self.scope.replace(subnets, hosts)
     }
 
     fn add_except_from(&mut self, prefixes: Vec<IpNet>) {
@@ -1133,4 +1109,25 @@ fn merge_fixes(fixes: Vec<Fix>) -> Option<Fix> {
         };
     }
     Some(Fix { summary, snippet })
+}
+
+/// Name the tenants that put the subnet in scope (the cloud service and roles of NSG001):
+/// in the message, and a label at each.
+fn name_tenants(f: &mut Finding, subnet: &Subnet, hosted: &[ScopedTenant]) {
+    if hosted.is_empty() {
+        return;
+    }
+    let names: Vec<String> = hosted.iter().map(|t| format!("`{}`", t.name)).collect();
+    f.message.push_str(&format!(
+        " (subnet `{}` hosts {}: {})",
+        subnet.resource.name.value,
+        hosted.first().map(|t| t.kind).unwrap_or_default(),
+        names.join(", ")
+    ));
+    for t in hosted {
+        f.labels.push(Label::new(
+            t.span,
+            format!("{} `{}` lives here", t.kind, t.name),
+        ));
+    }
 }
