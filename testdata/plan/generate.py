@@ -19,6 +19,11 @@ import sys
 UNK = object()  # known after apply
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 PROVIDER = "registry.terraform.io/hashicorp/azurerm"
+AZAPI_PROVIDER = "registry.terraform.io/azure/azapi"
+
+
+def provider_of(rtype):
+    return AZAPI_PROVIDER if rtype.startswith("azapi_") else PROVIDER
 
 
 def rid(rg, kind, *names):
@@ -212,7 +217,7 @@ def value_resource(r, values):
     out = {"address": r.address, "mode": r.mode, "type": r.rtype, "name": r.name}
     if r.index is not None:
         out["index"] = r.index
-    out.update({"provider_name": PROVIDER, "schema_version": 0,
+    out.update({"provider_name": provider_of(r.rtype), "schema_version": 0,
                 "values": omit_unknowns(values), "sensitive_values": sensitive_as_bool(values)})
     return out
 
@@ -251,7 +256,7 @@ def change(r):
     if r.index is not None:
         out["index"] = r.index
     after = None if r.actions == ["delete"] else r.after
-    out["provider_name"] = PROVIDER
+    out["provider_name"] = provider_of(r.rtype)
     out["change"] = {
         "actions": r.actions,
         "before": omit_unknowns(r.before) if r.before is not None else None,
@@ -816,6 +821,54 @@ def ignore_in_string_case():
     write("ignore-in-string", plan(resources, configuration(root)), compact=True)
 
 
+def azapi_case():
+    """azapi in a plan (2.x object bodies, and one 1.x `jsonencode` string body): the HCL
+    scenario `terraform/azapi-object-body` planned. Ids are known after apply, so links go
+    through `parent_id`'s and the body's references in `configuration`."""
+    rg = f"{SUB}/resourceGroups/rg-app"
+
+    def azapi(name, ty, rname, parent, body, body_refs, parent_ref, rtype="azapi_resource"):
+        after = {"type": ty, "name": rname, "parent_id": parent, "body": body, "id": UNK,
+                 "output": UNK, "location": "westeurope", "locks": None, "tags": None,
+                 "timeouts": None}
+        exprs = {"type": const(ty), "name": const(rname), "body": body_refs}
+        if parent_ref:
+            exprs["parent_id"] = parent_ref
+        else:
+            exprs["parent_id"] = const(parent)
+        return (Res([], rtype, name, after),
+                cres(rtype, name, exprs, key="azapi"))
+
+    rules = [{"name": "AllowSsh", "properties": {
+        "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+        "sourceAddressPrefix": "Internet", "sourcePortRange": "*",
+        "destinationAddressPrefix": "10.30.1.0/24", "destinationPortRange": "22"}}]
+    rdp = {"properties": {
+        "priority": 110, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+        "sourceAddressPrefix": "*", "sourcePortRange": "*", "destinationAddressPrefix": "*",
+        "destinationPortRange": "3389"}}
+    pairs = [
+        azapi("vnet", "Microsoft.Network/virtualNetworks@2024-05-01", "vnet-app", rg,
+              {"properties": {"addressSpace": {"addressPrefixes": ["10.30.0.0/16"]}}},
+              const({"properties": {"addressSpace": {"addressPrefixes": ["10.30.0.0/16"]}}}),
+              None),
+        azapi("nsg", "Microsoft.Network/networkSecurityGroups@2024-05-01", "nsg-app", rg,
+              {"properties": {"securityRules": rules}},
+              const({"properties": {"securityRules": rules}}), None),
+        azapi("subnet", "Microsoft.Network/virtualNetworks/subnets@2024-05-01", "snet-app", UNK,
+              {"properties": {"addressPrefix": "10.30.1.0/24",
+                              "networkSecurityGroup": {"id": UNK}}},
+              refs("azapi_resource.nsg.id"), refs("azapi_resource.vnet.id")),
+        # azapi 1.x: `body = jsonencode({...})`, a string in the plan.
+        azapi("rdp", "Microsoft.Network/networkSecurityGroups/securityRules@2023-04-01",
+              "AllowRdp", UNK, json.dumps(rdp), const(json.dumps(rdp)),
+              refs("azapi_resource.nsg.id")),
+    ]
+    resources = [r for r, _ in pairs]
+    root = {"resources": [c for _, c in pairs]}
+    write("azapi", plan(resources, configuration(root)))
+
+
 if __name__ == "__main__":
     incident_cases()
     nested_modules_case()
@@ -827,3 +880,4 @@ if __name__ == "__main__":
     nic_in_unknown_subnet_case()
     errored_plan_case()
     ignore_in_string_case()
+    azapi_case()

@@ -518,3 +518,55 @@ fn format_version_may_be_a_bare_number() {
     let (out, _) = load_str(r#"{"format_version": 3, "planned_values": {}}"#);
     assert_eq!(out.errors.len(), 1);
 }
+
+/// An azapi subnet whose NSG id is known after apply, with the body's configuration
+/// referring to `refs`.
+fn azapi_subnet_plan(refs: &str) -> String {
+    let subnet = change(
+        "azapi_resource.subnet",
+        r#"["create"]"#,
+        r#"{"type": "Microsoft.Network/virtualNetworks/subnets@2024-05-01", "name": "snet",
+            "parent_id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet",
+            "body": {"properties": {"addressPrefix": "10.0.1.0/24", "networkSecurityGroup": {}}}}"#,
+        r#"{"id": true, "body": {"properties": {"networkSecurityGroup": {"id": true}}}}"#,
+    );
+    let nsg = |name: &str| {
+        change(
+            &format!("azapi_resource.{name}"),
+            r#"["create"]"#,
+            r#"{"type": "Microsoft.Network/networkSecurityGroups@2024-05-01", "name": "nsg",
+                "parent_id": "/subscriptions/s/resourceGroups/rg", "body": {"properties": {}}}"#,
+            r#"{"id": true}"#,
+        )
+    };
+    plan_with(
+        &[subnet, nsg("a"), nsg("b")],
+        &format!(
+            r#"{{"resources": [{{"address": "azapi_resource.subnet", "mode": "managed",
+                "type": "azapi_resource", "name": "subnet",
+                "expressions": {{"body": {{"references": {refs}}}}}}}]}}"#
+        ),
+    )
+}
+
+#[test]
+fn azapi_body_ids_link_through_the_one_resource_the_body_refers_to() {
+    let (n, _) = linked(&azapi_subnet_plan(
+        r#"["azapi_resource.a.id", "azapi_resource.a"]"#,
+    ));
+    let subnet = &n.subnets[0];
+    assert_eq!(subnet.resource.name.value, "snet");
+    let nsg = subnet.nsg.as_ref().and_then(Link::resolved).unwrap();
+    assert_eq!(n.nsgs[nsg.0].resource.address, "azapi_resource.a");
+}
+
+#[test]
+fn azapi_body_ids_with_several_candidates_stay_unknown() {
+    let (n, _) = linked(&azapi_subnet_plan(
+        r#"["azapi_resource.a.id", "azapi_resource.a", "azapi_resource.b.id", "azapi_resource.b"]"#,
+    ));
+    match n.subnets[0].nsg.as_ref().unwrap() {
+        Link::Unknown(u) => assert!(u.reason.contains("2 candidates"), "{}", u.reason),
+        other => panic!("expected an unknown link, got {other:?}"),
+    }
+}

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::ops::Range;
 
+use crate::frontend::json::{JsonError, Node};
 use crate::frontend::plan::skim::{Doc, SkimMember};
 use crate::model::values::{Raw, RawField, RawList, RawListField};
 use crate::model::{Spanned, Unknown, Val};
@@ -194,6 +195,18 @@ impl<'a, 'p> View<'a, 'p> {
             Some(r) => self.doc.items(r.clone()).len(),
             None => 0,
         }
+    }
+
+    /// The value and its `after_unknown` twin as spanned trees (positions in the plan file):
+    /// `None` for an absent value; an error when the plan's text there is not JSON.
+    pub fn trees(&self) -> Result<(Option<Node>, Option<Node>), JsonError> {
+        let value = self.value.clone().map(|r| self.doc.parse(r)).transpose()?;
+        let unknown = self
+            .unknown
+            .clone()
+            .map(|r| self.doc.parse(r))
+            .transpose()?;
+        Ok((value, unknown))
     }
 
     /// Whether the value is a string (known).

@@ -6,6 +6,7 @@
 //! references ([`Config::resolve`]); what neither can establish becomes a `Link::Unknown` with
 //! the reason.
 
+mod azapi;
 mod mirror;
 mod network;
 mod nic;
@@ -47,7 +48,9 @@ pub const ASG: Want = Want {
 /// Whether nsgate reads resources of this mode and type.
 pub fn is_network_type(mode: Mode, rtype: &str) -> bool {
     match mode {
-        Mode::Managed => vocab::is_managed_type(rtype),
+        Mode::Managed => {
+            vocab::is_managed_type(rtype) || matches!(rtype, azapi::RESOURCE | azapi::UPDATE)
+        }
         Mode::Data => vocab::is_data_type(rtype),
     }
 }
@@ -129,6 +132,7 @@ impl<'c> Lowerer<'c> {
                 self.net.nic_asg_associations.push(a);
             }
             (Mode::Managed, "azurerm_virtual_network_peering") => self.peering(inst, view),
+            (Mode::Managed, azapi::RESOURCE | azapi::UPDATE) => self.azapi(inst, view),
             _ => {}
         }
         for p in self.net.problems.iter_mut().skip(before) {

@@ -1,24 +1,26 @@
-//! Network interfaces, their NSG and ASG associations, and application security groups
-//! (nsg-semantics §3.6–3.9).
-
-use std::net::IpAddr;
+//! `azurerm_network_interface` (nsg-semantics §3.6): the plan's reading of its arguments;
+//! what they mean is [`crate::frontend::vocab::azurerm::nic`].
 
 use crate::frontend::plan::lower::{block_expression, Instance, Lowerer, NSG, SUBNET};
 use crate::frontend::plan::value::View;
-use crate::frontend::vocab::azurerm as vocab;
-use crate::model::{IpConfig, IpVersion, Nic, Problem, Spanned, Unknown, Val};
+use crate::frontend::vocab::azurerm::nic::{self as vocab_nic, RawIpConfig};
+use crate::frontend::vocab::azurerm::{self as vocab, Form};
+use crate::model::Problem;
 
 impl Lowerer<'_> {
     pub(super) fn nic(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
         let resource =
             vocab::Instance::record(&mut self.planned(inst, view), vocab::Kind::Nic, &[]);
         // Provider < 2.0 (and the data source) carry the NIC's NSG on the NIC itself.
-        let nsg = self.id_link(
-            inst,
-            &view.get("network_security_group_id"),
-            inst.expression("network_security_group_id"),
-            NSG,
-        );
+        let nsg_view = view.get("network_security_group_id");
+        let legacy_nsg = self
+            .id_link(
+                inst,
+                &nsg_view,
+                inst.expression("network_security_group_id"),
+                NSG,
+            )
+            .map(|l| (nsg_view.span(), Some(l)));
         let config = inst.expression("ip_configuration");
         let list = view.get("ip_configuration");
         let mut ip_configs = Vec::new();
@@ -33,77 +35,39 @@ impl Lowerer<'_> {
                 list.span(),
             ));
         }
-        for item in list.items() {
-            let name_view = item.get("name");
-            let name = name_view.text();
-            let name = name.as_deref();
-            let block = block_expression(config, name);
-            let subnet = self.id_link(
-                inst,
-                &item.get("subnet_id"),
-                block.and_then(|b| b.get("subnet_id")),
-                SUBNET,
-            );
-            let version = match item.get("private_ip_address_version").text() {
-                Some(v) if v.eq_ignore_ascii_case("IPv6") => IpVersion::V6,
-                _ => IpVersion::V4,
-            };
-            let private_ip = self.private_ip(&item);
-            let asg_view = item.get("application_security_group_ids");
-            let asgs = self
-                .asg_ids(
+        for (index, item) in list.items().iter().enumerate() {
+            let name = item.get("name");
+            let block = block_expression(config, name.text().as_deref());
+            let raw = RawIpConfig {
+                index,
+                name: name.raw(),
+                subnet: self.id_link(
                     inst,
-                    &asg_view,
-                    block.and_then(|b| b.get("application_security_group_ids")),
-                )
-                .map(|s| s.value)
-                .unwrap_or_default();
-            ip_configs.push(IpConfig {
-                name: Spanned::new(
-                    name.map(str::to_string)
-                        .unwrap_or_else(|| format!("<unnamed: {}>", name_view.path())),
-                    name_view.span(),
+                    &item.get("subnet_id"),
+                    block.and_then(|b| b.get("subnet_id")),
+                    SUBNET,
                 ),
-                subnet,
-                private_ip,
-                version,
-                asgs,
+                version: item.get("private_ip_address_version").raw(),
+                allocation: item.get("private_ip_address_allocation").raw(),
+                address: item.get("private_ip_address").raw(),
+                asgs: self.asg_ids(
+                    inst,
+                    &item.get("application_security_group_ids"),
+                    block.and_then(|b| b.get("application_security_group_ids")),
+                ),
                 span: item.span(),
-            });
+            };
+            let ip =
+                vocab_nic::ip_config(Form::Planned, raw, &inst.address, &mut self.net.problems);
+            ip_configs.push(ip);
         }
-        self.net.nics.push(Nic {
+        let nic = vocab_nic::nic(
+            Form::Planned,
             resource,
-            nsg,
+            legacy_nsg,
             ip_configs,
-        });
-    }
-
-    /// The private address: known (static, or already allocated) → that address; unknown with
-    /// static allocation → Unknown; unknown with dynamic allocation → `None` (somewhere in the
-    /// subnet), which the model defines for dynamic allocation.
-    fn private_ip(&mut self, item: &View<'_, '_>) -> Option<crate::model::Field<IpAddr>> {
-        let addr = item.get("private_ip_address");
-        let is_static = item
-            .get("private_ip_address_allocation")
-            .text()
-            .is_some_and(|a| a.eq_ignore_ascii_case("static"));
-        if addr.is_unknown() {
-            return is_static.then(|| Spanned::new(Val::Unknown(addr.unknown_here()), addr.span()));
-        }
-        let text = addr.text()?;
-        let value = match text.trim().parse::<IpAddr>() {
-            Ok(ip) => Val::Known(ip),
-            Err(_) => {
-                self.problem(Problem::invalid(
-                    format!("`{text}` is not a valid IP address"),
-                    addr.span(),
-                ));
-                Val::Unknown(Unknown {
-                    reason: format!("invalid address `{text}`"),
-                    span: addr.span(),
-                })
-            }
-        };
-        Some(Spanned::new(value, addr.span()))
+            &mut self.net.problems,
+        );
+        self.net.nics.push(nic);
     }
 }

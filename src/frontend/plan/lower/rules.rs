@@ -10,7 +10,7 @@ use crate::frontend::json::Node;
 use crate::frontend::plan::lower::{block_expression, id_key, Instance, Lowerer, ASG};
 use crate::frontend::plan::value::View;
 use crate::frontend::vocab::azurerm as vocab;
-use crate::frontend::vocab::azurerm::rule::{raw_rule, standalone_nsg};
+use crate::frontend::vocab::azurerm::rule::{self, standalone_nsg};
 use crate::frontend::vocab::azurerm::Attrs;
 use crate::model::values::{build_rule, Dialect, RawField, RawListField, RawRule};
 use crate::model::{
@@ -112,8 +112,15 @@ impl Lowerer<'_> {
             view,
             config,
         };
-        let raw = raw_rule(&mut attrs, view.span(), origin);
-        let mut rule = build_rule(raw, Dialect::Arm, &mut self.net.problems);
+        let mut problems = Vec::new();
+        let mut rule = rule::rule(
+            vocab::Form::Planned,
+            &mut attrs,
+            view.span(),
+            origin,
+            &mut problems,
+        );
+        self.net.problems.extend(problems);
         compact(&mut rule);
         rule
     }

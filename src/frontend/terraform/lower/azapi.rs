@@ -72,7 +72,7 @@ pub fn lower(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut vocab::Loweri
         parent_id.as_ref().map(|p| &p.value.v),
     ) {
         if looks_like_id(p) {
-            keys.push(id_key(&literal_id(p, &ty, n)));
+            keys.push(id_key(&vocab::id::child_id(p, &ty, n)));
         }
     }
     let display = super::display_name(&name, &res.address, res.span);
@@ -97,20 +97,6 @@ pub fn lower(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut vocab::Loweri
         parent,
     };
     out.resource(&tree, &r);
-}
-
-/// The Azure id of a resource named `name` of type `ty` under the literal id `parent`: a
-/// resource group for a top-level type, the parent resource for a child type.
-fn literal_id(parent: &str, ty: &str, name: &str) -> String {
-    let parent = parent.trim().trim_end_matches('/');
-    let mut segments = ty.split('/');
-    let namespace = segments.next().unwrap_or_default();
-    let types: Vec<&str> = segments.collect();
-    match types.as_slice() {
-        [own] => format!("{parent}/providers/{namespace}/{own}/{name}"),
-        [.., child] => format!("{parent}/{child}/{name}"),
-        [] => parent.to_string(),
-    }
 }
 
 /// The `body` as a value: an object, `jsonencode(object)` read as its argument, or a JSON

@@ -5,10 +5,10 @@ use super::{raw_field, raw_list, HclInstance, Item, Res};
 use crate::frontend::terraform::context::Evaluator;
 use crate::frontend::terraform::keys::id_link;
 use crate::frontend::terraform::value::V;
-use crate::frontend::vocab::azurerm::rule::{raw_rule, standalone_nsg, RULE_ATTRIBUTES};
+use crate::frontend::vocab::azurerm::rule::{self, standalone_nsg, RULE_ATTRIBUTES};
 use crate::frontend::vocab::azurerm::Attrs;
-use crate::frontend::vocab::azurerm::{Instance as _, Kind};
-use crate::model::values::{build_rule, Dialect, RawField, RawListField};
+use crate::frontend::vocab::azurerm::{Form, Instance as _, Kind};
+use crate::model::values::{RawField, RawListField};
 use crate::model::{
     AsgId, Link, Network, Nsg, Problem, RuleOrigin, SecurityRule, Spanned, StandaloneRule, Unknown,
 };
@@ -40,9 +40,17 @@ fn rule_from(
     origin: RuleOrigin,
     problems: &mut Vec<Problem>,
 ) -> SecurityRule {
+    let mut rule_problems = Vec::new();
     let mut attrs = Hcl { ev, problems, item };
-    let raw = raw_rule(&mut attrs, item.span(), origin);
-    build_rule(raw, Dialect::Terraform, problems)
+    let rule = rule::rule(
+        Form::Written,
+        &mut attrs,
+        item.span(),
+        origin,
+        &mut rule_problems,
+    );
+    problems.extend(rule_problems);
+    rule
 }
 
 /// Arguments of an evaluated block or object, for the azurerm vocabulary.

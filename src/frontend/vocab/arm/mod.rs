@@ -8,6 +8,7 @@
 //! evaluator evaluates nothing else. Links are written as keys for the model linker; which
 //! keys a resource has is the evaluator's business (ARM ids, Terraform addresses…).
 
+pub mod id;
 mod network;
 mod nic;
 mod nsg;

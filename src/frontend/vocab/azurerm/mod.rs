@@ -1,16 +1,19 @@
 //! The `azurerm` vocabulary: the Terraform provider's resource types and attribute names, as
 //! HCL configurations and plan JSON both write them.
 //!
-//! Read here once for both front ends: security rules ([`rule::raw_rule`] over [`Attrs`]),
+//! Read here once for both front ends: security rules and the dialect they are checked in
+//! ([`rule::rule`] over [`Attrs`]), network interfaces and their IP configurations ([`nic`]),
 //! association resources and application security groups ([`association`]), VNets with their
-//! inline subnets and subnets ([`network`]), peerings ([`peering`]), all over [`Instance`]. Each front end says how to
-//! read and link (and whether its values are as written or as planned, [`Form`]); the
-//! vocabulary says which attribute means what. The NSG link of a standalone rule is read in [`rule`]. NSG
-//! containers and NICs are still mapped in `frontend/terraform/lower/` and
-//! `frontend/plan/lower/`, and move here the same way.
+//! inline subnets and subnets ([`network`]), peerings ([`peering`]), all over [`Instance`]. Each
+//! front end says how to read and link (and whether its values are as written or as planned,
+//! [`Form`]); the vocabulary says which attribute means what. What stays in a front end is how
+//! its input writes things, not what they mean: HCL's attribute form of `security_rule` (every
+//! attribute required) and `dynamic` blocks; a plan's wholly unknown rule sets and the computed
+//! copies of separately managed rules and subnets (`plan/lower/mirror.rs`).
 
 pub mod association;
 pub mod network;
+pub mod nic;
 pub mod peering;
 pub mod rule;
 

@@ -2,8 +2,8 @@
 //! `azurerm_network_security_rule` resource: the same attributes (nsg-semantics §3.1–3.2).
 
 use super::{Attrs, Form, Instance, Kind};
-use crate::model::values::RawRule;
-use crate::model::{Link, NsgId, Problem, RuleOrigin, Unknown};
+use crate::model::values::{build_rule, Dialect, RawRule};
+use crate::model::{Link, NsgId, Problem, RuleOrigin, SecurityRule, Unknown};
 use crate::source::Span;
 
 /// Every attribute of the `security_rule` object type (azurerm ≥ 2).
@@ -27,7 +27,7 @@ pub const RULE_ATTRIBUTES: [&str; 16] = [
 ];
 
 /// The rule as written, for [`crate::model::values::build_rule`].
-pub fn raw_rule<A: Attrs>(a: &mut A, span: Span, origin: RuleOrigin) -> RawRule {
+fn raw_rule<A: Attrs>(a: &mut A, span: Span, origin: RuleOrigin) -> RawRule {
     let mut raw = RawRule::new(span, origin);
     raw.name = a.scalar("name");
     raw.description = a.scalar("description");
@@ -46,6 +46,23 @@ pub fn raw_rule<A: Attrs>(a: &mut A, span: Span, origin: RuleOrigin) -> RawRule 
     raw.source_asgs = a.asg_ids("source_application_security_group_ids");
     raw.destination_asgs = a.asg_ids("destination_application_security_group_ids");
     raw
+}
+
+/// A rule (inline or standalone) read through `a`. A configuration as written is checked as
+/// the provider checks it (enums are case-sensitive since provider 3.0); a plan holds what the
+/// provider accepted and Azure returned, compared as Azure does.
+pub fn rule<A: Attrs>(
+    form: Form,
+    a: &mut A,
+    span: Span,
+    origin: RuleOrigin,
+    problems: &mut Vec<Problem>,
+) -> SecurityRule {
+    let dialect = match form {
+        Form::Written => Dialect::Terraform,
+        Form::Planned => Dialect::Arm,
+    };
+    build_rule(raw_rule(a, span, origin), dialect, problems)
 }
 
 /// The NSG an `azurerm_network_security_rule` belongs to: `network_security_group_name` in
