@@ -22,6 +22,10 @@ pub const BUILTINS: &[(&str, &str)] = &[
         include_str!("../../policies/NSG004-subnet-without-nsg.toml"),
     ),
     (
+        "NSG006-bastion-nsg-requirements.toml",
+        include_str!("../../policies/NSG006-bastion-nsg-requirements.toml"),
+    ),
+    (
         "NSG010-dead-rule.toml",
         include_str!("../../policies/NSG010-dead-rule.toml"),
     ),
