@@ -22,7 +22,7 @@ use crate::frontend::read::{self, ReadError};
 use crate::frontend::terraform::ast::{Body, ExprKind};
 use crate::frontend::terraform::files::{config_file_kind, FileKind};
 use crate::frontend::terraform::fs::normalize;
-use crate::frontend::{arm, plan, InputError, InputKind};
+use crate::frontend::{arm, plan, service_files, InputError, InputKind};
 
 /// One unit of work: loaded, linked and evaluated on its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,6 +199,7 @@ fn given_file(path: &Path, found: &mut Vec<Root>, out: &mut Discovery) {
 fn search_dir(dir: &Path, exclude: &Exclude, found: &mut Vec<Root>, out: &mut Discovery) {
     let mut terraform_dirs: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     let mut files: Vec<Root> = Vec::new();
+    let mut cloud_service_files: Vec<PathBuf> = Vec::new();
     let walker = ignore::WalkBuilder::new(dir)
         .hidden(false)
         .require_git(false)
@@ -232,6 +233,10 @@ fn search_dir(dir: &Path, exclude: &Exclude, found: &mut Vec<Root>, out: &mut Di
             continue;
         }
         let shown = display(path);
+        if service_files::is_service_file(path) {
+            cloud_service_files.push(path.to_path_buf());
+            continue;
+        }
         let interesting = is_terraform_file(path) || is_bicep(path) || is_json_name(path);
         if !interesting {
             continue;
@@ -289,6 +294,7 @@ fn search_dir(dir: &Path, exclude: &Exclude, found: &mut Vec<Root>, out: &mut Di
         }
     }
     let files = bicep_entries_and_twins(files, out);
+    skip_unread_service_files(&cloud_service_files, &files, exclude, out);
     let mut terraform = terraform_roots(&terraform_dirs, out);
     // A plan beside its configuration is the more exact view of the same deployment (values
     // known at plan time): evaluate the plan, not the configuration a second time.
@@ -310,6 +316,40 @@ fn search_dir(dir: &Path, exclude: &Exclude, found: &mut Vec<Root>, out: &mut Di
     });
     found.extend(terraform);
     found.extend(files);
+}
+
+/// `.cscfg` and `.csdef` files are read with the ARM template or Bicep file beside them that
+/// deploys a cloud service (see `frontend::service_files`); any other is recorded as skipped.
+fn skip_unread_service_files(
+    found: &[PathBuf],
+    roots: &[Root],
+    exclude: &Exclude,
+    out: &mut Discovery,
+) {
+    let mut deploying_dirs: BTreeMap<PathBuf, bool> = BTreeMap::new();
+    for path in found {
+        let dir = path.parent().map(canonical).unwrap_or_default();
+        let read = *deploying_dirs.entry(dir.clone()).or_insert_with(|| {
+            roots.iter().any(|r| {
+                matches!(r.kind, RootKind::Arm | RootKind::Bicep)
+                    && r.path.parent().map(canonical) == Some(dir.clone())
+                    && read::read_text(&r.path)
+                        .is_ok_and(|t| service_files::deploys_cloud_service(&t))
+            })
+        });
+        if read {
+            continue;
+        }
+        let reason = if exclude.matches(path) {
+            "excluded by `exclude` in nsgate.toml".to_string()
+        } else {
+            "Cloud Services file: read only with an ARM template or Bicep file beside it that deploys `Microsoft.Compute/cloudServices`, and none does".to_string()
+        };
+        out.skipped.push(Skipped {
+            path: display(path),
+            reason,
+        });
+    }
 }
 
 /// The Terraform directories that are roots: those no other directory of the run calls as a

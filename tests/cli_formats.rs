@@ -316,6 +316,34 @@ fn human_colour_only_on_a_terminal_without_no_color() {
     }
 }
 
+/// `nsgate:ignore` comments are honoured on standard input as in the file it came from.
+#[test]
+fn suppressions_are_read_from_standard_input() {
+    let dir = "testdata/terraform/suppressed";
+    let text = std::fs::read_to_string(format!("{dir}/main.tf")).unwrap();
+    let summary = |args: &[&str], stdin: &str| {
+        let out = nsgate_with(
+            args,
+            &Env {
+                stdin: stdin.to_string(),
+                ..Env::default()
+            },
+        );
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let policies: Vec<String> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["policy"].as_str().unwrap().to_string())
+            .collect();
+        (policies, doc["coverage"]["suppressed"].clone())
+    };
+    let from_file = summary(&["check", "--format", "json", dir], "");
+    let from_stdin = summary(&["check", "--format", "json", "-"], &text);
+    assert_eq!(from_stdin, from_file);
+    assert_eq!(from_stdin.1, 1, "{from_stdin:?}");
+}
+
 #[test]
 fn plan_gate_reads_standard_input() {
     // `terraform show -json plan.tfplan | nsgate check -`

@@ -59,6 +59,8 @@ fn inventory_snapshots() {
         "testdata/terraform/remote-module",
         "testdata/plan/unknown-source-prefix",
         "testdata/arm/nic-nsg",
+        "testdata/terraform/tenants",
+        "testdata/plan/tenants",
     ] {
         let name = path.replace('/', "__");
         let human = common::nsgate(&["inventory", path]);
@@ -81,4 +83,87 @@ fn unknown_values_are_marked_where_the_value_would_stand() {
     let rules = doc["roots"][0]["nsgs"][0]["rules"].as_array().unwrap();
     let reason = rules[0]["sources"][0]["unknown"].as_str().unwrap();
     assert!(reason.contains("data source"), "{reason}");
+}
+
+/// Every tenant kind of the azurerm vocabulary is read from HCL and from a plan alike, and a
+/// subnet nothing is placed in says its tenants are unknown.
+#[test]
+fn subnet_tenants_are_the_same_from_hcl_and_from_a_plan() {
+    let kinds = |path: &str| {
+        let out = common::nsgate(&["inventory", "--format", "json", path]);
+        assert_eq!(out.code, 0, "{path}: {}", out.stderr);
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let root = &doc["roots"][0];
+        let mut subnets: Vec<(String, Vec<String>)> = root["subnets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let tenants = match s["tenants"].as_array() {
+                    Some(ts) => ts
+                        .iter()
+                        .map(|t| {
+                            format!(
+                                "{} {}",
+                                t["kind"].as_str().unwrap(),
+                                t["name"].as_str().unwrap()
+                            )
+                        })
+                        .collect(),
+                    None => vec![format!(
+                        "unknown: {}",
+                        s["tenants"]["unknown"].as_str().unwrap()
+                    )],
+                };
+                (s["name"].as_str().unwrap().to_string(), tenants)
+            })
+            .collect();
+        subnets.sort();
+        let backends: Vec<(String, u64)> = root["load_balancer_backends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["host"].is_string())
+            .map(|b| {
+                (
+                    b["pool"].as_str().unwrap().to_string(),
+                    b["probes"][0]["port"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        (
+            subnets,
+            backends,
+            root["unplaced_tenants"].as_array().unwrap().len(),
+        )
+    };
+    let hcl = kinds("testdata/terraform/tenants");
+    let plan = kinds("testdata/plan/tenants");
+    assert_eq!(hcl, plan);
+    let all: Vec<&str> = hcl
+        .0
+        .iter()
+        .flat_map(|(_, t)| t.iter())
+        .map(|t| t.split(' ').next().unwrap())
+        .collect();
+    for kind in [
+        "bastion",
+        "application-gateway-v2",
+        "aks-node-pool",
+        "private-endpoint",
+        "delegation",
+        "vm-scale-set",
+        "nic",
+        "load-balancer-backend",
+        "unknown:",
+    ] {
+        assert!(all.contains(&kind), "{kind} missing: {all:?}");
+    }
+    assert_eq!(
+        hcl.1,
+        vec![
+            ("lb-web/web".to_string(), 8080),
+            ("lb-web/web".to_string(), 8080)
+        ]
+    );
 }

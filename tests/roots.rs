@@ -175,3 +175,42 @@ fn files_that_look_like_inputs_but_cannot_be_read_are_errors() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Two roots built from one configuration (a dev and a prod of the same module) have findings
+/// with the same resource addresses; a baseline recorded for one must not hide the other's.
+#[test]
+fn a_baseline_of_one_root_does_not_hide_the_same_finding_in_another() {
+    let dir = std::env::temp_dir().join(format!("nsgate-root-baseline-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for root in ["a", "b"] {
+        let to = dir.join(root);
+        std::fs::create_dir_all(&to).unwrap();
+        for entry in
+            std::fs::read_dir(common::root().join("testdata/roots/two-roots/prod")).unwrap()
+        {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+    let baseline = dir.join("baseline.json");
+    let a = dir.join("a");
+    let out = common::nsgate(&[
+        "check",
+        "--fail-on",
+        "never",
+        "--write-baseline",
+        baseline.to_str().unwrap(),
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (_, left, doc) = findings(&[
+        "--baseline",
+        baseline.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
+    let roots: BTreeSet<&str> = left.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(roots.len(), 1, "{left:?}");
+    assert!(roots.iter().all(|r| r.ends_with('b')), "{left:?}");
+    assert_eq!(doc["coverage"]["baselined"], 1, "{doc}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,6 +7,7 @@ use clap::ValueEnum;
 use rayon::prelude::*;
 
 use super::roots::{exclude_of, load_roots, LoadedRoot};
+use super::InputArgs;
 use super::{
     input_options, load_config, load_policies, policy_error, read_stdin, relative_paths, style,
     write_report, Io, EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_ERROR,
@@ -46,24 +47,8 @@ pub struct CheckArgs {
     /// Exit with code 1 when a finding at or above this severity remains.
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
-    /// Terraform variable (repeatable): NAME=VALUE.
-    #[arg(long = "var")]
-    pub vars: Vec<String>,
-    /// Terraform variable file (repeatable).
-    #[arg(long = "var-file")]
-    pub var_files: Vec<PathBuf>,
-    /// ARM parameters file.
-    #[arg(long)]
-    pub parameters: Option<PathBuf>,
-    /// Terraform configuration behind a plan.
-    #[arg(long)]
-    pub source: Option<PathBuf>,
-    /// Evaluate an errored or incomplete plan (what it leaves out is reported as NSG030).
-    #[arg(long)]
-    pub allow_incomplete_plan: bool,
-    /// Terraform workspace: the value of `terraform.workspace` (unknown without it).
-    #[arg(long)]
-    pub workspace: Option<String>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Report only findings not recorded in this baseline file.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
@@ -115,32 +100,7 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
     if selected && policies.is_empty() && errors.is_empty() {
         errors.push(misuse("--only and --skip leave no policy to run"));
     }
-    let mut opts = input_options(
-        &config,
-        &args.vars,
-        &args.var_files,
-        args.parameters.as_ref(),
-        args.source.clone(),
-        io,
-        &mut errors,
-    );
-    opts.allow_incomplete_plan = args.allow_incomplete_plan;
-    opts.workspace = args.workspace.clone();
-    if let Some(dir) = &opts.source_dir {
-        if !crate::frontend::terraform::detect(dir) {
-            errors.push(ToolError {
-                message: format!(
-                    "--source {}: not a Terraform configuration directory",
-                    dir.display()
-                ),
-                span: None,
-                path: Some(dir.display().to_string()),
-                help: Some(
-                    "give the directory holding the .tf files the plan was made from".into(),
-                ),
-            });
-        }
-    }
+    let opts = input_options(&config, &args.input, io, &mut errors);
     let stdin = read_stdin(&paths, io);
     let exclude = exclude_of(&config, io);
     let (roots, skipped) = load_roots(
@@ -173,7 +133,7 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
             // Before suppressions, so an `nsgate:ignore` in a .tf file also covers plan findings.
             point_at_configuration(&mut findings, to_configuration);
             for f in &mut findings {
-                f.root = Some(root.name.clone());
+                f.in_root(&root.name);
             }
             findings
         })
@@ -205,6 +165,7 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
             .and_then(|t| policy::suppress::parse_baseline(&t))
         {
             Ok(known) => {
+                let known: std::collections::HashSet<String> = known.into_iter().collect();
                 let (recorded, rest) = findings
                     .into_iter()
                     .partition(|f| known.contains(&f.fingerprint));

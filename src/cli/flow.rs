@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
+use super::InputArgs;
 use super::{build_network, input_errors, input_options, load_config, print_errors};
 use super::{read_stdin, relative_paths, Io};
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_ERROR};
@@ -67,15 +68,8 @@ pub struct FlowArgs {
     pub config: Option<PathBuf>,
     /// Files or directories (default: the current directory); `-` reads standard input.
     pub paths: Vec<PathBuf>,
-    /// Terraform variable NAME=VALUE (repeatable).
-    #[arg(long = "var")]
-    pub vars: Vec<String>,
-    /// Terraform variable file (repeatable).
-    #[arg(long = "var-file")]
-    pub var_files: Vec<PathBuf>,
-    /// ARM/Bicep parameters file.
-    #[arg(long)]
-    pub parameters: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// `10.1.0.4`, `10.1.0.4:49152`, `[fd00::4]:49152`, `fd00::4`.
@@ -456,15 +450,7 @@ pub(crate) fn flow(args: FlowArgs, io: &mut Io<'_>) -> u8 {
     };
     let paths = relative_paths(&args.paths, &io.cwd);
     let config = load_config(args.config.as_deref(), io, &mut sources, &mut errors);
-    let opts = input_options(
-        &config,
-        &args.vars,
-        &args.var_files,
-        args.parameters.as_ref(),
-        None,
-        io,
-        &mut errors,
-    );
+    let opts = input_options(&config, &args.input, io, &mut errors);
     let stdin = read_stdin(&paths, io);
     let mut loaded = load_paths(&paths, stdin.as_deref(), &opts, &mut sources);
     errors.extend(input_errors(&mut loaded));

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use super::roots::{exclude_of, load_roots};
+use super::InputArgs;
 use super::{
     input_options, load_config, print_errors, read_stdin, relative_paths, write_report, Io, EXIT_OK,
 };
@@ -27,15 +28,8 @@ pub struct InventoryArgs {
     /// Project configuration (default: nsgate.toml in the current directory or its parents).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Terraform variable (repeatable): NAME=VALUE.
-    #[arg(long = "var")]
-    pub vars: Vec<String>,
-    /// Terraform variable file (repeatable).
-    #[arg(long = "var-file")]
-    pub var_files: Vec<PathBuf>,
-    /// ARM parameters file.
-    #[arg(long)]
-    pub parameters: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Write the inventory here instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -46,15 +40,7 @@ pub(crate) fn inventory(args: InventoryArgs, io: &mut Io<'_>) -> u8 {
     let mut errors = Vec::new();
     let paths = relative_paths(&args.paths, &io.cwd);
     let config = load_config(args.config.as_deref(), io, &mut sources, &mut errors);
-    let opts = input_options(
-        &config,
-        &args.vars,
-        &args.var_files,
-        args.parameters.as_ref(),
-        None,
-        io,
-        &mut errors,
-    );
+    let opts = input_options(&config, &args.input, io, &mut errors);
     let stdin = read_stdin(&paths, io);
     let exclude = exclude_of(&config, io);
     let (roots, skipped) = load_roots(

@@ -179,19 +179,40 @@ pub(crate) fn relative_paths(paths: &[PathBuf], cwd: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// How the inputs are read, the same for every command that reads them (`check`, `flow`,
+/// `inventory`).
+#[derive(Debug, Default, clap::Args)]
+pub struct InputArgs {
+    /// Terraform variable (repeatable): NAME=VALUE.
+    #[arg(long = "var")]
+    pub vars: Vec<String>,
+    /// Terraform variable file (repeatable).
+    #[arg(long = "var-file")]
+    pub var_files: Vec<PathBuf>,
+    /// ARM/Bicep parameters file (`.json` or `.bicepparam`).
+    #[arg(long)]
+    pub parameters: Option<PathBuf>,
+    /// Terraform configuration behind a plan.
+    #[arg(long)]
+    pub source: Option<PathBuf>,
+    /// Evaluate an errored or incomplete plan (what it leaves out is reported as NSG030).
+    #[arg(long)]
+    pub allow_incomplete_plan: bool,
+    /// Terraform workspace: the value of `terraform.workspace` (unknown without it).
+    #[arg(long)]
+    pub workspace: Option<String>,
+}
+
 /// The front ends' options for a command: the configuration's variable files and parameters,
-/// then the command line's, which come after and so override them. A file named on the
-/// command line that does not exist is an error (exit 2), never silently ignored.
+/// then the command line's, which come after and so override them. A file or directory named
+/// on the command line that does not exist is an error (exit 2), never silently ignored.
 pub(crate) fn input_options(
     config: &policy::config::Config,
-    vars: &[String],
-    var_files: &[PathBuf],
-    parameters: Option<&PathBuf>,
-    source: Option<PathBuf>,
+    args: &InputArgs,
     io: &Io<'_>,
     errors: &mut Vec<ToolError>,
 ) -> LoadOptions {
-    for file in var_files.iter().chain(parameters) {
+    for file in args.var_files.iter().chain(&args.parameters) {
         if !file.is_file() {
             errors.push(ToolError {
                 message: format!("{}: no such file", file.display()),
@@ -201,9 +222,42 @@ pub(crate) fn input_options(
             });
         }
     }
-    let var_files: Vec<PathBuf> = config.var_files.iter().chain(var_files).cloned().collect();
-    let parameters = parameters.cloned().or_else(|| config.parameters.clone());
-    load_options(vars, &var_files, parameters, source, io, errors)
+    let var_files: Vec<PathBuf> = config
+        .var_files
+        .iter()
+        .chain(&args.var_files)
+        .cloned()
+        .collect();
+    let parameters = args
+        .parameters
+        .clone()
+        .or_else(|| config.parameters.clone());
+    let mut opts = load_options(
+        &args.vars,
+        &var_files,
+        parameters,
+        args.source.clone(),
+        io,
+        errors,
+    );
+    opts.allow_incomplete_plan = args.allow_incomplete_plan;
+    opts.workspace = args.workspace.clone();
+    if let Some(dir) = &opts.source_dir {
+        if !crate::frontend::terraform::detect(dir) {
+            errors.push(ToolError {
+                message: format!(
+                    "--source {}: not a Terraform configuration directory",
+                    dir.display()
+                ),
+                span: None,
+                path: Some(dir.display().to_string()),
+                help: Some(
+                    "give the directory holding the .tf files the plan was made from".into(),
+                ),
+            });
+        }
+    }
+    opts
 }
 
 pub(crate) fn load_options(

@@ -22,6 +22,7 @@ pub mod json;
 pub mod plan;
 pub mod plan_source;
 pub mod read;
+pub mod service_files;
 pub mod terraform;
 pub mod vocab;
 
@@ -174,18 +175,21 @@ pub fn load_root(
     out
 }
 
+/// The source name of standard input.
+const STDIN: &str = "<stdin>";
+
 fn load_stdin(text: &str, opts: &LoadOptions, sources: &mut Sources, out: &mut Loaded) {
     if plan::detect(text) {
-        plan::load_text("<stdin>", text.to_string(), opts, sources, out);
+        plan::load_text(STDIN, text.to_string(), opts, sources, out);
     } else if arm::detect(text) {
-        arm::load_text("<stdin>", text, None, sources, out);
+        arm::load_text(STDIN, text, None, sources, out);
     } else if terraform::sniff(text) {
-        terraform::load_text("<stdin>", text, opts, sources, out);
+        terraform::load_text(STDIN, text, opts, sources, out);
     } else {
         out.errors.push(InputError {
             message: "standard input is neither a Terraform plan (`terraform show -json`), an ARM template nor Terraform HCL".into(),
             span: None,
-            path: "<stdin>".into(),
+            path: STDIN.into(),
             help: Some("pipe `terraform show -json plan.tfplan`, or give a file or directory".into()),
         });
     }
@@ -204,15 +208,18 @@ pub fn comment_spans(sources: &Sources) -> Vec<Span> {
             continue;
         }
         let name = f.name.to_ascii_lowercase();
-        let ranges = if [".tf", ".tfvars", ".hcl"].iter().any(|e| name.ends_with(e)) {
+        // Standard input has no name to go by: its kind is sniffed as when it was loaded.
+        let stdin_hcl = name == STDIN && !plan::detect(&f.text) && !arm::detect(&f.text);
+        let stdin_json = name == STDIN && !stdin_hcl;
+        let ranges = if stdin_hcl || [".tf", ".tfvars", ".hcl"].iter().any(|e| name.ends_with(e)) {
             terraform::parse::comments(&f.text)
         } else if name.ends_with(".bicep") || name.ends_with(".bicepparam") {
             bicep::comments(&f.text)
                 .into_iter()
                 .map(|c| c.start..c.end)
                 .collect()
-        } else if [".json", ".jsonc"].iter().any(|e| name.ends_with(e))
-            && !name.ends_with(".tf.json")
+        } else if stdin_json
+            || [".json", ".jsonc"].iter().any(|e| name.ends_with(e)) && !name.ends_with(".tf.json")
         {
             json::comments(&f.text)
         } else {

@@ -120,6 +120,17 @@ impl Finding {
         self
     }
 
+    /// Name the root that found it. The root joins the fingerprint, so the same module's finding
+    /// in two roots (the dev and prod of one configuration) are told apart and a baseline of one
+    /// does not hide the other.
+    pub fn in_root(&mut self, root: &str) {
+        self.root = Some(root.to_string());
+        if !self.fingerprint.is_empty() {
+            let key = format!("{root}|{}", self.fingerprint);
+            self.fingerprint = format!("{:016x}", fnv1a(key.as_bytes()));
+        }
+    }
+
     /// Set the fingerprint from the parts that identify the problem, not where it is written.
     pub fn with_fingerprint(mut self, parts: &[&str]) -> Finding {
         let mut key = format!("{}|{}", self.policy, self.resource.as_deref().unwrap_or(""));

@@ -2,11 +2,14 @@
 //! "Inventory JSON"). A value nsgate could not compute is `{"unknown": reason}` wherever a
 //! value would stand; `schema/inventory-v1.schema.json` describes the JSON exactly.
 
+mod tenants;
+
 use serde_json::{json, Map, Value};
 
 use crate::discover::Skipped;
 use crate::model::{
-    AddressItem, AddressSpec, Field, Link, Network, Nsg, PortSpec, SecurityRule, Subnet, Val,
+    AddressItem, AddressSpec, Field, Link, Network, Nsg, PortSpec, SecurityRule, Subnet, SubnetId,
+    Val,
 };
 use crate::report::{location, RootInfo};
 use crate::source::{Sources, Span};
@@ -59,7 +62,7 @@ pub fn render_human(roots: &[InventoryRoot<'_>], skipped: &[Skipped], sources: &
                 out.push_str(&format!("    {}\n", rule_line(net, rule)));
             }
         }
-        for s in &net.subnets {
+        for (i, s) in net.subnets.iter().enumerate() {
             out.push_str(&format!(
                 "  subnet {} {} — NSG {}\n",
                 subnet_name(net, s),
@@ -70,7 +73,10 @@ pub fn render_human(roots: &[InventoryRoot<'_>], skipped: &[Skipped], sources: &
                     .join(", "),
                 subnet_nsg_text(net, s)
             ));
+            tenants::subnet_lines(net, SubnetId(i), sources, &mut out);
         }
+        tenants::unplaced_lines(net, sources, &mut out);
+        tenants::backend_lines(net, sources, &mut out);
         for nic in &net.nics {
             let configs: Vec<String> = nic
                 .ip_configs
@@ -123,7 +129,9 @@ fn root_json(r: &InventoryRoot<'_>, sources: &Sources) -> Value {
         "kind": r.info.kind,
         "inputs": r.info.inputs.iter().map(|i| i.path.clone()).collect::<Vec<_>>(),
         "nsgs": net.nsgs.iter().enumerate().map(|(i, n)| nsg_json(net, i, n, sources)).collect::<Vec<_>>(),
-        "subnets": net.subnets.iter().map(|s| subnet_json(net, s, sources)).collect::<Vec<_>>(),
+        "subnets": net.subnets.iter().enumerate().map(|(i, s)| subnet_json(net, SubnetId(i), s, sources)).collect::<Vec<_>>(),
+        "unplaced_tenants": tenants::unplaced_json(net, sources),
+        "load_balancer_backends": tenants::backends_json(net, sources),
         "nics": net.nics.iter().map(|nic| json!({
             "name": nic.resource.name.value,
             "resource": nic.resource.address,
@@ -182,14 +190,14 @@ fn rule_json(net: &Network, r: &SecurityRule, sources: &Sources) -> Value {
     })
 }
 
-fn subnet_json(net: &Network, s: &Subnet, sources: &Sources) -> Value {
+fn subnet_json(net: &Network, id: SubnetId, s: &Subnet, sources: &Sources) -> Value {
     json!({
         "name": s.resource.name.value,
         "resource": s.resource.address,
         "vnet": link_json(&s.vnet, |id| net.vnet(id).map(|v| v.resource.name.value.clone())),
         "prefixes": s.prefixes.iter().map(field_json).collect::<Vec<_>>(),
         "nsg": s.nsg.as_ref().map(|l| link_json(l, |id| net.nsg(id).map(|n| n.resource.name.value.clone()))),
-        "tenants": [],
+        "tenants": tenants::subnet_json(net, id, sources),
         "location": loc(sources, s.resource.span),
     })
 }

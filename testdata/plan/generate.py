@@ -869,6 +869,152 @@ def azapi_case():
     write("azapi", plan(resources, configuration(root)))
 
 
+# ---------------------------------------------------------------- subnet tenants (§6.6)
+
+
+def tenants_case():
+    """Who lives in each subnet, as a first deploy plans it (every id unknown, linked through
+    the configuration's references): a scale set and a NIC in a load balancer's pool with an
+    HTTP probe on 8080, Bastion, an Application Gateway v2, AKS node pools, a private endpoint,
+    a delegated subnet and a delegated inline subnet; a private endpoint in a subnet outside the
+    plan (a literal id), and a subnet nothing is placed in."""
+    rg, vnet = "rg-app", "vnet-app"
+    subnets = {"AzureBastionSubnet": ("bastion", "10.20.0.0/26"), "appgw": ("appgw", "10.20.1.0/24"),
+               "aks": ("aks", "10.20.2.0/24"), "web": ("web", "10.20.3.0/24"),
+               "endpoints": ("endpoints", "10.20.4.0/24"), "functions": ("functions", "10.20.5.0/24"),
+               "spare": ("spare", "10.20.6.0/24")}
+    delegation = [{"name": "serverfarms", "service_delegation": [{
+        "actions": ["Microsoft.Network/virtualNetworks/subnets/action"],
+        "name": "Microsoft.Web/serverFarms"}]}]
+    inline = [{"address_prefixes": ["10.30.0.0/24"], "default_outbound_access_enabled": True,
+               "delegation": [{"name": "aci", "service_delegation": [{
+                   "actions": UNK, "name": "Microsoft.ContainerInstance/containerGroups"}]}],
+               "id": UNK, "name": "containers", "private_endpoint_network_policies": "Disabled",
+               "private_link_service_network_policies_enabled": True, "route_table_id": None,
+               "security_group": "", "service_endpoint_policy_ids": None, "service_endpoints": None}]
+    outside = rid("rg-shared", "virtualNetworks", "vnet-shared", "endpoints")
+    resources = [
+        Res([], "azurerm_virtual_network", "app", vnet_values(vnet, rg, ["10.20.0.0/16"], False)),
+        Res([], "azurerm_virtual_network", "aci",
+            vnet_values("vnet-aci", rg, ["10.30.0.0/16"], False, inline)),
+        Res([], "azurerm_bastion_host", "main", {
+            "id": UNK, "name": "bas-app", "resource_group_name": rg, "location": "westeurope",
+            "sku": "Basic", "ip_configuration": [{"name": "configuration", "subnet_id": UNK,
+                                                  "public_ip_address_id": UNK}]}),
+        Res([], "azurerm_application_gateway", "main", {
+            "id": UNK, "name": "agw-app", "resource_group_name": rg, "location": "westeurope",
+            "sku": [{"capacity": 2, "name": "WAF_v2", "tier": "WAF_v2"}],
+            "gateway_ip_configuration": [{"id": UNK, "name": "gateway", "subnet_id": UNK}]}),
+        Res([], "azurerm_kubernetes_cluster", "main", {
+            "id": UNK, "name": "aks-app", "resource_group_name": rg, "location": "westeurope",
+            "dns_prefix": "aksapp", "default_node_pool": [{
+                "name": "system", "node_count": 1, "vm_size": "Standard_D2s_v5",
+                "vnet_subnet_id": UNK}]}),
+        Res([], "azurerm_kubernetes_cluster_node_pool", "user", {
+            "id": UNK, "name": "user", "kubernetes_cluster_id": UNK,
+            "vm_size": "Standard_D4s_v5", "vnet_subnet_id": UNK}),
+        Res([], "azurerm_private_endpoint", "storage", {
+            "id": UNK, "name": "pe-storage", "resource_group_name": rg, "location": "westeurope",
+            "subnet_id": UNK}),
+        Res([], "azurerm_private_endpoint", "shared", {
+            "id": UNK, "name": "pe-shared", "resource_group_name": rg, "location": "westeurope",
+            "subnet_id": outside}),
+        Res([], "azurerm_lb", "web", {
+            "id": UNK, "name": "lb-web", "resource_group_name": rg, "location": "westeurope",
+            "sku": "Standard"}),
+        Res([], "azurerm_lb_backend_address_pool", "web", {
+            "id": UNK, "name": "web", "loadbalancer_id": UNK}),
+        Res([], "azurerm_lb_probe", "http", {
+            "id": UNK, "name": "http", "loadbalancer_id": UNK, "port": 8080, "protocol": "Http",
+            "request_path": "/health"}),
+        Res([], "azurerm_lb_rule", "http", {
+            "id": UNK, "name": "http", "loadbalancer_id": UNK, "protocol": "Tcp",
+            "frontend_port": 80, "backend_port": 8080, "backend_address_pool_ids": [UNK],
+            "probe_id": UNK}),
+        Res([], "azurerm_linux_virtual_machine_scale_set", "web", {
+            "id": UNK, "name": "vmss-web", "resource_group_name": rg, "location": "westeurope",
+            "network_interface": [{"name": "nic", "primary": True, "ip_configuration": [{
+                "name": "internal", "primary": True, "subnet_id": UNK,
+                "load_balancer_backend_address_pool_ids": UNK}]}]}),
+        Res([], "azurerm_network_interface", "vm",
+            nic_values("nic-vm", rg, "internal", UNK, UNK, False)),
+        Res([], "azurerm_network_interface_backend_address_pool_association", "vm", {
+            "id": UNK, "network_interface_id": UNK, "ip_configuration_name": "internal",
+            "backend_address_pool_id": UNK}),
+    ]
+    config = [
+        cres("azurerm_virtual_network", "app", {
+            "address_space": const(["10.20.0.0/16"]), "location": const("westeurope"),
+            "name": const(vnet), "resource_group_name": const(rg)}),
+        cres("azurerm_virtual_network", "aci", {
+            "address_space": const(["10.30.0.0/16"]), "location": const("westeurope"),
+            "name": const("vnet-aci"), "resource_group_name": const(rg),
+            "subnet": [{"address_prefixes": const(["10.30.0.0/24"]), "name": const("containers"),
+                        "delegation": [{"name": const("aci"), "service_delegation": [{
+                            "name": const("Microsoft.ContainerInstance/containerGroups")}]}]}]}),
+        cres("azurerm_bastion_host", "main", {
+            "name": const("bas-app"), "resource_group_name": const(rg),
+            "ip_configuration": [{"name": const("configuration"),
+                                  "subnet_id": refs("azurerm_subnet.bastion.id")}]}),
+        cres("azurerm_application_gateway", "main", {
+            "name": const("agw-app"), "resource_group_name": const(rg),
+            "sku": [{"name": const("WAF_v2"), "tier": const("WAF_v2"), "capacity": const(2)}],
+            "gateway_ip_configuration": [{"name": const("gateway"),
+                                          "subnet_id": refs("azurerm_subnet.appgw.id")}]}),
+        cres("azurerm_kubernetes_cluster", "main", {
+            "name": const("aks-app"), "resource_group_name": const(rg),
+            "default_node_pool": [{"name": const("system"),
+                                   "vnet_subnet_id": refs("azurerm_subnet.aks.id")}]}),
+        cres("azurerm_kubernetes_cluster_node_pool", "user", {
+            "name": const("user"),
+            "kubernetes_cluster_id": refs("azurerm_kubernetes_cluster.main.id"),
+            "vnet_subnet_id": refs("azurerm_subnet.aks.id")}),
+        cres("azurerm_private_endpoint", "storage", {
+            "name": const("pe-storage"), "resource_group_name": const(rg),
+            "subnet_id": refs("azurerm_subnet.endpoints.id")}),
+        cres("azurerm_private_endpoint", "shared", {
+            "name": const("pe-shared"), "resource_group_name": const(rg),
+            "subnet_id": const(outside)}),
+        cres("azurerm_lb", "web", {"name": const("lb-web"), "resource_group_name": const(rg)}),
+        cres("azurerm_lb_backend_address_pool", "web", {
+            "name": const("web"), "loadbalancer_id": refs("azurerm_lb.web.id")}),
+        cres("azurerm_lb_probe", "http", {
+            "name": const("http"), "loadbalancer_id": refs("azurerm_lb.web.id"),
+            "port": const(8080), "protocol": const("Http")}),
+        cres("azurerm_lb_rule", "http", {
+            "name": const("http"), "loadbalancer_id": refs("azurerm_lb.web.id"),
+            "backend_address_pool_ids": refs("azurerm_lb_backend_address_pool.web.id"),
+            "probe_id": refs("azurerm_lb_probe.http.id")}),
+        cres("azurerm_linux_virtual_machine_scale_set", "web", {
+            "name": const("vmss-web"), "resource_group_name": const(rg),
+            "network_interface": [{"name": const("nic"), "ip_configuration": [{
+                "name": const("internal"), "subnet_id": refs("azurerm_subnet.web.id"),
+                "load_balancer_backend_address_pool_ids":
+                    refs("azurerm_lb_backend_address_pool.web.id")}]}]}),
+        cres("azurerm_network_interface", "vm", {
+            "name": const("nic-vm"), "resource_group_name": const(rg),
+            "ip_configuration": [{"name": const("internal"),
+                                  "private_ip_address_allocation": const("Dynamic"),
+                                  "subnet_id": refs("azurerm_subnet.web.id")}]}),
+        cres("azurerm_network_interface_backend_address_pool_association", "vm", {
+            "network_interface_id": refs("azurerm_network_interface.vm.id"),
+            "ip_configuration_name": const("internal"),
+            "backend_address_pool_id": refs("azurerm_lb_backend_address_pool.web.id")}),
+    ]
+    for name, (key, prefix) in subnets.items():
+        values = subnet_values(name, rg, vnet, [prefix], False)
+        expressions = {"address_prefixes": const([prefix]), "name": const(name),
+                       "resource_group_name": const(rg),
+                       "virtual_network_name": refs("azurerm_virtual_network.app.name")}
+        if key == "functions":
+            values["delegation"] = delegation
+            expressions["delegation"] = [{"name": const("serverfarms"), "service_delegation": [{
+                "name": const("Microsoft.Web/serverFarms")}]}]
+        resources.append(Res([], "azurerm_subnet", key, values))
+        config.append(cres("azurerm_subnet", key, expressions))
+    write("tenants", plan(resources, configuration({"resources": config})))
+
+
 if __name__ == "__main__":
     incident_cases()
     nested_modules_case()
@@ -881,3 +1027,4 @@ if __name__ == "__main__":
     errored_plan_case()
     ignore_in_string_case()
     azapi_case()
+    tenants_case()

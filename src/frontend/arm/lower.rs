@@ -26,6 +26,11 @@ impl<'m, 'a> Lowerer<'m, 'a> {
         }
     }
 
+    /// The Cloud Services files read with the template.
+    pub fn service_files(&mut self, files: vocab::cscfg::ServiceFiles) {
+        self.out.service_files = files;
+    }
+
     /// Lower every resource of a deployment (and of the deployments nested in it).
     pub fn lower_ctx(&mut self, ctx: CtxId) {
         let Some(c) = self.m.ctx(ctx) else { return };
@@ -94,6 +99,11 @@ impl<'m, 'a> Lowerer<'m, 'a> {
             vocab::RULE => Some(("Microsoft.Network/networkSecurityGroups", "nsg/rule")),
             vocab::SUBNET => Some(("Microsoft.Network/virtualNetworks", "vnet/subnet")),
             vocab::PEERING => Some(("Microsoft.Network/virtualNetworks", "vnet/peering")),
+            vocab::LB_POOL => Some(("Microsoft.Network/loadBalancers", "loadBalancer/pool")),
+            vocab::AKS_POOL => Some((
+                "Microsoft.ContainerService/managedClusters",
+                "cluster/agentPool",
+            )),
             _ => None,
         };
         let mut display_name = display(&inst.name);
@@ -158,7 +168,8 @@ impl<'m, 'a> Lowerer<'m, 'a> {
         let message = match form {
             "nsg/rule" => format!("security rule resource name: {reason}"),
             "vnet/subnet" => format!("subnet resource name {reason}"),
-            _ => format!("peering resource name {reason}"),
+            "vnet/peering" => format!("peering resource name {reason}"),
+            _ => format!("child resource name {reason}"),
         };
         self.problem(Problem::invalid(message, span));
         Err(Unknown { reason, span })
@@ -252,6 +263,20 @@ impl<'a> Tree for Instance<'_, '_, 'a> {
             )?)
         });
         ids.as_ref().map(ResourceRef::keys).unwrap_or_default()
+    }
+
+    fn scope_key(&self, ty: &str, names: &[&str]) -> Option<String> {
+        let id = self.inst.id.as_ref()?;
+        let names = names
+            .iter()
+            .map(|n| vec![Part::Lit(n.to_string())])
+            .collect();
+        let built = resource_id::build(id.sub.clone(), id.rg.clone(), ty, names)?;
+        resource_id::parse(&built).map(|r| r.link_key())
+    }
+
+    fn literal_id_key(&self, id: &str) -> Option<String> {
+        resource_id::parse(&[Part::Lit(id.to_string())]).map(|r| r.link_key())
     }
 }
 

@@ -42,6 +42,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use crate::frontend::json::{self, Node};
+use crate::frontend::vocab::arm::cscfg::ServiceFiles;
 use crate::frontend::{read_source, Input, InputError, InputKind, LoadOptions, Loaded};
 use crate::source::{FileId, Sources, Span};
 
@@ -118,7 +119,15 @@ pub fn load(path: &Path, opts: &LoadOptions, sources: &mut Sources, out: &mut Lo
         }
         None => None,
     };
-    load_files(file, params_file, sources, out);
+    let text = sources
+        .get(file)
+        .map(|f| f.text.clone())
+        .unwrap_or_default();
+    let (service_files, read_with) =
+        crate::frontend::service_files::load(path, &text, sources, &mut out.errors);
+    load_files(file, params_file, service_files, sources, out);
+    // Listed after the template and its parameters, as read with them.
+    out.inputs.extend(read_with);
 }
 
 /// Load a template from text (tests, fuzzing, standard input), with an optional parameters
@@ -132,7 +141,7 @@ pub fn load_text(
 ) {
     let file = sources.add(name, text);
     let params_file = parameters.map(|(n, t)| sources.add(n, t));
-    load_files(file, params_file, sources, out);
+    load_files(file, params_file, ServiceFiles::default(), sources, out);
 }
 
 fn input_error(sources: &Sources, file: FileId, message: String, span: Option<Span>) -> InputError {
@@ -173,7 +182,13 @@ fn parse_file(sources: &Sources, file: FileId, what: &str) -> Result<Node, Input
     Ok(root)
 }
 
-fn load_files(file: FileId, params_file: Option<FileId>, sources: &Sources, out: &mut Loaded) {
+fn load_files(
+    file: FileId,
+    params_file: Option<FileId>,
+    service_files: ServiceFiles,
+    sources: &Sources,
+    out: &mut Loaded,
+) {
     out.inputs.push(Input {
         path: sources.name(file).to_string(),
         kind: InputKind::Arm,
@@ -231,6 +246,7 @@ fn load_files(file: FileId, params_file: Option<FileId>, sources: &Sources, out:
     let scope = eval::root_scope(Span::new(file, 0, 0));
     let ctx = template::add_ctx(&m, Rc::new(names), &root, String::new(), 0, scope, true);
     let mut lowerer = lower::Lowerer::new(&m);
+    lowerer.service_files(service_files);
     lowerer.lower_ctx(ctx);
     out.network.merge(lowerer.finish());
 }
@@ -289,12 +305,13 @@ pub(crate) fn with_library<R>(file: FileId, f: impl FnOnce(&Library<'_, '_>) -> 
 
 /// Evaluate and lower a template already parsed, whose offsets point into `file` (`text` is
 /// that file's text, or empty when the tree was built by another front end), with parameter
-/// values supplied by the caller. Returns the template's outputs, by name as written.
+/// values supplied by the caller and the Cloud Services files read with it. Returns the template's outputs, by name as written.
 pub(crate) fn lower_template(
     file: FileId,
     text: &str,
     root: &Node,
     supplied: Supplied,
+    service_files: ServiceFiles,
     network: &mut crate::model::Network,
 ) -> Vec<(String, Value)> {
     let m = eval::Machine::new(file, text);
@@ -314,6 +331,7 @@ pub(crate) fn lower_template(
         }
     }
     let mut lowerer = lower::Lowerer::new(&m);
+    lowerer.service_files(service_files);
     lowerer.lower_ctx(ctx);
     network.merge(lowerer.finish());
     outputs

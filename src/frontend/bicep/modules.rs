@@ -16,7 +16,7 @@ use super::eval::{FileEval, Host};
 use super::{dir_of, emit, input_error, parse_checked, push_input};
 use crate::frontend::arm::{self, Library, Supplied, Value};
 use crate::frontend::json::{self, Node};
-use crate::frontend::{Input, InputError, Loaded};
+use crate::frontend::{service_files, Input, InputError, Loaded};
 use crate::model::{Network, Problem, ProblemKind, Severity};
 use crate::source::{FileId, Sources, Span};
 
@@ -206,8 +206,25 @@ impl<'s> Loader<'s> {
         let (instances, problems) = fe.run();
         let outputs = fe.outputs();
         let (root, supplied) = emit::template(&instances);
+        let service_files = {
+            let mut st = self.state.borrow_mut();
+            let State {
+                sources,
+                errors,
+                inputs,
+                ..
+            } = &mut *st;
+            let path = PathBuf::from(sources.name(file));
+            let (found, read_with) = service_files::load(&path, text, sources, errors);
+            for input in read_with {
+                if !inputs.contains(&input) {
+                    inputs.push(input);
+                }
+            }
+            found
+        };
         let mut net = Network::default();
-        arm::lower_template(file, "", &root, supplied, &mut net);
+        arm::lower_template(file, "", &root, supplied, service_files, &mut net);
         net.problems.extend(problems);
         net.problems.extend(lib.take_problems());
         self.state.borrow_mut().network.merge(net);
@@ -248,7 +265,8 @@ impl<'s> Loader<'s> {
             .map(|(k, v)| (k.to_ascii_lowercase(), (k, v.clone(), v.span)))
             .collect();
         let mut net = Network::default();
-        let outputs = arm::lower_template(file, &text, &root, supplied, &mut net);
+        let outputs =
+            arm::lower_template(file, &text, &root, supplied, Default::default(), &mut net);
         self.state.borrow_mut().network.merge(net);
         Value::object(outputs, span)
     }

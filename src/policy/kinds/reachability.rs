@@ -1024,14 +1024,31 @@ impl SubnetReport {
             subnet.resource.name.value,
             reason_text.join("; ")
         );
-        let primary = reasons
-            .first()
-            .map(|r| Label::new(r.span, format!("unknown: {}", r.reason)))
-            .unwrap_or_else(|| Label::new(subnet.resource.span, "verdict unknown"));
+        // Only an unknown the user wrote can be the primary location; one that only Azure's
+        // default rules carry (`VirtualNetwork`) leaves it to the subnet, which editors and
+        // code-scanning tools can show.
+        let user_written = |r: &&&Unknown| {
+            ctx.sources
+                .get(r.span.file)
+                .is_some_and(|f| f.origin == crate::source::Origin::User)
+        };
+        let (primary, secondary) = match reasons.first().filter(user_written) {
+            Some(r) => (
+                Label::new(r.span, format!("unknown: {}", r.reason)),
+                reasons.get(1..).unwrap_or_default(),
+            ),
+            None => (
+                Label::new(
+                    subnet.resource.span,
+                    "the verdict for this subnet is unknown",
+                ),
+                reasons.as_slice(),
+            ),
+        };
         let mut finding = Finding::new(&target.id, &target.name, target.severity, message, primary)
             .with_resource(subnet.resource.address.clone(), Some(subnet.resource.span))
             .with_note(format!("nsgate reports this as {} instead of passing it: a gate never passes on what it could not read", target.id));
-        for r in reasons.iter().skip(1) {
+        for r in secondary {
             finding = finding.with_label(r.span, format!("unknown: {}", r.reason));
         }
         for (region, _, rules, h) in &self.uncertain {

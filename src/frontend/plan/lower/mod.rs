@@ -16,11 +16,11 @@ use crate::frontend::json::{Json, Node};
 use crate::frontend::plan::address::{Address, Mode};
 use crate::frontend::plan::config::{Config, ResourceConfig, Scope, Want};
 use crate::frontend::plan::value::View;
-use crate::frontend::vocab::azurerm::{self as vocab, association};
+use crate::frontend::vocab::azurerm::{self as vocab, association, tenant as tenants};
 use ipnet::IpNet;
 
 use crate::model::{
-    Field, Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Unknown,
+    Field, Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Unknown, Val,
 };
 use crate::source::{FileId, Span};
 
@@ -43,6 +43,23 @@ pub const NIC: Want = Want {
 pub const ASG: Want = Want {
     types: &["azurerm_application_security_group"],
     data: true,
+};
+pub const LB: Want = Want {
+    types: &["azurerm_lb"],
+    data: true,
+};
+pub const LB_POOL: Want = Want {
+    types: &["azurerm_lb_backend_address_pool"],
+    data: true,
+};
+pub const LB_PROBE: Want = Want {
+    types: &["azurerm_lb_probe"],
+    data: false,
+};
+/// Nothing links to a load-balancing rule.
+pub const LB_RULE: Want = Want {
+    types: &["azurerm_lb_rule"],
+    data: false,
 };
 
 /// Whether nsgate reads resources of this mode and type.
@@ -93,6 +110,7 @@ pub struct Lowerer<'c> {
     pub net: Network,
     peerings: Vec<Peering>,
     mirrors: mirror::Mirrors,
+    lbs: tenants::LbNames,
 }
 
 impl<'c> Lowerer<'c> {
@@ -103,6 +121,7 @@ impl<'c> Lowerer<'c> {
             net: Network::default(),
             peerings: Vec::new(),
             mirrors: mirror::Mirrors::default(),
+            lbs: tenants::LbNames::default(),
         }
     }
 
@@ -133,6 +152,13 @@ impl<'c> Lowerer<'c> {
             }
             (Mode::Managed, "azurerm_virtual_network_peering") => self.peering(inst, view),
             (Mode::Managed, azapi::RESOURCE | azapi::UPDATE) => self.azapi(inst, view),
+            (Mode::Managed, rtype) if tenants::is_tenant_type(rtype) => {
+                let mut lbs = std::mem::take(&mut self.lbs);
+                let mut net = std::mem::take(&mut self.net);
+                tenants::lower(rtype, &mut self.planned(inst, view), &mut net, &mut lbs);
+                self.net = net;
+                self.lbs = lbs;
+            }
             _ => {}
         }
         for p in self.net.problems.iter_mut().skip(before) {
@@ -147,6 +173,7 @@ impl<'c> Lowerer<'c> {
     pub fn finish(mut self) -> Network {
         self.apply_peerings();
         self.drop_mirrored();
+        std::mem::take(&mut self.lbs).apply(&mut self.net);
         self.net
     }
 
@@ -366,6 +393,10 @@ impl Planned<'_, '_, '_, '_, '_, '_> {
             vocab::Kind::Subnet => SUBNET,
             vocab::Kind::Nic => NIC,
             vocab::Kind::Asg => ASG,
+            vocab::Kind::Lb => LB,
+            vocab::Kind::LbPool => LB_POOL,
+            vocab::Kind::LbProbe => LB_PROBE,
+            vocab::Kind::LbRule => LB_RULE,
         }
     }
 
@@ -501,5 +532,141 @@ impl vocab::Instance for Planned<'_, '_, '_, '_, '_, '_> {
             Some(_) => self.view.span(),
             None => self.inst.span,
         }
+    }
+
+    fn elements(
+        &mut self,
+        path: &[&'static str],
+        reads: &[(&'static str, vocab::Read)],
+    ) -> vocab::Elements {
+        let expr = match &self.block {
+            Some(block) => block.expr,
+            None => self.inst.config.and_then(|c| c.expressions),
+        };
+        let mut out = Vec::new();
+        self.walk(self.view, expr, path, reads, &mut out);
+        out
+    }
+}
+
+impl Planned<'_, '_, '_, '_, '_, '_> {
+    /// The elements at `path` inside `view`, whose configuration expressions are `expr`.
+    fn walk(
+        &self,
+        view: &View<'_, '_>,
+        expr: Option<&Node>,
+        path: &[&'static str],
+        reads: &[(&'static str, vocab::Read)],
+        out: &mut vocab::Elements,
+    ) {
+        let Some((first, rest)) = path.split_first() else {
+            let values = reads
+                .iter()
+                .map(|&(attr, read)| self.got(view, expr, attr, read))
+                .collect();
+            out.push(Ok(vocab::Element {
+                span: view.span(),
+                values,
+            }));
+            return;
+        };
+        let list = view.get(first);
+        if list.is_unknown() {
+            out.push(Err(list.unknown_here()));
+            return;
+        }
+        let blocks = expr.and_then(|e| e.get(first));
+        for item in list.items() {
+            if item.is_unknown() {
+                out.push(Err(item.unknown_here()));
+                continue;
+            }
+            let name = item.get("name").text();
+            let block = block_expression(blocks, name.as_deref());
+            self.walk(&item, block, rest, reads, out);
+        }
+    }
+
+    fn got(
+        &self,
+        view: &View<'_, '_>,
+        expr: Option<&Node>,
+        attr: &'static str,
+        read: vocab::Read,
+    ) -> vocab::Got {
+        let value = view.get(attr);
+        let at = value.span();
+        let attr_expr = expr.and_then(|e| e.get(attr));
+        match read {
+            vocab::Read::Link(kind) => vocab::Got::Link(
+                self.lowerer
+                    .id_link(self.inst, &value, attr_expr, Self::want(kind)),
+                at,
+            ),
+            vocab::Read::Links(kind) => vocab::Got::Links(
+                self.lowerer
+                    .id_links(self.inst, &value, attr_expr, Self::want(kind)),
+                at,
+            ),
+            vocab::Read::Text => {
+                let text = match value.raw() {
+                    None => None,
+                    Some(Spanned {
+                        value: Val::Known(raw),
+                        span,
+                    }) => Some(Spanned::new(Val::Known(raw.text()), span)),
+                    Some(Spanned {
+                        value: Val::Unknown(u),
+                        span,
+                    }) => Some(Spanned::new(Val::Unknown(u), span)),
+                };
+                vocab::Got::Text(text, at)
+            }
+        }
+    }
+}
+
+impl Lowerer<'_> {
+    /// A list of ids: known ids link by id; an unknown list, or an unknown item of a list
+    /// whose expression refers to one resource, links to what the expression refers to.
+    pub fn id_links<Id>(
+        &self,
+        inst: &Instance<'_>,
+        view: &View<'_, '_>,
+        expr: Option<&Node>,
+        want: Want,
+    ) -> Option<Vec<Link<Id>>> {
+        if view.is_unknown() {
+            let links = match self.references(inst, expr, want) {
+                Ok(targets) if !targets.is_empty() => targets
+                    .iter()
+                    .map(|t| Link::Key(Spanned::new(format!("tf:{t}"), view.span())))
+                    .collect(),
+                Ok(_) => vec![Link::Unknown(view.unknown_here())],
+                Err(why) => vec![Link::Unknown(Unknown {
+                    reason: format!("known after apply: {}; {why}", view.path()),
+                    span: view.span(),
+                })],
+            };
+            return Some(links);
+        }
+        if view.is_unset() {
+            return None;
+        }
+        let items = view.items();
+        let single = items.len() == 1;
+        let links = items
+            .iter()
+            .map(|item| match item.text() {
+                Some(id) => Link::Key(Spanned::new(id_key(&id), item.span())),
+                None if item.is_unknown() && single => self.reference_link(inst, item, expr, want),
+                None if item.is_unknown() => Link::Unknown(item.unknown_here()),
+                None => Link::Unknown(Unknown {
+                    reason: format!("{} is not a resource id", item.path()),
+                    span: item.span(),
+                }),
+            })
+            .collect();
+        Some(links)
     }
 }

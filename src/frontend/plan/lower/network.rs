@@ -8,7 +8,9 @@ use ipnet::IpNet;
 use crate::frontend::plan::address::Mode;
 use crate::frontend::plan::lower::{block_expression, Block, Instance, Lowerer, Peering, Planned};
 use crate::frontend::plan::value::View;
-use crate::frontend::vocab::azurerm::{self as vocab, network as networks, peering as peerings};
+use crate::frontend::vocab::azurerm::{
+    self as vocab, network as networks, peering as peerings, tenant as tenants,
+};
 use crate::model::{
     Field, Link, Problem, ProblemKind, Resource, Severity, Spanned, Unknown, Val, Vnet,
 };
@@ -68,9 +70,14 @@ impl Lowerer<'_> {
                 block: Some(block),
             };
             let subnet = networks::inline_subnet(&mut planned, vnet, problems);
+            // A mirrored copy's delegations are read from the subnet resource itself.
+            let mut delegations = Vec::new();
             if mirror {
                 self.mark_mirror_subnet(self.net.subnets.len());
+            } else {
+                tenants::delegations(&mut planned, &subnet, &mut delegations);
             }
+            self.net.tenants.extend(delegations);
             self.net.subnets.push(subnet);
         }
     }
@@ -86,10 +93,14 @@ impl Lowerer<'_> {
 
     pub(super) fn subnet(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
         let mut problems = Vec::new();
-        let subnet = networks::subnet(&mut self.planned(inst, view), &mut problems);
+        let mut planned = self.planned(inst, view);
+        let subnet = networks::subnet(&mut planned, &mut problems);
+        let mut delegations = Vec::new();
         if inst.addr.mode == Mode::Managed {
+            tenants::delegations(&mut planned, &subnet, &mut delegations);
             self.managed_subnet(&subnet.resource.keys);
         }
+        self.net.tenants.extend(delegations);
         self.net.problems.extend(problems);
         self.net.subnets.push(subnet);
     }

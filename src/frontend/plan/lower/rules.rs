@@ -7,15 +7,13 @@
 //! plan's order here and evaluation orders them by priority.
 
 use crate::frontend::json::Node;
-use crate::frontend::plan::lower::{block_expression, id_key, Instance, Lowerer, ASG};
+use crate::frontend::plan::lower::{block_expression, Instance, Lowerer, ASG};
 use crate::frontend::plan::value::View;
 use crate::frontend::vocab::azurerm as vocab;
 use crate::frontend::vocab::azurerm::rule::{self, standalone_nsg};
 use crate::frontend::vocab::azurerm::Attrs;
 use crate::model::values::{build_rule, Dialect, RawField, RawListField, RawRule};
-use crate::model::{
-    AsgId, Link, Nsg, RuleOrigin, SecurityRule, Spanned, StandaloneRule, Unknown, Val,
-};
+use crate::model::{AsgId, Link, Nsg, RuleOrigin, SecurityRule, Spanned, StandaloneRule, Val};
 
 /// Release the spare capacity of a rule's item lists: a plan of 200,000 rules keeps them all
 /// in memory, and a one-item `Vec` grows to room for four.
@@ -133,36 +131,8 @@ impl Lowerer<'_> {
         view: &View<'_, '_>,
         expr: Option<&Node>,
     ) -> Option<Spanned<Vec<Link<AsgId>>>> {
-        if view.is_unknown() {
-            let links = match self.references(inst, expr, ASG) {
-                Ok(targets) if !targets.is_empty() => targets
-                    .iter()
-                    .map(|t| Link::Key(Spanned::new(format!("tf:{t}"), view.span())))
-                    .collect(),
-                Ok(_) => vec![Link::Unknown(view.unknown_here())],
-                Err(why) => vec![Link::Unknown(Unknown {
-                    reason: format!("known after apply: {}; {why}", view.path()),
-                    span: view.span(),
-                })],
-            };
-            return Some(Spanned::new(links, view.span()));
-        }
-        if view.is_unset() {
-            return None;
-        }
-        let links = view
-            .items()
-            .iter()
-            .map(|item| match item.text() {
-                Some(id) => Link::Key(Spanned::new(id_key(&id), item.span())),
-                None if item.is_unknown() => Link::Unknown(item.unknown_here()),
-                None => Link::Unknown(Unknown {
-                    reason: format!("{} is not an application security group id", item.path()),
-                    span: item.span(),
-                }),
-            })
-            .collect();
-        Some(Spanned::new(links, view.span()))
+        self.id_links(inst, view, expr, ASG)
+            .map(|links| Spanned::new(links, view.span()))
     }
 }
 

@@ -51,7 +51,16 @@ pub fn lower(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut vocab::Loweri
     if !vocab::is_network_type(&ty) {
         return;
     }
-    let tree = Body;
+    let parent_id = ev.arg(&res.item, "parent_id");
+    // A literal resource-group id locates what a `.cscfg` names by name (a VNet's subnet).
+    let top_level = ty.split('/').count() == 2;
+    let scope = match parent_id.as_ref().map(|p| &p.value.v) {
+        Some(V::Str(p)) if top_level && looks_like_id(p) => {
+            Some(p.trim().trim_end_matches('/').to_string())
+        }
+        _ => None,
+    };
+    let tree = Body { scope };
     let body = body(ev, res);
     if rtype == UPDATE {
         let target = match ev.arg(&res.item, "resource_id") {
@@ -65,7 +74,6 @@ pub fn lower(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut vocab::Loweri
         return;
     }
     let name = ev.text_arg(&res.item, "name");
-    let parent_id = ev.arg(&res.item, "parent_id");
     let mut keys = vec![res.key.clone()];
     if let (Some(Val::Known(n)), Some(V::Str(p))) = (
         name.as_ref().map(|n| &n.value),
@@ -134,8 +142,11 @@ fn target(tree: &Body, id: &Value) -> vocab::Target {
     }
 }
 
-/// The evaluated HCL value tree of a `body`.
-struct Body;
+/// The evaluated HCL value tree of a `body`; `scope`: the literal resource-group id the
+/// resource is deployed to, when `parent_id` is one.
+struct Body {
+    scope: Option<String>,
+}
 
 impl Tree for Body {
     type Node = Value;
@@ -184,6 +195,21 @@ impl Tree for Body {
             V::Str(s) => IdKey::Invalid(s.clone()),
             _ => IdKey::Invalid(node.type_name().to_string()),
         }
+    }
+
+    fn scope_key(&self, ty: &str, names: &[&str]) -> Option<String> {
+        let rg = self.scope.as_deref()?;
+        let mut segments = ty.split('/');
+        let namespace = segments.next()?;
+        let mut id = format!("{rg}/providers/{namespace}");
+        for (segment, name) in segments.zip(names) {
+            id.push_str(&format!("/{segment}/{name}"));
+        }
+        Some(id_key(&id))
+    }
+
+    fn literal_id_key(&self, id: &str) -> Option<String> {
+        looks_like_id(id).then(|| id_key(id))
     }
 
     fn child_keys(&self, _ty: &str, _name: &Value) -> Vec<String> {

@@ -15,7 +15,9 @@ use super::context::{BlockItem, Evaluator, InstKey};
 use super::eval::Scope;
 use super::value::{Value, V};
 use crate::frontend::terraform::keys::{id_link, name_key, name_link};
-use crate::frontend::vocab::azurerm::{self as vocab, association, network as networks};
+use crate::frontend::vocab::azurerm::{
+    self as vocab, association, network as networks, tenant as tenants,
+};
 use crate::model::values::{Raw, RawField, RawList, RawListField};
 use crate::model::{Field, Link, Network, Problem, Resource, Spanned, Unknown, Val};
 use crate::source::Span;
@@ -379,11 +381,83 @@ impl vocab::Instance for HclInstance<'_, '_, '_, '_> {
     fn span(&self) -> Span {
         self.res.span
     }
+
+    fn elements(
+        &mut self,
+        path: &[&'static str],
+        reads: &[(&'static str, vocab::Read)],
+    ) -> vocab::Elements {
+        let mut out = Vec::new();
+        elements(self.ev, &self.res.item, path, reads, &mut out);
+        out
+    }
+}
+
+/// The elements of the nested blocks at `path` inside `item` ([`vocab::Instance::elements`]).
+fn elements(
+    ev: &mut Evaluator,
+    item: &Item,
+    path: &[&'static str],
+    reads: &[(&'static str, vocab::Read)],
+    out: &mut vocab::Elements,
+) {
+    let Some((first, rest)) = path.split_first() else {
+        let values = reads
+            .iter()
+            .map(|&(attr, read)| got(ev, item, attr, read))
+            .collect();
+        out.push(Ok(vocab::Element {
+            span: item.span(),
+            values,
+        }));
+        return;
+    };
+    for nested in ev.nested(item, first) {
+        match &nested {
+            Item::Value(v) if v.unk().is_some() => out.push(Err(unknown_of(v))),
+            _ => elements(ev, &nested, rest, reads, out),
+        }
+    }
+}
+
+fn got(ev: &mut Evaluator, item: &Item, attr: &'static str, read: vocab::Read) -> vocab::Got {
+    let untyped = |v: &Value| id_link::<vocab::Untyped>(v, attr);
+    match read {
+        vocab::Read::Link(_) => match ev.arg(item, attr) {
+            Some(a) => vocab::Got::Link(untyped(&a.value), a.at),
+            None => vocab::Got::Link(None, item.span()),
+        },
+        vocab::Read::Links(_) => match ev.arg(item, attr) {
+            Some(a) => {
+                let links = match &a.value.v {
+                    V::List(items) => items.iter().filter_map(untyped).collect(),
+                    V::Unknown(_) => vec![Link::Unknown(unknown_of(&a.value))],
+                    _ => vec![Link::Unknown(Unknown {
+                        reason: format!(
+                            "`{attr}` must be a list of ids, not a {}",
+                            a.value.type_name()
+                        ),
+                        span: a.value.span,
+                    })],
+                };
+                vocab::Got::Links(Some(links), a.at)
+            }
+            None => vocab::Got::Links(None, item.span()),
+        },
+        vocab::Read::Text => match ev.text_arg(item, attr) {
+            Some(f) => {
+                let at = f.span;
+                vocab::Got::Text(Some(f), at)
+            }
+            None => vocab::Got::Text(None, item.span()),
+        },
+    }
 }
 
 /// Lower every supported resource of every module instance into `out`.
 pub fn lower(ev: &mut Evaluator, out: &mut Network) {
     let mut arm = crate::frontend::vocab::arm::Lowering::new();
+    let mut lbs = tenants::LbNames::default();
     let mut inst = 0;
     while inst < ev.insts.len() {
         let config = ev.config(inst);
@@ -417,12 +491,13 @@ pub fn lower(ev: &mut Evaluator, out: &mut Network) {
                 };
                 match def.rtype.as_str() {
                     azapi::RESOURCE | azapi::UPDATE => azapi::lower(ev, &def.rtype, &res, &mut arm),
-                    _ => lower_one(ev, &def.rtype, &res, out),
+                    _ => lower_one(ev, &def.rtype, &res, out, &mut lbs),
                 }
             }
         }
         inst += 1;
     }
+    lbs.apply(out);
     out.merge(arm.finish());
     network::apply_peerings(std::mem::take(&mut ev.peerings), out);
     network::check_inline_subnet_conflicts(out);
@@ -432,15 +507,26 @@ fn is_supported(rtype: &str) -> bool {
     vocab::is_managed_type(rtype) || matches!(rtype, azapi::RESOURCE | azapi::UPDATE)
 }
 
-fn lower_one(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut Network) {
+fn lower_one(
+    ev: &mut Evaluator,
+    rtype: &str,
+    res: &Res,
+    out: &mut Network,
+    lbs: &mut tenants::LbNames,
+) {
+    if tenants::is_tenant_type(rtype) {
+        return tenants::lower(rtype, &mut HclInstance::new(ev, res), out, lbs);
+    }
     match rtype {
         "azurerm_network_security_group" => nsg::nsg(ev, res, out),
         "azurerm_network_security_rule" => nsg::standalone_rule(ev, res, out),
         "azurerm_virtual_network" => network::vnet(ev, res, out),
-        "azurerm_subnet" => out.subnets.push(networks::subnet(
-            &mut HclInstance::new(ev, res),
-            &mut out.problems,
-        )),
+        "azurerm_subnet" => {
+            let mut i = HclInstance::new(ev, res);
+            let subnet = networks::subnet(&mut i, &mut out.problems);
+            tenants::delegations(&mut i, &subnet, &mut out.tenants);
+            out.subnets.push(subnet);
+        }
         "azurerm_subnet_network_security_group_association" => out
             .subnet_nsg_associations
             .push(association::subnet_nsg(&mut HclInstance::new(ev, res))),

@@ -7,7 +7,9 @@ use std::collections::{HashMap, HashSet};
 use super::{known, HclInstance, Res};
 use crate::frontend::terraform::context::Evaluator;
 use crate::frontend::terraform::keys::id_link;
-use crate::frontend::vocab::azurerm::{network as networks, peering as peerings};
+use crate::frontend::vocab::azurerm::{
+    network as networks, peering as peerings, tenant as tenants,
+};
 use crate::model::{Link, Network, Problem, ProblemKind, Severity, Subnet, Unknown, Vnet, VnetId};
 use crate::source::Span;
 
@@ -33,8 +35,9 @@ pub fn vnet(ev: &mut Evaluator, res: &Res, out: &mut Network) {
             res: &nested,
             within: Some(within.clone()),
         };
-        out.subnets
-            .push(networks::inline_subnet(&mut s, &vnet, &mut out.problems));
+        let subnet = networks::inline_subnet(&mut s, &vnet, &mut out.problems);
+        tenants::delegations(&mut s, &subnet, &mut out.tenants);
+        out.subnets.push(subnet);
     }
     out.vnets.push(vnet);
 }

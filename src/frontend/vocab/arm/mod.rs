@@ -8,11 +8,16 @@
 //! evaluator evaluates nothing else. Links are written as keys for the model linker; which
 //! keys a resource has is the evaluator's business (ARM ids, Terraform addresses…).
 
+mod cloud_service;
+pub mod cscfg;
 pub mod id;
+mod load_balancer;
 mod network;
 mod nic;
 mod nsg;
 mod read;
+mod scale_set;
+mod tenants;
 mod update;
 
 use std::collections::HashMap;
@@ -31,12 +36,36 @@ pub const SUBNET: &str = "microsoft.network/virtualnetworks/subnets";
 pub const PEERING: &str = "microsoft.network/virtualnetworks/virtualnetworkpeerings";
 pub const NIC: &str = "microsoft.network/networkinterfaces";
 pub const ASG: &str = "microsoft.network/applicationsecuritygroups";
+/// Types that place tenants in subnets (nsg-semantics §6.6).
+pub const SCALE_SET: &str = "microsoft.compute/virtualmachinescalesets";
+pub const LOAD_BALANCER: &str = "microsoft.network/loadbalancers";
+pub const LB_POOL: &str = "microsoft.network/loadbalancers/backendaddresspools";
+pub const BASTION: &str = "microsoft.network/bastionhosts";
+pub const APP_GATEWAY: &str = "microsoft.network/applicationgateways";
+pub const AKS: &str = "microsoft.containerservice/managedclusters";
+pub const AKS_POOL: &str = "microsoft.containerservice/managedclusters/agentpools";
+pub const PRIVATE_ENDPOINT: &str = "microsoft.network/privateendpoints";
+pub const CLOUD_SERVICE: &str = "microsoft.compute/cloudservices";
 
 /// Whether the lowering reads resources of this type (any case).
 pub fn is_network_type(ty: &str) -> bool {
     matches!(
         ty.to_ascii_lowercase().as_str(),
-        NSG | RULE | VNET | SUBNET | PEERING | NIC | ASG
+        NSG | RULE
+            | VNET
+            | SUBNET
+            | PEERING
+            | NIC
+            | ASG
+            | SCALE_SET
+            | LOAD_BALANCER
+            | LB_POOL
+            | BASTION
+            | APP_GATEWAY
+            | AKS
+            | AKS_POOL
+            | PRIVATE_ENDPOINT
+            | CLOUD_SERVICE
     )
 }
 
@@ -97,6 +126,17 @@ pub trait Tree {
     /// Keys of a resource written inline in this one (a subnet in a VNet's `subnets`), of
     /// type `ty`, named by `name`.
     fn child_keys(&self, ty: &str, name: &Self::Node) -> Vec<String>;
+    /// The link key of a resource of type `ty` named `names` (one per type segment) in the
+    /// resource group this resource is deployed to: a VNet's subnet named by a Cloud Services
+    /// configuration. `None` when the evaluator cannot tell.
+    fn scope_key(&self, _ty: &str, _names: &[&str]) -> Option<String> {
+        None
+    }
+    /// The link key of a resource named by a literal Azure id written outside the value tree
+    /// (in a `.cscfg`); `None` when `id` is not a resource id.
+    fn literal_id_key(&self, _id: &str) -> Option<String> {
+        None
+    }
 }
 
 /// The link to another resource: a key, or why it is not known.
@@ -133,6 +173,8 @@ pub struct Lowering {
     pub net: Network,
     /// Child peering resources: (VNet link key, remote VNet), attached in [`Lowering::finish`].
     peerings: Vec<(String, Link<VnetId>, Span)>,
+    /// Cloud Services files beside the input (`.cscfg`, `.csdef`), already parsed.
+    pub service_files: cscfg::ServiceFiles,
 }
 
 impl Lowering {
@@ -152,6 +194,15 @@ impl Lowering {
             ASG => self.net.asgs.push(Asg {
                 resource: r.resource.clone(),
             }),
+            SCALE_SET => self.scale_set(t, r),
+            LOAD_BALANCER => self.load_balancer(t, r),
+            LB_POOL => self.pool_resource(r),
+            BASTION => self.bastion(t, r),
+            APP_GATEWAY => self.application_gateway(t, r),
+            AKS => self.aks(t, r),
+            AKS_POOL => self.aks_pool(t, r),
+            PRIVATE_ENDPOINT => self.private_endpoint(t, r),
+            CLOUD_SERVICE => self.cloud_service(t, r),
             _ => {}
         }
     }

@@ -149,6 +149,9 @@ impl Lowering {
                 span,
             ));
         }
+        if let Some(props) = &props {
+            self.delegations(t, &resource, props);
+        }
         self.net.subnets.push(Subnet {
             resource,
             vnet,

@@ -16,6 +16,7 @@ impl Lowering {
                 Prop::List(items) => {
                     for item in &items {
                         if let Some(ip) = self.ip_config(t, item) {
+                            self.nic_pool_members(t, r, item, &ip.name);
                             ip_configs.push(ip);
                         }
                     }

@@ -90,13 +90,23 @@ impl Lowering {
         Some(Spanned::new(list, span))
     }
 
-    /// An array of `{ "id": … }` references.
+    /// An array of `{ "id": … }` references to application security groups.
     pub(super) fn asgs_at<T: Tree>(
         &mut self,
         t: &T,
         node: &T::Node,
         key: &str,
     ) -> Option<Spanned<Vec<Link<AsgId>>>> {
+        self.refs_at(t, node, key)
+    }
+
+    /// An array of `{ "id": … }` references.
+    pub(super) fn refs_at<T: Tree, Id>(
+        &mut self,
+        t: &T,
+        node: &T::Node,
+        key: &str,
+    ) -> Option<Spanned<Vec<Link<Id>>>> {
         let v = t.member(node, key)?;
         let span = t.span(&v);
         let links = match t.read(&v) {
@@ -153,7 +163,7 @@ impl Lowering {
         Some(self.id_link(t, &id))
     }
 
-    fn id_link<T: Tree, Id>(&mut self, t: &T, v: &T::Node) -> Link<Id> {
+    pub(super) fn id_link<T: Tree, Id>(&mut self, t: &T, v: &T::Node) -> Link<Id> {
         let span = t.span(v);
         match t.id_key(v) {
             IdKey::Key(k) => Link::Key(Spanned::new(k, span)),

@@ -155,8 +155,162 @@ fn unknown_values_stay_unknown_and_are_never_invalid() {
 #[test]
 fn types_outside_the_model_are_ignored() {
     let mut l = Lowering::new();
-    let r = resource("Microsoft.Compute/cloudServices", "cs", json!({}), None);
+    let r = resource("Microsoft.Storage/storageAccounts", "st", json!({}), None);
     l.resource(&Json, &r);
     let net = l.finish();
     assert!(net.nsgs.is_empty() && net.problems.is_empty());
+}
+
+fn cloud_service(props: Value) -> Network {
+    let mut l = Lowering::new();
+    let r = resource(
+        "Microsoft.Compute/cloudServices",
+        "cs",
+        json!({ "properties": props }),
+        None,
+    );
+    l.resource(&Json, &r);
+    l.finish()
+}
+
+fn roles(net: &Network) -> Vec<(String, Option<bool>, bool)> {
+    use crate::model::tenant::{Host, TenantKind};
+    net.tenants
+        .iter()
+        .filter_map(|t| match (&t.kind, &t.host) {
+            (TenantKind::CloudServiceRole { role, rdp, .. }, Host::Subnet(link)) => Some((
+                role.value.clone(),
+                rdp.value.known().copied(),
+                matches!(link, Link::Unknown(_)),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+const RDP: &str = "Microsoft.Windows.Azure.Extensions";
+
+#[test]
+fn an_unknown_configuration_keeps_the_roles_in_an_unknown_subnet() {
+    let net = cloud_service(json!({
+        "configuration": "?",
+        "roleProfile": {"roles": [{"name": "Web"}, {"name": "Worker"}]},
+        "extensionProfile": {"extensions": [
+            {"name": "rdp", "properties": {"publisher": RDP, "type": "RDP", "rolesAppliedTo": ["Worker"]}}
+        ]}
+    }));
+    assert_eq!(
+        roles(&net),
+        vec![
+            ("Web".into(), Some(false), true),
+            ("Worker".into(), Some(true), true)
+        ]
+    );
+    let reason = match &net.tenants[0].host {
+        crate::model::tenant::Host::Subnet(Link::Unknown(u)) => u.reason.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        reason.contains("service configuration is not known"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn an_unknown_extension_list_leaves_rdp_unknown_and_an_unknown_role_list_one_tenant() {
+    let net = cloud_service(json!({
+        "configurationUrl": "https://example/cs.cscfg",
+        "roleProfile": {"roles": "?"},
+        "extensionProfile": {"extensions": "?"}
+    }));
+    assert_eq!(roles(&net), vec![("<roles>".into(), None, true)]);
+}
+
+#[test]
+fn an_inline_configuration_places_each_role_in_its_subnets() {
+    let xml = r#"<ServiceConfiguration serviceName="cs"><NetworkConfiguration>
+        <VirtualNetworkSite name="vnet"/><AddressAssignments>
+        <InstanceAddress roleName="Web"><Subnets><Subnet name="a"/><Subnet name="b"/></Subnets></InstanceAddress>
+        </AddressAssignments></NetworkConfiguration></ServiceConfiguration>"#;
+    let net = cloud_service(json!({
+        "configuration": xml,
+        "roleProfile": {"roles": [{"name": "Web"}, {"name": "Other"}]},
+        "extensionProfile": {"extensions": [{"properties": {"publisher": RDP, "type": "rdp"}}]}
+    }));
+    // The Json tree cannot locate subnets by name (no deployment scope): the links say so.
+    assert_eq!(
+        roles(&net),
+        vec![
+            ("Web".into(), Some(true), true),
+            ("Web".into(), Some(true), true),
+            ("Other".into(), Some(true), true)
+        ]
+    );
+    let reasons: Vec<String> = net
+        .tenants
+        .iter()
+        .filter_map(|t| match &t.host {
+            crate::model::tenant::Host::Subnet(Link::Unknown(u)) => Some(u.reason.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        reasons[0].contains("subnet `a` of virtual network `vnet`"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[2].contains("assigns role `Other` no subnet"),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn malformed_inline_xml_is_invalid_where_it_is_written() {
+    let net = cloud_service(json!({
+        "configuration": "<ServiceConfiguration>",
+        "roleProfile": {"roles": [{"name": "Web"}]}
+    }));
+    assert_eq!(net.problems.len(), 1, "{:?}", net.problems);
+    assert!(net.problems[0].message.contains("not well-formed XML"));
+    assert_eq!(roles(&net), vec![("Web".into(), Some(false), true)]);
+}
+
+#[test]
+fn load_balancer_pools_probes_rules_and_nic_members() {
+    let mut l = Lowering::new();
+    let lb = json!({"properties": {
+        "backendAddressPools": [{"name": "pool"}],
+        "probes": [{"name": "p", "properties": {"protocol": "Tcp", "port": 8080}},
+                   {"name": "bad", "properties": {"protocol": "Tcp", "port": 70000}}],
+        "loadBalancingRules": [{"name": "r", "properties": {
+            "backendAddressPool": {"id": "/lb/pool"}, "probe": {"id": "/lb/p"}}}]
+    }});
+    l.resource(
+        &Json,
+        &resource("Microsoft.Network/loadBalancers", "lb", lb, None),
+    );
+    let nic = json!({"properties": {"ipConfigurations": [{"name": "ip1", "properties": {
+        "subnet": {"id": "/vnet/subnets/a"},
+        "loadBalancerBackendAddressPools": [{"id": "/lb/pool"}]}}]}});
+    l.resource(
+        &Json,
+        &resource("Microsoft.Network/networkInterfaces", "nic", nic, None),
+    );
+    let net = l.finish();
+    assert_eq!(net.lb_pools[0].resource.name.value, "lb/pool");
+    assert_eq!(net.lb_probes[0].port.value.known(), Some(&8080));
+    assert!(net.lb_probes[1].port.value.known().is_none());
+    assert_eq!(
+        net.problems.len(),
+        1,
+        "the invalid port: {:?}",
+        net.problems
+    );
+    assert!(matches!(&net.lb_rules[0].probe, Some(Link::Key(k)) if k.value == "id:/lb/p"));
+    let m = &net.lb_members[0];
+    assert!(matches!(&m.pool, Link::Key(k) if k.value == "id:/lb/pool"));
+    assert!(matches!(
+        &m.host,
+        crate::model::tenant::Host::Nic { ip_config: Some(n), .. } if n.value == "ip1"
+    ));
 }

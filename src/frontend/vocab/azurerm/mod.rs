@@ -16,6 +16,7 @@ pub mod network;
 pub mod nic;
 pub mod peering;
 pub mod rule;
+pub mod tenant;
 
 use ipnet::IpNet;
 
@@ -34,6 +35,7 @@ pub fn is_managed_type(rtype: &str) -> bool {
                 | "azurerm_network_interface_application_security_group_association"
                 | "azurerm_virtual_network_peering"
         )
+        || tenant::is_tenant_type(rtype)
 }
 
 /// Whether the vocabulary reads data sources of this azurerm type (the existing network a
@@ -57,6 +59,11 @@ pub enum Kind {
     Subnet,
     Nic,
     Asg,
+    /// `azurerm_lb`: only its name, for the display names of its pools, probes and rules.
+    Lb,
+    LbPool,
+    LbProbe,
+    LbRule,
 }
 
 impl Kind {
@@ -67,6 +74,10 @@ impl Kind {
             Kind::Subnet => "subnet",
             Kind::Nic => "nic",
             Kind::Asg => "asg",
+            Kind::Lb => "lb",
+            Kind::LbPool => "lbpool",
+            Kind::LbProbe => "lbprobe",
+            Kind::LbRule => "lbrule",
         }
     }
 }
@@ -110,7 +121,62 @@ pub trait Instance {
     ) -> Option<(Vec<Field<IpNet>>, Span)>;
     fn address(&self) -> &str;
     fn span(&self) -> Span;
+    /// Every element of the nested blocks at `path` (outer block first; an empty path is the
+    /// instance itself), each with the values `reads` asks for, in that order. A block list
+    /// the evaluator cannot know (unknown until apply, or from an unknown value) is one `Err`
+    /// that says why: an unknown number of elements stands there.
+    fn elements(&mut self, path: &[&'static str], reads: &[(&'static str, Read)]) -> Elements;
 }
+
+/// What [`Instance::elements`] reads from an attribute of a nested block element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// An id argument, as a link to a resource of that kind.
+    Link(Kind),
+    /// A list of id arguments.
+    Links(Kind),
+    /// A string (or number) argument, as text.
+    Text,
+}
+
+/// A value [`Instance::elements`] read; `at` is where the argument is set (the element when
+/// it is not set).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Got {
+    /// `None`: not set.
+    Link(Option<Link<Untyped>>, Span),
+    /// `None`: not set. A list the evaluator cannot know is one Unknown link.
+    Links(Option<Vec<Link<Untyped>>>, Span),
+    /// `None`: not set.
+    Text(Option<Field<String>>, Span),
+}
+
+/// The id type of a link read before the vocabulary knows what it points at; [`typed`]
+/// gives it its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Untyped;
+
+/// An untyped link as a link to `Id` (unlinked links are keys or unknowns).
+pub fn typed<Id>(link: Link<Untyped>) -> Link<Id> {
+    match link {
+        Link::Key(k) => Link::Key(k),
+        Link::Unknown(u) => Link::Unknown(u),
+        Link::Resolved(r) => Link::Unknown(crate::model::Unknown {
+            reason: "linked before its kind was known".into(),
+            span: r.span,
+        }),
+    }
+}
+
+/// One element of nested blocks: where it is, and the values read, in the order asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Element {
+    pub span: Span,
+    pub values: Vec<Got>,
+}
+
+/// The elements at a path; `Err`: a block list that cannot be known, and why.
+pub type Elements = Vec<Result<Element, crate::model::Unknown>>;
 
 /// The attributes of one azurerm resource instance or nested block, from any evaluator: a
 /// spanned scalar or list, or Unknown; `None` when unset.

@@ -1,0 +1,4 @@
+variable "vault_subnet_id" {
+  type        = string
+  description = "The subnet of the Key Vault endpoint, chosen by the caller."
+}
