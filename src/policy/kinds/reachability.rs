@@ -1250,16 +1250,23 @@ fn merge_fixes(fixes: Vec<Fix>) -> Option<Fix> {
 /// Name the tenants that put the subnet in scope (the cloud service and roles of NSG001):
 /// in the message, and a label at each.
 fn name_tenants(f: &mut Finding, subnet: &Subnet, hosted: &[ScopedTenant]) {
-    if hosted.is_empty() {
-        return;
+    // NICs and backends are named by the flows themselves; declared tenants (the cloud
+    // service and roles, the gateway) are not.
+    let declared: Vec<&ScopedTenant> = hosted
+        .iter()
+        .filter(|t| {
+            t.kind != crate::model::tenant::NIC && t.kind != crate::model::tenant::LB_BACKEND
+        })
+        .collect();
+    if let Some(first) = declared.first() {
+        let names: Vec<String> = declared.iter().map(|t| format!("`{}`", t.name)).collect();
+        f.message.push_str(&format!(
+            " (subnet `{}` hosts {}: {})",
+            subnet.resource.name.value,
+            first.kind,
+            names.join(", ")
+        ));
     }
-    let names: Vec<String> = hosted.iter().map(|t| format!("`{}`", t.name)).collect();
-    f.message.push_str(&format!(
-        " (subnet `{}` hosts {}: {})",
-        subnet.resource.name.value,
-        hosted.first().map(|t| t.kind).unwrap_or_default(),
-        names.join(", ")
-    ));
     for t in hosted {
         f.labels.push(Label::new(
             t.span,

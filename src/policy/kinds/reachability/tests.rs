@@ -71,6 +71,7 @@ fn nsg001_covers_the_whole_prefix_of_a_role_subnet_and_names_the_roles() {
     assert_eq!(nsg001.len(), 1, "{fs:#?}");
     assert!(nsg001[0].message.contains("ContosoCS/WebRole1"));
     assert!(nsg001[0].message.contains("subnet `roles`"));
+    assert!(of(&fs, "NSG008").is_empty(), "172.16.0.0 reaches 3389");
 }
 
 #[test]
@@ -84,6 +85,103 @@ fn nsg001_ignores_vm_subnets_and_roles_without_rdp() {
         .tenant(role(false), "ContosoCS/Worker", "norole")
         .build();
     assert!(of(&findings(&net), "NSG001").is_empty());
+}
+
+#[test]
+fn nsg008_warns_when_an_rdp_role_is_reachable_from_nowhere() {
+    let net = NetworkBuilder::new()
+        .vnet("vnet", &["10.1.0.0/16"])
+        .nsg("nsg", vec![deny_all_in(400)])
+        .subnet("roles", "vnet", &["10.1.0.0/24"], Some("nsg"))
+        .tenant(role(true), "ContosoCS/WebRole1", "roles")
+        .build();
+    let fs = findings(&net);
+    let warn = of(&fs, "NSG008");
+    assert_eq!(warn.len(), 1, "{fs:#?}");
+    assert!(warn[0].message.contains("DenyAll"), "{}", warn[0].message);
+    assert!(warn[0].message.contains("ContosoCS/WebRole1"));
+}
+
+#[test]
+fn nsg005_probe_port_denied_by_a_deny_all_and_fixed_by_an_allow() {
+    let build = |rules: Vec<crate::model::SecurityRule>| {
+        NetworkBuilder::new()
+            .vnet("vnet", &["10.1.0.0/16"])
+            .nsg("nsg", rules)
+            .subnet("web", "vnet", &["10.1.0.0/24"], Some("nsg"))
+            .nic("vm1", "web", Some("10.1.0.4"), None, &[])
+            .lb_backend("lb", 80, "vm1")
+            .build()
+    };
+    let broken = findings(&build(vec![deny_all_in(4000)]));
+    let probe = of(&broken, "NSG005");
+    assert_eq!(probe.len(), 1, "{broken:#?}");
+    let f = probe[0];
+    assert!(f.message.contains("AzureLoadBalancer"), "{}", f.message);
+    assert!(f.message.contains("lb/pool") && f.message.contains("lb/probe"));
+    assert!(f.message.contains("NIC `vm1`"));
+    let w = &f.witnesses[0];
+    assert_eq!(w.flow.dst_port, Some(80));
+    assert_eq!(w.flow.src.to_string(), "168.63.129.16");
+    let fix = f.fix.as_ref().unwrap();
+    assert!(fix.summary.contains("AzureLoadBalancer"), "{}", fix.summary);
+    let allow = RuleSpec::new("AllowProbe", 3900)
+        .tcp()
+        .from("AzureLoadBalancer")
+        .ports("80")
+        .build();
+    assert!(of(&findings(&build(vec![allow, deny_all_in(4000)])), "NSG005").is_empty());
+}
+
+#[test]
+fn nsg007_gateway_manager_matches_by_tag_identity_and_other_tags_are_undecided() {
+    let v2 = TenantKind::ApplicationGateway {
+        tier: Spanned::new(Val::Known("WAF_v2".into()), span()),
+    };
+    let build = |source: &str| {
+        NetworkBuilder::new()
+            .vnet("vnet", &["10.1.0.0/16"])
+            .nsg(
+                "nsg",
+                vec![
+                    RuleSpec::new("AllowGwm", 100)
+                        .tcp()
+                        .from(source)
+                        .ports("65200-65535")
+                        .build(),
+                    RuleSpec::new("AllowLb", 110)
+                        .from("AzureLoadBalancer")
+                        .build(),
+                    deny_all_in(4000),
+                ],
+            )
+            .subnet("appgw", "vnet", &["10.1.0.0/24"], Some("nsg"))
+            .tenant(v2.clone(), "agw", "appgw")
+            .build()
+    };
+    let ok = findings(&build("GatewayManager"));
+    assert!(of(&ok, "NSG007").is_empty(), "{ok:#?}");
+    assert!(of(&ok, "NSG030").is_empty(), "{ok:#?}");
+    let star = findings(&build("*"));
+    assert!(of(&star, "NSG007").is_empty() && of(&star, "NSG030").is_empty());
+    let internet = findings(&build("Internet"));
+    assert!(
+        of(&internet, "NSG007").is_empty() && of(&internet, "NSG030").is_empty(),
+        "Internet holds every public address outside a known VNet: {internet:#?}"
+    );
+    let other = findings(&build("AzureCloud"));
+    assert!(of(&other, "NSG007").is_empty(), "{other:#?}");
+    let undecided = of(&other, "NSG030");
+    assert_eq!(undecided.len(), 1, "{other:#?}");
+    assert!(undecided[0].message.contains("GatewayManager"));
+    let prefix = findings(&build("52.0.0.0/8"));
+    assert_eq!(of(&prefix, "NSG030").len(), 1, "{prefix:#?}");
+    let missing = findings(&build("10.0.0.0/8"));
+    assert_eq!(
+        of(&missing, "NSG007").len(),
+        1,
+        "a private prefix holds no GatewayManager address: {missing:#?}"
+    );
 }
 
 #[test]
