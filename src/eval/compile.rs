@@ -24,11 +24,15 @@ use crate::source::Span;
 
 /// ASG memberships of one end of a flow: `Known` when the end is a specific NIC IP
 /// configuration (or a host with no NIC in the model, which belongs to no ASG), `Unknown` when
-/// the end is just an address range.
+/// the end is just an address range. `Tag`: the end is "some address of this service tag"
+/// (a policy's `from = "GatewayManager"`): it belongs to no ASG, a rule naming the same tag
+/// matches it by identity, and any other item matches it only when it certainly holds every
+/// address the tag may have (see [`tag_end_bounds`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Membership {
     Known(Vec<AsgId>),
     Unknown,
+    Tag(ServiceTag),
 }
 
 /// Everything a rule's match depends on besides the rule.
@@ -368,6 +372,9 @@ fn addresses(
     side: Part,
     reader: &mut Reader<'_>,
 ) -> Bounds {
+    if let Membership::Tag(tag) = end {
+        return tag_end_bounds(spec, ctx, tag, side, reader);
+    }
     let mut parts = Vec::with_capacity(spec.items.len());
     for item in &spec.items {
         let b = match &item.value {
@@ -419,6 +426,79 @@ fn addresses(
     Bounds::union_all(&parts)
 }
 
+/// A rule side matched against an end that is "some address of service tag `end`" (issue 14
+/// item 5): the verdict must hold for whichever address the tag has, so each item matches the
+/// end entirely (`*`, the same tag, or an item that certainly holds every address the tag may
+/// have — `Internet` holds an opaque tag when the VNet's space is known), not at all (disjoint
+/// from everything the tag may hold, an ASG), or undecidably (an unknown: reported, never
+/// passed).
+fn tag_end_bounds(
+    spec: &AddressSpec,
+    ctx: &RuleContext<'_>,
+    end: &ServiceTag,
+    side: Part,
+    reader: &mut Reader<'_>,
+) -> Bounds {
+    let all = || Bounds::exact(AddrSet::full());
+    let none = || Bounds::exact(AddrSet::empty());
+    let end_may = ctx.tags.expand(end).hi;
+    let mut total = none();
+    for item in &spec.items {
+        let item_bounds = match &item.value {
+            Val::Unknown(u) => {
+                let atom = Atom::Value {
+                    unknown: u.clone(),
+                    part: side,
+                };
+                let (lo, hi) = reader.pick(atom, u, AddrSet::empty(), AddrSet::full());
+                total = total.union(&Bounds { lo, hi });
+                continue;
+            }
+            Val::Known(AddressItem::Any) => {
+                total = total.union(&all());
+                continue;
+            }
+            Val::Known(AddressItem::Tag(t)) if same_tag(t, end) => {
+                total = total.union(&all());
+                continue;
+            }
+            // A service tag's address is no NIC's.
+            Val::Known(AddressItem::Asg(_)) => continue,
+            Val::Known(AddressItem::Prefix(net)) => Bounds::exact(AddrSet::from_net(net)),
+            Val::Known(AddressItem::Tag(t)) => ctx.tags.expand(t),
+        };
+        let b = if end_may.difference(&item_bounds.lo).is_empty() {
+            all()
+        } else if end_may.intersect(&item_bounds.hi).is_empty() {
+            none()
+        } else {
+            let why = Unknown {
+                reason: format!(
+                    "whether the addresses of service tag `{end}` lie in `{}` is not known offline",
+                    item.value
+                        .known()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                ),
+                span: item.span,
+            };
+            let atom = Atom::Value {
+                unknown: why.clone(),
+                part: side,
+            };
+            let (lo, hi) = reader.pick(atom, &why, AddrSet::empty(), AddrSet::full());
+            Bounds { lo, hi }
+        };
+        total = total.union(&b);
+    }
+    total
+}
+
+/// Tag names compare case-insensitively (nsg-semantics §2.4).
+fn same_tag(a: &ServiceTag, b: &ServiceTag) -> bool {
+    a.to_string().eq_ignore_ascii_case(&b.to_string())
+}
+
 fn tag_reason(tag: &crate::model::ServiceTag, tags: &TagContext) -> String {
     use crate::model::ServiceTag::*;
     match tag {
@@ -457,7 +537,7 @@ fn asg_bounds(
     match end {
         // The end is a known NIC (or a host without one): membership decides, not addresses.
         Membership::Known(asgs) if asgs.contains(&id) => Bounds::exact(AddrSet::full()),
-        Membership::Known(_) => Bounds::exact(AddrSet::empty()),
+        Membership::Known(_) | Membership::Tag(_) => Bounds::exact(AddrSet::empty()),
         Membership::Unknown => {
             let b = asg_addresses(id, ctx.network);
             if b.is_exact() {

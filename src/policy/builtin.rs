@@ -22,6 +22,22 @@ pub const BUILTINS: &[(&str, &str)] = &[
         include_str!("../../policies/NSG004-subnet-without-nsg.toml"),
     ),
     (
+        "NSG005-load-balancer-probe-blocked.toml",
+        include_str!("../../policies/NSG005-load-balancer-probe-blocked.toml"),
+    ),
+    (
+        "NSG006-bastion-nsg-requirements.toml",
+        include_str!("../../policies/NSG006-bastion-nsg-requirements.toml"),
+    ),
+    (
+        "NSG007-application-gateway-v2-nsg-requirements.toml",
+        include_str!("../../policies/NSG007-application-gateway-v2-nsg-requirements.toml"),
+    ),
+    (
+        "NSG008-rdp-enabled-but-unreachable.toml",
+        include_str!("../../policies/NSG008-rdp-enabled-but-unreachable.toml"),
+    ),
+    (
         "NSG010-dead-rule.toml",
         include_str!("../../policies/NSG010-dead-rule.toml"),
     ),

@@ -16,7 +16,8 @@
 //!
 //! [policy.NSG002]
 //! severity    = "warning"
-//! subnets     = ["snet-jump*"]            # scope override (reachability policies)
+//! subnets     = ["snet-jump*"]            # scope override (reachability policies); replaces
+//! hosts       = ["nic"]                   # the rule file's scope, an omitted key matches all
 //! except_from = ["203.0.113.0/24"]        # trusted sources
 //! max_public_sources = 16                 # wider public source sets are exposure (default 256)
 //!
@@ -67,6 +68,7 @@ struct RawOverride {
     enabled: Option<bool>,
     severity: Option<Spanned<String>>,
     subnets: Option<Spanned<Vec<String>>>,
+    hosts: Option<Spanned<Vec<String>>>,
     except_from: Option<Vec<Spanned<String>>>,
     max_public_sources: Option<Spanned<i64>>,
 }
@@ -91,6 +93,7 @@ struct Override {
     enabled: Option<bool>,
     severity: Option<crate::model::Severity>,
     subnets: Option<Spanned<Vec<String>>>,
+    hosts: Option<Spanned<Vec<String>>>,
     except_from: Vec<ipnet::IpNet>,
     max_public_sources: Option<Spanned<i64>>,
 }
@@ -160,6 +163,7 @@ pub fn parse(file: FileId, sources: &Sources, base: &Path) -> Result<Config, Pol
             enabled: o.enabled,
             severity,
             subnets: o.subnets,
+            hosts: o.hosts,
             except_from,
             max_public_sources: o.max_public_sources,
         });
@@ -185,20 +189,29 @@ impl Config {
                 p.meta.severity = s;
             }
             let reachability = p.meta.kind == "reachability";
-            if let Some(subnets) = &o.subnets {
+            // The override replaces the rule file's scope: a key it does not give matches
+            // every subnet (`subnets = ["*"]` alone widens NSG001 back to every subnet).
+            let scope_span = match (&o.subnets, &o.hosts) {
+                (Some(s), _) => Some(s.span()),
+                (None, Some(h)) => Some(h.span()),
+                (None, None) => None,
+            };
+            if let Some(span) = scope_span {
                 if !reachability {
                     return Err(PolicyError::at(
                         file,
-                        subnets.span(),
+                        span,
                         format!(
                             "policy {} (kind `{}`) has no scope to override",
                             p.meta.id, p.meta.kind
                         ),
                     ));
                 }
+                let subnets = o.subnets.as_ref().map(|s| s.get_ref().clone());
+                let hosts = o.hosts.as_ref().map(|h| h.get_ref().clone());
                 p.check
-                    .set_scope(subnets.get_ref().clone())
-                    .map_err(|message| PolicyError::at(file, subnets.span(), message))?;
+                    .set_scope(subnets, hosts)
+                    .map_err(|message| PolicyError::at(file, span, message))?;
             }
             if !o.except_from.is_empty() {
                 if !reachability {

@@ -75,6 +75,9 @@ pub struct RawScope {
     pub subnets: Option<Vec<Spanned<String>>>,
     /// Resource address globs (`azurerm_subnet.roles`, `module.net.*`).
     pub resources: Option<Vec<Spanned<String>>>,
+    /// Tenant kinds (`cloud-service-rdp`, `load-balancer-backend`, `unknown`, …; see
+    /// [`crate::policy::scope`]).
+    pub hosts: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -11,6 +11,7 @@ pub mod file;
 pub mod finding;
 pub mod fix;
 pub mod kinds;
+pub mod scope;
 pub mod suppress;
 
 use std::fmt;
@@ -41,9 +42,14 @@ pub struct PolicyMeta {
 pub trait Check: fmt::Debug + Send + Sync {
     fn check(&self, policy: &PolicyMeta, ctx: &CheckContext<'_>, out: &mut Vec<Finding>);
 
-    /// Replace the scope's subnet globs (from `nsgate.toml`); kinds without a scope ignore it.
-    /// An invalid glob is an error (its message), and the scope is left as it was.
-    fn set_scope(&mut self, _subnets: Vec<String>) -> Result<(), String> {
+    /// Replace the scope's subnet globs and host kinds (from `nsgate.toml`; what is not given
+    /// matches every subnet); kinds without a scope ignore it. An invalid glob or host kind is
+    /// an error (its message), and the scope is left as it was.
+    fn set_scope(
+        &mut self,
+        _subnets: Option<Vec<String>>,
+        _hosts: Option<Vec<String>>,
+    ) -> Result<(), String> {
         Ok(())
     }
 

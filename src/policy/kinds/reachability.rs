@@ -13,8 +13,7 @@ use crate::eval::flowset::{port_set, AddrSet, Cube, FlowSet, PortSet, ProtoSet};
 use crate::eval::fold::{rule_order, RuleRef};
 use crate::eval::intervals::IntervalSet;
 use crate::eval::path::{
-    evaluate_path, hops, subnet_endpoint_classes, AddressUncertainty, Endpoint, HopKind, HopNsg,
-    PathResult, Undecided,
+    evaluate_path, hops, AddressUncertainty, Endpoint, HopKind, HopNsg, PathResult, Undecided,
 };
 use crate::eval::tags::TagContext;
 use crate::model::values::{parse_address, parse_port_range};
@@ -25,12 +24,14 @@ use crate::policy::describe;
 use crate::policy::file::{OneOrMany, PolicyError, PortValue, RawAssert, RawPolicy};
 use crate::policy::finding::{Finding, Fix, Label, Witness};
 use crate::policy::fix::{free_priority, language_of, render, RuleSuggestion, Slot};
-use crate::policy::kinds::{glob_matcher, KindEntry};
+use crate::policy::kinds::KindEntry;
+use crate::policy::scope::{Scope, ScopedTenant};
 use crate::policy::{Check, CheckContext, PolicyMeta};
 use crate::source::{FileId, Span};
 
 mod exact;
 mod exposure;
+mod targets;
 
 pub const ENTRY: KindEntry = KindEntry {
     name: "reachability",
@@ -45,11 +46,20 @@ enum Party {
     Any,
     Tag(ServiceTag),
     Prefix(IpNet),
+    /// Every address outside the subnet (`from = "outside"`).
+    Outside,
+    /// Each load-balancer backend of the subnet on its health-probe ports (`to = "probe-port"`).
+    ProbePort,
 }
 
 #[derive(Debug, Clone)]
 struct Assertion {
     expect: Access,
+    /// `expect = "some"`: at least one flow of the set must pass (a service reachable at all).
+    at_least_one: bool,
+    /// Its place in the rule file: failures and flows of different assertions are listed and
+    /// judged apart.
+    index: usize,
     protocols: ProtoSet,
     from: Vec<Party>,
     to: Vec<Party>,
@@ -60,14 +70,11 @@ struct Assertion {
     /// `expect = "deny"`: how many public sources may reach the ports before it is exposure
     /// (an error); fewer are a note naming them (nsg-semantics §2.4).
     max_public_sources: u128,
-    /// Its place in the rule file: flows of different assertions are judged apart.
-    index: usize,
 }
 
 #[derive(Debug)]
 struct Reachability {
-    subnets: globset::GlobSet,
-    resources: Option<globset::GlobSet>,
+    scope: Scope,
     asserts: Vec<Assertion>,
 }
 
@@ -77,7 +84,7 @@ fn build(raw: &RawPolicy, file: FileId) -> Result<Box<dyn Check>, PolicyError> {
             .get_ref()
             .iter()
             .enumerate()
-            .map(|(i, a)| assertion(a.get_ref(), file).map(|a| Assertion { index: i, ..a }))
+            .map(|(i, a)| assertion(a.get_ref(), file, i))
             .collect::<Result<Vec<_>, _>>()?,
         _ => {
             return Err(PolicyError::at(
@@ -87,34 +94,20 @@ fn build(raw: &RawPolicy, file: FileId) -> Result<Box<dyn Check>, PolicyError> {
             ))
         }
     };
-    let default_scope = vec![toml::Spanned::new(0..0, "*".to_string())];
-    let scope = raw.scope.as_ref().map(|s| s.get_ref());
-    let subnets = glob_matcher(
-        file,
-        scope
-            .and_then(|s| s.subnets.as_ref())
-            .unwrap_or(&default_scope),
-    )?;
-    let resources = match scope.and_then(|s| s.resources.as_ref()) {
-        Some(globs) => Some(glob_matcher(file, globs)?),
-        None => None,
-    };
-    Ok(Box::new(Reachability {
-        subnets,
-        resources,
-        asserts,
-    }))
+    let scope = Scope::from_raw(raw.scope.as_ref().map(|s| s.get_ref()), file)?;
+    Ok(Box::new(Reachability { scope, asserts }))
 }
 
-fn assertion(a: &RawAssert, file: FileId) -> Result<Assertion, PolicyError> {
-    let expect = match a.expect.get_ref().as_str() {
-        "allow" => Access::Allow,
-        "deny" => Access::Deny,
+fn assertion(a: &RawAssert, file: FileId, index: usize) -> Result<Assertion, PolicyError> {
+    let (expect, at_least_one) = match a.expect.get_ref().as_str() {
+        "allow" => (Access::Allow, false),
+        "some" => (Access::Allow, true),
+        "deny" => (Access::Deny, false),
         other => {
             return Err(PolicyError::at(
                 file,
                 a.expect.span(),
-                format!("`expect` must be \"allow\" or \"deny\", not `{other}`"),
+                format!("`expect` must be \"allow\", \"some\" or \"deny\", not `{other}`"),
             ))
         }
     };
@@ -142,11 +135,34 @@ fn assertion(a: &RawAssert, file: FileId) -> Result<Assertion, PolicyError> {
     let parties = |v: &toml::Spanned<OneOrMany>| -> Result<Vec<Party>, PolicyError> {
         v.get_ref().items().into_iter().map(|t| party(t).ok_or_else(|| {
             PolicyError::at(file, v.span(), format!("`{t}` is not a party"))
-                .with_help("use subnet, vnet, any, Internet, a service tag, or an IP address or CIDR prefix")
+                .with_help("use subnet, vnet, outside, any, Internet, a service tag, probe-port (in `to`), or an IP address or CIDR prefix")
         })).collect()
     };
     let from = parties(&a.from)?;
     let to = parties(&a.to)?;
+    if from.contains(&Party::ProbePort) {
+        return Err(PolicyError::at(
+            file,
+            a.from.span(),
+            "`probe-port` is a destination: use it in `to`",
+        ));
+    }
+    if to.contains(&Party::ProbePort) {
+        if to.len() > 1 {
+            return Err(PolicyError::at(
+                file,
+                a.to.span(),
+                "`probe-port` names the destinations and their ports: it stands alone in `to`",
+            ));
+        }
+        if let Some(p) = &a.ports {
+            return Err(PolicyError::at(
+                file,
+                p.span(),
+                "`ports` is not used with `to = \"probe-port\"`: the ports are each backend's health-probe ports",
+            ));
+        }
+    }
     let port_list = |v: &Option<toml::Spanned<Vec<toml::Spanned<PortValue>>>>| -> Result<(PortSet, Vec<String>), PolicyError> {
         let Some(list) = v else {
             return Ok((port_set([crate::model::PortRange::ALL]), vec!["*".into()]));
@@ -181,6 +197,8 @@ fn assertion(a: &RawAssert, file: FileId) -> Result<Assertion, PolicyError> {
     let max_public_sources = max_public_sources(a, expect, file)?;
     Ok(Assertion {
         expect,
+        at_least_one,
+        index,
         protocols,
         from,
         to,
@@ -189,7 +207,6 @@ fn assertion(a: &RawAssert, file: FileId) -> Result<Assertion, PolicyError> {
         source_ports,
         except_from,
         max_public_sources,
-        index: 0,
     })
 }
 
@@ -230,6 +247,8 @@ fn party(t: &str) -> Option<Party> {
     match t.to_ascii_lowercase().as_str() {
         "subnet" => return Some(Party::Subnet),
         "vnet" => return Some(Party::Vnet),
+        "outside" => return Some(Party::Outside),
+        "probe-port" => return Some(Party::ProbePort),
         "any" | "*" => return Some(Party::Any),
         _ => {}
     }
@@ -255,14 +274,9 @@ impl Check for Reachability {
         };
         for (index, subnet) in net.subnets.iter().enumerate() {
             let id = SubnetId(index);
-            if !self.subnets.is_match(&subnet.resource.name.value) {
+            let Some(hosted) = self.scope.matches(net, id) else {
                 continue;
-            }
-            if let Some(r) = &self.resources {
-                if !r.is_match(&subnet.resource.address) {
-                    continue;
-                }
-            }
+            };
             let hypothesis = placements.and_then(|p| p.hypothesis(id));
             let mut report = SubnetReport::default();
             // Flows among a subnet's own hosts need a real subnet.
@@ -271,10 +285,17 @@ impl Check for Reachability {
                 .iter()
                 .filter(|a| hypothesis.is_none() || !a.needs_a_real_subnet())
             {
-                check_assertion(net, id, a, &mut report);
+                if a.at_least_one {
+                    check_some(net, id, a, &mut report);
+                } else {
+                    check_assertion(net, id, a, &mut report);
+                }
             }
             let first = out.len();
             report.emit(policy, ctx, subnet, id, out);
+            for f in out.iter_mut().skip(first) {
+                name_tenants(f, subnet, &hosted);
+            }
             if let Some(h) = hypothesis {
                 let note = h.note(net);
                 // The hypothetical prefixes are not written anywhere: no label for them.
@@ -289,19 +310,12 @@ impl Check for Reachability {
         }
     }
 
-    fn set_scope(&mut self, subnets: Vec<String>) -> Result<(), String> {
-        let mut b = globset::GlobSetBuilder::new();
-        for g in &subnets {
-            let glob = globset::GlobBuilder::new(g)
-                .case_insensitive(true)
-                .build()
-                .map_err(|e| format!("invalid subnet glob `{g}`: {}", e.kind()))?;
-            b.add(glob);
-        }
-        self.subnets = b
-            .build()
-            .map_err(|e| format!("invalid subnet globs: {e}"))?;
-        Ok(())
+    fn set_scope(
+        &mut self,
+        subnets: Option<Vec<String>>,
+        hosts: Option<Vec<String>>,
+    ) -> Result<(), String> {
+        self.scope.replace(subnets, hosts)
     }
 
     fn add_except_from(&mut self, prefixes: Vec<IpNet>) {
@@ -336,16 +350,27 @@ fn endpoints(net: &Network, s: SubnetId, parties: &[Party], except: &[IpNet]) ->
     let mut labels = Vec::new();
     for p in parties {
         match p {
-            Party::Subnet => out.extend(subnet_endpoint_classes(net, s)),
+            Party::Subnet => out.extend(targets::subnet_hosts(net, s)),
             Party::Vnet => {
                 let vnet = net.subnet(s).and_then(|x| x.vnet.resolved());
                 let subnets = vnet
                     .map(|v| net.subnets_of_vnet(v).to_vec())
                     .unwrap_or_else(|| vec![s]);
                 for other in subnets {
-                    out.extend(subnet_endpoint_classes(net, other));
+                    out.extend(targets::subnet_hosts(net, other));
                 }
             }
+            Party::Tag(tag) if targets::by_identity(tag) => {
+                out.push(targets::tag_endpoint(net, s, tag));
+            }
+            Party::Outside => {
+                let own = Endpoint::subnet_hosts(net, s);
+                outside = outside.union(&AddrSet::full().difference(&own.addresses));
+                outside_sure = outside_sure.union(&AddrSet::full().difference(&own.addresses));
+                labels.push("outside the subnet".to_string());
+            }
+            // The destinations of `probe-port` come with their ports: see `check_assertion`.
+            Party::ProbePort => {}
             Party::Any => {
                 outside = AddrSet::full();
                 outside_sure = AddrSet::full();
@@ -438,7 +463,11 @@ fn split_by_certainty(
 #[derive(Default)]
 struct SubnetReport {
     /// Flows that must pass but are denied, grouped by who denies them.
-    denied: BTreeMap<(HopKind, NsgId, RuleRef), Failure>,
+    denied: BTreeMap<(usize, HopKind, NsgId, RuleRef), Failure>,
+    /// `expect = "some"` assertions no flow of which passes, with the rules that deny them.
+    unreached: Vec<Unreached>,
+    /// Whether some flow of the assertions checked so far passes.
+    passed: bool,
     /// Flows that must not pass but do, grouped by assertion and by the rule that lets them
     /// in.
     allowed: BTreeMap<(usize, HopKind, Option<NsgId>, Option<RuleRef>), Failure>,
@@ -447,6 +476,9 @@ struct SubnetReport {
     /// Every hop's association, for labels.
     associations: Vec<(NsgId, Span)>,
 }
+
+/// An `expect = "some"` assertion, the rules that deny all of its flows, and a witness.
+type Unreached = (Assertion, Vec<(HopKind, NsgId, RuleRef)>, Vec<Witness>);
 
 /// Flows whose verdict is unknown, why, the rules that may decide them, and a witness hint.
 type Uncertain = (FlowSet, Vec<Unknown>, Vec<(NsgId, RuleRef)>, Cube);
@@ -491,16 +523,46 @@ fn is_one_host(e: &Endpoint) -> bool {
 }
 
 fn check_assertion(net: &Network, s: SubnetId, a: &Assertion, report: &mut SubnetReport) {
+    let sources = endpoints(net, s, &a.from, &a.except_from);
+    if a.to.contains(&Party::ProbePort) {
+        let (probes, unknowns) = targets::probe_targets(net, s);
+        for t in probes {
+            let mut per_backend = a.clone();
+            per_backend.ports = t.ports;
+            per_backend.port_text = t.port_text;
+            check_pairs(net, s, &per_backend, &sources, &[t.endpoint], report);
+        }
+        if !unknowns.is_empty() {
+            let flows = FlowSet::from_cube(Cube {
+                protocols: a.protocols,
+                ..Cube::universe()
+            });
+            report
+                .uncertain
+                .push((flows, unknowns, Vec::new(), Cube::universe()));
+        }
+        return;
+    }
+    let destinations = endpoints(net, s, &a.to, &[]);
+    check_pairs(net, s, a, &sources, &destinations, report);
+}
+
+fn check_pairs(
+    net: &Network,
+    s: SubnetId,
+    a: &Assertion,
+    sources: &[Endpoint],
+    destinations: &[Endpoint],
+    report: &mut SubnetReport,
+) {
     let flows = FlowSet::from_cube(Cube {
         protocols: a.protocols,
         src_ports: a.source_ports.clone(),
         dst_ports: a.ports.clone(),
         ..Cube::universe()
     });
-    let sources = endpoints(net, s, &a.from, &a.except_from);
-    let destinations = endpoints(net, s, &a.to, &[]);
-    for src in &sources {
-        for dst in &destinations {
+    for src in sources {
+        for dst in destinations {
             if is_one_host(src) && src == dst {
                 // A NIC's flow to itself is not a pair (nsg-semantics §2.11: A ≠ B).
                 continue;
@@ -591,6 +653,9 @@ fn record(
         }
         certain
     };
+    if !result.allowed.is_empty() {
+        report.passed = true;
+    }
     match a.expect {
         Access::Allow => {
             for mut d in result.denied {
@@ -598,9 +663,15 @@ fn record(
                 if d.region.is_empty() {
                     continue;
                 }
-                let key = (d.hop, d.nsg, d.rule);
+                let key = (a.index, d.hop, d.nsg, d.rule);
                 match report.denied.get_mut(&key) {
-                    Some(f) => f.region = f.region.union(&d.region).unwrap_or(d.region),
+                    Some(f) => {
+                        f.region = f.region.union(&d.region).unwrap_or(d.region);
+                        // Backends on their own probe ports, denied by one rule: name them all.
+                        if a.to.contains(&Party::ProbePort) {
+                            merge_target(f, a, dst);
+                        }
+                    }
                     None => {
                         report.denied.insert(key, failure(d.region));
                     }
@@ -771,6 +842,17 @@ impl SubnetReport {
             }
             f
         };
+        for (a, rules, witnesses) in &self.unreached {
+            out.push(unreached_finding(
+                policy,
+                ctx,
+                subnet,
+                &prefix_text,
+                a,
+                rules,
+                witnesses,
+            ));
+        }
         if !self.denied.is_empty() {
             out.push(self.denied_finding(policy, ctx, subnet, id, &prefix_text, &subnet_labels));
         }
@@ -908,7 +990,7 @@ impl SubnetReport {
         let mut fixes = Vec::new();
         let mut labels = Vec::new();
         let mut fingerprint = vec![subnet.resource.address.clone()];
-        for ((hop, nsg_id, rule_ref), f) in &self.denied {
+        for ((_, hop, nsg_id, rule_ref), f) in &self.denied {
             let Some((nsg, rule)) = describe::resolve(net, *nsg_id, *rule_ref) else {
                 continue;
             };
@@ -922,8 +1004,13 @@ impl SubnetReport {
             } else {
                 format!("from {} to {}", f.src_label, f.dst_label)
             };
+            let default_deny = if rule.is_default() {
+                " (no rule allows it; the default deny does)"
+            } else {
+                ""
+            };
             parts.push(format!(
-                "{what} {between} is denied by {} of NSG `{}` ({hop})",
+                "{what} {between} is denied by {} of NSG `{}` ({hop}){default_deny}",
                 describe::rule(rule),
                 nsg.resource.name.value
             ));
@@ -933,10 +1020,14 @@ impl SubnetReport {
                 rule.name.value,
                 describe::ports(&f.region.dst_ports())
             ));
-            let label = Label::new(
-                rule.span,
-                format!("denies {what} between instances of `{name}`"),
-            );
+            let label = if f.src_label == f.dst_label {
+                Label::new(
+                    rule.span,
+                    format!("denies {what} between instances of `{name}`"),
+                )
+            } else {
+                Label::new(rule.span, format!("denies {what} {between}"))
+            };
             if first.is_none() {
                 first = Some((
                     label,
@@ -1083,7 +1174,7 @@ fn party_text(parties: &[Party], subnet: &Subnet) -> Vec<String> {
     for p in parties {
         match p {
             Party::Subnet | Party::Vnet => out.extend(subnet_prefixes(subnet)),
-            Party::Any => out.push("*".into()),
+            Party::Any | Party::Outside | Party::ProbePort => out.push("*".into()),
             Party::Tag(t) => out.push(t.to_string()),
             Party::Prefix(n) => out.push(n.to_string()),
         }
@@ -1297,3 +1388,126 @@ fn merge_fixes(fixes: Vec<Fix>) -> Option<Fix> {
     }
     Some(Fix { summary, snippet })
 }
+
+/// Name the tenants that put the subnet in scope (the cloud service and roles of NSG001):
+/// in the message, and a label at each.
+fn name_tenants(f: &mut Finding, subnet: &Subnet, hosted: &[ScopedTenant]) {
+    // NICs and backends are named by the flows themselves; declared tenants (the cloud
+    // service and roles, the gateway) are not.
+    let declared: Vec<&ScopedTenant> = hosted
+        .iter()
+        .filter(|t| {
+            t.kind != crate::model::tenant::NIC && t.kind != crate::model::tenant::LB_BACKEND
+        })
+        .collect();
+    if let Some(first) = declared.first() {
+        let names: Vec<String> = declared.iter().map(|t| format!("`{}`", t.name)).collect();
+        f.message.push_str(&format!(
+            " (subnet `{}` hosts {}: {})",
+            subnet.resource.name.value,
+            first.kind,
+            names.join(", ")
+        ));
+    }
+    for t in hosted {
+        f.labels.push(Label::new(
+            t.span,
+            format!("{} `{}` lives here", t.kind, t.name),
+        ));
+    }
+}
+
+/// Add a further destination (and its ports) to a failure that one rule decides for several.
+fn merge_target(f: &mut Failure, a: &Assertion, dst: &Endpoint) {
+    if !f.dst_label.contains(&dst.label) {
+        f.dst_label = format!("{}; {}", f.dst_label, dst.label);
+    }
+    for p in &a.port_text {
+        if !f.assertion.port_text.contains(p) {
+            f.assertion.port_text.push(p.clone());
+        }
+    }
+}
+
+/// `expect = "some"`: when no flow of the assertion passes (and none is undecided), the
+/// subnet is unreachable for it; the rules that deny the flows are named.
+fn check_some(net: &Network, s: SubnetId, a: &Assertion, report: &mut SubnetReport) {
+    let mut probe = SubnetReport::default();
+    check_assertion(net, s, a, &mut probe);
+    if probe.passed {
+        return;
+    }
+    if !probe.uncertain.is_empty() {
+        report.uncertain.extend(probe.uncertain);
+        return;
+    }
+    if probe.denied.is_empty() {
+        // No NSG on any path: NSG004's concern, not unreachability.
+        return;
+    }
+    let mut rules = Vec::new();
+    let mut found = Vec::new();
+    for ((_, hop, nsg, rule), f) in &probe.denied {
+        rules.push((*hop, *nsg, *rule));
+        found.extend(witnesses(net, f, Some((*nsg, *rule, *hop)), None));
+    }
+    found.truncate(1);
+    report.unreached.push((a.clone(), rules, found));
+}
+
+fn unreached_finding(
+    policy: &PolicyMeta,
+    ctx: &CheckContext<'_>,
+    subnet: &Subnet,
+    prefix_text: &str,
+    a: &Assertion,
+    rules: &[(HopKind, NsgId, RuleRef)],
+    found: &[Witness],
+) -> Finding {
+    let net = ctx.network;
+    let resolved: Vec<_> = rules
+        .iter()
+        .filter_map(|(hop, n, r)| describe::resolve(net, *n, *r).map(|x| (*hop, x)))
+        .collect();
+    let deciders: Vec<String> = resolved
+        .iter()
+        .map(|(hop, (nsg, rule))| {
+            format!(
+                "{} of NSG `{}` ({hop})",
+                describe::rule(rule),
+                nsg.resource.name.value
+            )
+        })
+        .collect();
+    let message = format!(
+        "{}: no {} {} flow from {} reaches subnet `{}` ({prefix_text}); denied by {}",
+        policy.summary.trim_end_matches('.'),
+        protocol_names(a.protocols),
+        a.port_text.join(", "),
+        a.from
+            .iter()
+            .map(|p| match p {
+                Party::Outside => "outside the subnet".to_string(),
+                other => party_text(std::slice::from_ref(other), subnet).join(", "),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        subnet.resource.name.value,
+        deciders.join(", ")
+    );
+    let primary = resolved
+        .first()
+        .map(|(_, (_, rule))| Label::new(rule.span, "denies every one of these flows"))
+        .unwrap_or_else(|| Label::new(subnet.resource.span, "here"));
+    let mut f = Finding::new(&policy.id, &policy.name, policy.severity, message, primary)
+        .with_resource(subnet.resource.address.clone(), Some(subnet.resource.span));
+    for (_, (_, rule)) in resolved.iter().skip(1) {
+        f = f.with_label(rule.span, "denies these flows too");
+    }
+    f.witnesses = found.to_vec();
+    let ports = a.port_text.join(",");
+    f.with_fingerprint(&[&subnet.resource.address, &ports, "unreached"])
+}
+
+#[cfg(test)]
+mod tests;
