@@ -300,6 +300,7 @@ fn reference_nsg(
         let rule = match rule_ref {
             RuleRef::User(i) => &nsg.rules[i],
             RuleRef::Default(d, i) => &default_rules(d)[i],
+            RuleRef::Admin(_) => unreachable!("NSG walks hold no admin rules"),
         };
         if place.rule_matches(rule, f, ans) {
             let access = match &rule.access.value {
@@ -813,7 +814,11 @@ fn classify(r: &nsgate::eval::PathResult, f: &Flow) -> Verdict {
     }
     for d in &r.denied {
         if d.region.contains(f) {
-            found.push(Verdict::Deny(d.hop, d.nsg.0, d.rule));
+            found.push(Verdict::Deny(
+                d.hop,
+                d.nsg.map_or(usize::MAX, |n| n.0),
+                d.rule,
+            ));
         }
     }
     for u in &r.indeterminate {

@@ -389,7 +389,7 @@ fn split_by_certainty(
 #[derive(Default)]
 struct SubnetReport {
     /// Flows that must pass but are denied, grouped by who denies them.
-    denied: BTreeMap<(HopKind, NsgId, RuleRef), Failure>,
+    denied: BTreeMap<(HopKind, Option<NsgId>, RuleRef), Failure>,
     /// Flows that must not pass but do, grouped by the rule that lets them in.
     allowed: BTreeMap<(HopKind, Option<NsgId>, Option<RuleRef>), Failure>,
     /// Flows whose verdict depends on unknowns.
@@ -399,7 +399,7 @@ struct SubnetReport {
 }
 
 /// Flows whose verdict is unknown, why, the rules that may decide them, and a witness hint.
-type Uncertain = (FlowSet, Vec<Unknown>, Vec<(NsgId, RuleRef)>, Cube);
+type Uncertain = (FlowSet, Vec<Unknown>, Vec<(Option<NsgId>, RuleRef)>, Cube);
 
 struct Failure {
     region: FlowSet,
@@ -509,7 +509,7 @@ fn record(
     };
     // Failing flows of an endpoint whose addresses are unsure fail only for some values of
     // the unknowns: those are indeterminate (NSG030), never dropped.
-    let mut unsure = |region: FlowSet, rule: Option<(NsgId, RuleRef)>| {
+    let mut unsure = |region: FlowSet, rule: Option<(Option<NsgId>, RuleRef)>| {
         let (certain, rest) = split_by_certainty(region, src, dst);
         if let Some((region, reasons)) = rest {
             report
@@ -549,7 +549,7 @@ fn record(
                     .max_by_key(|p| p.hop);
                 let key = (
                     last.map(|p| p.hop).unwrap_or(HopKind::DestinationSubnet),
-                    last.map(|p| p.nsg),
+                    last.and_then(|p| p.nsg),
                     last.map(|p| p.rule),
                 );
                 let allowed = unsure(result.allowed.clone(), last.map(|p| (p.nsg, p.rule)));
@@ -571,9 +571,11 @@ fn record(
 fn record_indeterminate(list: Vec<Undecided>, h: &Cube, report: &mut SubnetReport) {
     for u in list {
         let rules = u
-            .nsg
-            .map(|n| u.rules.iter().map(|r| (n, *r)).collect())
-            .unwrap_or_default();
+            .rules
+            .iter()
+            .filter(|r| u.nsg.is_some() || matches!(r, RuleRef::Admin(_)))
+            .map(|r| (u.nsg, *r))
+            .collect();
         report
             .uncertain
             .push((u.region, u.reasons, rules, h.clone()));
@@ -630,7 +632,7 @@ fn subnet_prefixes(subnet: &Subnet) -> Vec<String> {
 fn witnesses(
     net: &Network,
     f: &Failure,
-    decided: Option<(NsgId, RuleRef, HopKind)>,
+    decided: Option<(Option<NsgId>, RuleRef, HopKind)>,
     note: Option<String>,
 ) -> Vec<Witness> {
     let mut out = Vec::new();
@@ -758,10 +760,20 @@ impl SubnetReport {
                         ),
                     )
                 }
-                None => Label::new(
-                    subnet.resource.span,
-                    "no rule on the path denies these flows",
-                ),
+                None => match rule.and_then(|r| {
+                    let admin = describe::rule_of(net, None, r)?;
+                    Some((admin, describe::owned_rule(net, None, r)?))
+                }) {
+                    // An admin rule (AlwaysAllow) lets them in past the NSGs.
+                    Some((admin, owned)) => {
+                        msg.push_str(&format!(": allowed by {owned} ({hop})"));
+                        Label::new(admin.span, "lets these flows past the NSGs")
+                    }
+                    None => Label::new(
+                        subnet.resource.span,
+                        "no rule on the path denies these flows",
+                    ),
+                },
             };
             let mut finding = subnet_labels(Finding::new(
                 &policy.id,
@@ -770,7 +782,7 @@ impl SubnetReport {
                 msg,
                 primary,
             ));
-            finding.witnesses = witnesses(net, f, nsg.zip(*rule).map(|(n, r)| (n, r, *hop)), None);
+            finding.witnesses = witnesses(net, f, rule.map(|r| (*nsg, r, *hop)), None);
             if let Some((n, r)) = resolved {
                 finding = finding.with_resource(n.resource.address.clone(), Some(n.resource.span));
                 finding.fix = Some(deny_fix(ctx, n, r, f, *hop));
@@ -813,7 +825,38 @@ impl SubnetReport {
         let mut labels = Vec::new();
         let mut fingerprint = vec![subnet.resource.address.clone()];
         for ((hop, nsg_id, rule_ref), f) in &self.denied {
-            let Some((nsg, rule)) = describe::resolve(net, *nsg_id, *rule_ref) else {
+            let Some(nsg_id) = nsg_id else {
+                // Dropped by a security admin rule: no NSG edit can fix that.
+                let (Some(rule), Some(owned)) = (
+                    describe::rule_of(net, None, *rule_ref),
+                    describe::owned_rule(net, None, *rule_ref),
+                ) else {
+                    continue;
+                };
+                let what = format!(
+                    "{} {}",
+                    protocol_names(f.region.protocols()),
+                    describe::ports(&f.region.dst_ports())
+                );
+                parts.push(format!(
+                    "{what} from {} to {} is denied by {owned} ({hop})",
+                    f.src_label, f.dst_label
+                ));
+                fingerprint.push(format!("admin:{}:{}", rule.name.value, what));
+                let label = Label::new(
+                    rule.span,
+                    format!("denies {what} before any NSG is consulted"),
+                );
+                if first.is_none() {
+                    first = Some((label, None));
+                } else {
+                    labels.push(label);
+                }
+                all_witnesses.extend(witnesses(net, f, Some((None, *rule_ref, *hop)), None));
+                continue;
+            };
+            let nsg_id = *nsg_id;
+            let Some((nsg, rule)) = describe::resolve(net, nsg_id, *rule_ref) else {
                 continue;
             };
             let what = format!(
@@ -849,13 +892,18 @@ impl SubnetReport {
             } else {
                 labels.push(label);
             }
-            if let Some(lost) = lost_allow(net, *nsg_id, *rule_ref, *hop, Some(id), &f.region) {
+            if let Some(lost) = lost_allow(net, nsg_id, *rule_ref, *hop, Some(id), &f.region) {
                 labels.push(Label::new(
                     lost,
                     "this allow is never reached for these flows",
                 ));
             }
-            all_witnesses.extend(witnesses(net, f, Some((*nsg_id, *rule_ref, *hop)), None));
+            all_witnesses.extend(witnesses(
+                net,
+                f,
+                Some((Some(nsg_id), *rule_ref, *hop)),
+                None,
+            ));
             fixes.push(allow_fix(ctx, nsg, rule, f, *hop, subnet));
         }
         let Some((primary, resource)) = first else {
@@ -941,14 +989,13 @@ impl SubnetReport {
         }
         for (region, _, rules, h) in &self.uncertain {
             for (n, r) in rules {
-                if let Some((nsg, rule)) = describe::resolve(net, *n, *r) {
+                if let (Some(rule), Some(owned)) = (
+                    describe::rule_of(net, *n, *r),
+                    describe::owned_rule(net, *n, *r),
+                ) {
                     finding = finding.with_label(
                         rule.span,
-                        format!(
-                            "{} of NSG `{}` may or may not decide these flows",
-                            describe::rule(rule),
-                            nsg.resource.name.value
-                        ),
+                        format!("{owned} may or may not decide these flows"),
                     );
                 }
             }

@@ -18,8 +18,9 @@ use crate::frontend::plan::value::View;
 use crate::frontend::vocab::azurerm::{self as vocab, association};
 use ipnet::IpNet;
 
+use crate::model::values::{RawField, RawListField};
 use crate::model::{
-    Field, Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Unknown,
+    Field, Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Unknown, Val,
 };
 use crate::source::{FileId, Span};
 
@@ -41,6 +42,18 @@ pub const NIC: Want = Want {
 };
 pub const ASG: Want = Want {
     types: &["azurerm_application_security_group"],
+    data: true,
+};
+pub const NETWORK_GROUP: Want = Want {
+    types: &["azurerm_network_manager_network_group"],
+    data: true,
+};
+pub const ADMIN_CONFIG: Want = Want {
+    types: &["azurerm_network_manager_security_admin_configuration"],
+    data: true,
+};
+pub const ADMIN_COLLECTION: Want = Want {
+    types: &["azurerm_network_manager_admin_rule_collection"],
     data: true,
 };
 
@@ -129,6 +142,11 @@ impl<'c> Lowerer<'c> {
                 self.net.nic_asg_associations.push(a);
             }
             (Mode::Managed, "azurerm_virtual_network_peering") => self.peering(inst, view),
+            (Mode::Managed, t) if vocab::admin::is_admin_type(t) => {
+                let mut part = Network::default();
+                vocab::admin::lower(t, &mut self.planned(inst, view), &mut part);
+                self.net.merge(part);
+            }
             _ => {}
         }
         for p in self.net.problems.iter_mut().skip(before) {
@@ -362,6 +380,9 @@ impl Planned<'_, '_, '_, '_, '_, '_> {
             vocab::Kind::Subnet => SUBNET,
             vocab::Kind::Nic => NIC,
             vocab::Kind::Asg => ASG,
+            vocab::Kind::NetworkGroup => NETWORK_GROUP,
+            vocab::Kind::AdminConfig => ADMIN_CONFIG,
+            vocab::Kind::AdminCollection => ADMIN_COLLECTION,
         }
     }
 
@@ -497,5 +518,63 @@ impl vocab::Instance for Planned<'_, '_, '_, '_, '_, '_> {
             Some(_) => self.view.span(),
             None => self.inst.span,
         }
+    }
+
+    fn scalar(&mut self, attr: &'static str) -> Option<RawField> {
+        self.view.get(attr).raw()
+    }
+
+    fn list(&mut self, attr: &'static str) -> Option<RawListField> {
+        self.view.get(attr).raw_list()
+    }
+
+    fn blocks(
+        &mut self,
+        attr: &'static str,
+        names: &[&'static str],
+    ) -> Option<vocab::NestedBlocks> {
+        let list = self.view.get(attr);
+        if list.is_unset() {
+            return None;
+        }
+        if list.is_unknown() {
+            return Some(Spanned::new(Val::Unknown(list.unknown_here()), list.span()));
+        }
+        let items = list
+            .items()
+            .iter()
+            .map(|item| {
+                (
+                    item.span(),
+                    names.iter().map(|n| item.get(n).raw()).collect(),
+                )
+            })
+            .collect();
+        Some(Spanned::new(Val::Known(items), list.span()))
+    }
+
+    fn links<Id>(
+        &mut self,
+        attr: &'static str,
+        kind: vocab::Kind,
+    ) -> Option<Spanned<Val<Vec<Link<Id>>>>> {
+        let (l, inst) = (self.lowerer, self.inst);
+        let list = self.view.get(attr);
+        if list.is_unset() {
+            return None;
+        }
+        let expr = inst.expression(attr);
+        if list.is_unknown() {
+            // The whole list is known after apply: its references say what it holds when
+            // they name one resource.
+            let one = l.reference_link(inst, &list, expr, Self::want(kind));
+            return Some(Spanned::new(Val::Known(vec![one]), list.span()));
+        }
+        let links = list
+            .items()
+            .iter()
+            .filter_map(|item| l.id_link(inst, item, expr, Self::want(kind)))
+            .collect();
+        Some(Spanned::new(Val::Known(links), list.span()))
     }
 }

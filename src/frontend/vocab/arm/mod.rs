@@ -8,6 +8,7 @@
 //! evaluator evaluates nothing else. Links are written as keys for the model linker; which
 //! keys a resource has is the evaluator's business (ARM ids, Terraform addresses…).
 
+mod admin;
 mod network;
 mod nic;
 mod nsg;
@@ -36,7 +37,7 @@ pub fn is_network_type(ty: &str) -> bool {
     matches!(
         ty.to_ascii_lowercase().as_str(),
         NSG | RULE | VNET | SUBNET | PEERING | NIC | ASG
-    )
+    ) || admin::is_admin_type(ty)
 }
 
 /// What one value holds, as the lowering sees it. Lists hand out their items as nodes, so
@@ -132,6 +133,8 @@ pub struct Lowering {
     pub net: Network,
     /// Child peering resources: (VNet link key, remote VNet), attached in [`Lowering::finish`].
     peerings: Vec<(String, Link<VnetId>, Span)>,
+    /// Deployment scripts that commit network manager configurations ([`admin`]).
+    commits: Vec<admin::CommitScript>,
 }
 
 impl Lowering {
@@ -151,6 +154,7 @@ impl Lowering {
             ASG => self.net.asgs.push(Asg {
                 resource: r.resource.clone(),
             }),
+            ty if admin::is_admin_type(ty) => self.admin(t, r),
             _ => {}
         }
     }
@@ -161,6 +165,7 @@ impl Lowering {
 
     /// Attach child peerings to their VNets and return the fragment.
     pub fn finish(mut self) -> Network {
+        self.finish_admin();
         let mut by_key: HashMap<String, usize> = HashMap::new();
         for (i, v) in self.net.vnets.iter().enumerate() {
             for k in &v.resource.keys {

@@ -153,7 +153,7 @@ impl Lowering {
         Some(self.id_link(t, &id))
     }
 
-    fn id_link<T: Tree, Id>(&mut self, t: &T, v: &T::Node) -> Link<Id> {
+    pub(super) fn id_link<T: Tree, Id>(&mut self, t: &T, v: &T::Node) -> Link<Id> {
         let span = t.span(v);
         match t.id_key(v) {
             IdKey::Key(k) => Link::Key(Spanned::new(k, span)),

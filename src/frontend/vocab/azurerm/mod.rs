@@ -9,6 +9,7 @@
 //! containers and NICs are still mapped in `frontend/terraform/lower/` and
 //! `frontend/plan/lower/`, and move here the same way.
 
+pub mod admin;
 pub mod association;
 pub mod network;
 pub mod peering;
@@ -17,7 +18,7 @@ pub mod rule;
 use ipnet::IpNet;
 
 use crate::model::values::{RawField, RawListField};
-use crate::model::{AsgId, Field, Link, Problem, Resource, Spanned};
+use crate::model::{AsgId, Field, Link, Problem, Resource, Spanned, Val};
 use crate::source::Span;
 
 /// Whether the vocabulary reads managed resources of this azurerm type.
@@ -31,6 +32,7 @@ pub fn is_managed_type(rtype: &str) -> bool {
                 | "azurerm_network_interface_application_security_group_association"
                 | "azurerm_virtual_network_peering"
         )
+        || admin::is_admin_type(rtype)
 }
 
 /// Whether the vocabulary reads data sources of this azurerm type (the existing network a
@@ -54,6 +56,9 @@ pub enum Kind {
     Subnet,
     Nic,
     Asg,
+    NetworkGroup,
+    AdminConfig,
+    AdminCollection,
 }
 
 impl Kind {
@@ -64,6 +69,9 @@ impl Kind {
             Kind::Subnet => "subnet",
             Kind::Nic => "nic",
             Kind::Asg => "asg",
+            Kind::NetworkGroup => "network-group",
+            Kind::AdminConfig => "admin-config",
+            Kind::AdminCollection => "admin-collection",
         }
     }
 }
@@ -107,7 +115,20 @@ pub trait Instance {
     ) -> Option<(Vec<Field<IpNet>>, Span)>;
     fn address(&self) -> &str;
     fn span(&self) -> Span;
+    /// A scalar argument as written; `None` when unset.
+    fn scalar(&mut self, attr: &'static str) -> Option<RawField>;
+    /// A list argument as written; `None` when unset.
+    fn list(&mut self, attr: &'static str) -> Option<RawListField>;
+    /// The nested blocks `attr`, each as its `names` arguments (in that order) and its span;
+    /// Unknown when the blocks cannot be known (a `dynamic` block over an unknown collection);
+    /// `None` when there are none.
+    fn blocks(&mut self, attr: &'static str, names: &[&'static str]) -> Option<NestedBlocks>;
+    /// A list of id arguments as links to resources of `kind`; `None` when unset.
+    fn links<Id>(&mut self, attr: &'static str, kind: Kind) -> Option<Spanned<Val<Vec<Link<Id>>>>>;
 }
+
+/// Nested blocks read as their arguments: `(span, [argument per name])`.
+pub type NestedBlocks = Spanned<Val<Vec<(Span, Vec<Option<RawField>>)>>>;
 
 /// The attributes of one azurerm resource instance or nested block, from any evaluator: a
 /// spanned scalar or list, or Unknown; `None` when unset.
