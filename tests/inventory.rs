@@ -59,6 +59,8 @@ fn inventory_snapshots() {
         "testdata/terraform/remote-module",
         "testdata/plan/unknown-source-prefix",
         "testdata/arm/nic-nsg",
+        "testdata/terraform/admin-dynamic-group",
+        "testdata/arm/admin-deny-closes-rdp",
     ] {
         let name = path.replace('/', "__");
         let human = common::nsgate(&["inventory", path]);
