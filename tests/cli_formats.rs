@@ -683,3 +683,50 @@ fn sarif_lists_suppressed_and_baselined_findings_as_suppressed() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn flow_shows_the_admin_hop_and_its_deciding_rule() {
+    // An admin AlwaysAllow takes the flow past the NSG whose DenyAll would deny it.
+    let (out, doc) = flow_both(
+        "admin-always-allow",
+        &[
+            "--from",
+            "10.1.0.4",
+            "--to",
+            "10.1.0.5:20000",
+            "testdata/terraform/admin-always-allow",
+        ],
+        &Env::default(),
+    );
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(out
+        .stdout
+        .contains("AlwaysAllow (NSGs not consulted) by admin rule `InstancesRdp`"));
+    let hops = doc["protocols"][0]["hops"].as_array().unwrap();
+    assert!(
+        hops.iter()
+            .any(|h| h["hop"] == "destination-admin"
+                && h["decided_by"][0]["action"] == "always-allow")
+    );
+    assert!(hops
+        .iter()
+        .any(|h| h["hop"] == "destination-subnet" && h["outcome"] == "bypassed"));
+    // An admin Deny drops the flow before the NSG that allows it.
+    let (out, _) = flow_both(
+        "admin-deny",
+        &[
+            "--from",
+            "203.0.113.7",
+            "--to",
+            "10.20.1.5:3389",
+            "testdata/terraform/admin-deny-closes-rdp",
+        ],
+        &Env::default(),
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Deny by admin rule `DenyRdpInbound`"),
+        "{}",
+        out.stdout
+    );
+}

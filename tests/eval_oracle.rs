@@ -25,6 +25,7 @@ use nsgate::eval::compile::Membership;
 use nsgate::eval::flowset::{AddrSet, Flow, FlowSet};
 use nsgate::eval::fold::RuleRef;
 use nsgate::eval::path::{evaluate_path, undecided_atoms, Endpoint, HopKind, MAX_ATOMS};
+use nsgate::model::admin::AdminAction;
 use nsgate::model::builder::{span, NetworkBuilder, RuleSpec};
 use nsgate::model::defaults::default_rules;
 use nsgate::model::{
@@ -300,6 +301,7 @@ fn reference_nsg(
         let rule = match rule_ref {
             RuleRef::User(i) => &nsg.rules[i],
             RuleRef::Default(d, i) => &default_rules(d)[i],
+            RuleRef::Admin(_) => unreachable!("NSG walks hold no admin rules"),
         };
         if place.rule_matches(rule, f, ans) {
             let access = match &rule.access.value {
@@ -319,6 +321,57 @@ fn reference_nsg(
 }
 
 /// The end of a flow as the reference sees it.
+/// The admin rules of VNet `v` (the only VNet endpoints sit in), one direction, one flow, one
+/// resolution: first match by priority, no defaults. A rule of a dynamic group applies when the
+/// answer says the VNet is a member. Returns the deciding rule's action and index.
+fn reference_admin(
+    place: &Place<'_>,
+    dir: Direction,
+    f: &Flow,
+    ans: &mut Answers,
+) -> Option<(AdminAction, usize)> {
+    let net = place.net;
+    let mut first: Vec<usize> = Vec::new();
+    let mut by_priority: Vec<(u32, usize)> = Vec::new();
+    for (i, a) in net.admin_rules.iter().enumerate() {
+        let r = &a.rule;
+        // The builder gives each rule a group of its own, dynamic when a policy fills it.
+        let dynamic = net
+            .admin_policies
+            .iter()
+            .any(|p| p.address == format!("policy-{i}"));
+        if dynamic && !ans.ask(format!("member {i}")) {
+            continue;
+        }
+        let in_direction = match r.direction.value.known() {
+            Some(d) => *d == dir,
+            None => ans.ask(format!("inbound {}", r.name.value)) == (dir == Direction::Inbound),
+        };
+        if !in_direction {
+            continue;
+        }
+        match r.priority.value.known() {
+            Some(p) => by_priority.push((*p, i)),
+            None => {
+                if ans.ask(format!("first {}", r.name.value)) {
+                    first.push(i);
+                }
+            }
+        }
+    }
+    by_priority.sort();
+    let order = first
+        .into_iter()
+        .chain(by_priority.into_iter().map(|(_, i)| i));
+    for i in order {
+        let a = &net.admin_rules[i];
+        if place.rule_matches(&a.rule, f, ans) {
+            return a.action.value.known().map(|x| (*x, i));
+        }
+    }
+    None
+}
+
 #[derive(Debug, Clone)]
 struct End {
     subnet: Option<SubnetId>,
@@ -361,11 +414,53 @@ fn reference_walk(net: &Network, src: &End, dst: &End, f: &Flow, ans: &mut Answe
         hops.push((HopKind::DestinationNic, nic_nsg(dst.nic), dst.subnet));
     }
     let mut uncertain = false;
+    // Admin rules come first on each side; an AlwaysAllow skips that side's NSGs.
+    let mut skip_source = false;
+    let mut skip_destination = false;
+    let admin_step =
+        |end: &End, kind: HopKind, ans: &mut Answers| -> Option<(AdminAction, usize)> {
+            end.subnet?;
+            let place = Place {
+                net,
+                subnet: end.subnet,
+                src_asgs: src.asgs.clone(),
+                dst_asgs: dst.asgs.clone(),
+            };
+            let dir = if kind == HopKind::SourceAdmin {
+                Direction::Outbound
+            } else {
+                Direction::Inbound
+            };
+            reference_admin(&place, dir, f, ans)
+        };
+    let mut destination_admin_done = false;
+    match admin_step(src, HopKind::SourceAdmin, ans) {
+        Some((AdminAction::Deny, i)) => {
+            return Outcome::Deny(HopKind::SourceAdmin, usize::MAX, RuleRef::Admin(i))
+        }
+        Some((AdminAction::AlwaysAllow, _)) => skip_source = true,
+        _ => {}
+    }
     for (kind, nsg, subnet) in hops {
         let dir = match kind {
             HopKind::SourceNic | HopKind::SourceSubnet => Direction::Outbound,
             _ => Direction::Inbound,
         };
+        if dir == Direction::Inbound && !destination_admin_done {
+            destination_admin_done = true;
+            match admin_step(dst, HopKind::DestinationAdmin, ans) {
+                Some((AdminAction::Deny, i)) => {
+                    return Outcome::Deny(HopKind::DestinationAdmin, usize::MAX, RuleRef::Admin(i))
+                }
+                Some((AdminAction::AlwaysAllow, _)) => skip_destination = true,
+                _ => {}
+            }
+        }
+        if (dir == Direction::Outbound && skip_source)
+            || (dir == Direction::Inbound && skip_destination)
+        {
+            continue;
+        }
         match nsg {
             None => {}
             Some(Err(())) => uncertain = true,
@@ -621,6 +716,8 @@ struct Case {
     nic_static: bool,
     nic_asgs: Vec<usize>,
     peered: bool,
+    /// Admin rules: the rule, its action (0 Allow, 1 AlwaysAllow, 2 Deny), dynamic group.
+    admin: Vec<(RandRule, usize, bool)>,
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -631,15 +728,17 @@ fn case() -> impl Strategy<Value = Case> {
         any::<bool>(),
         prop::collection::vec(0..2usize, 0..3),
         any::<bool>(),
+        prop::collection::vec((rand_rule(), 0..3usize, prop::bool::weighted(0.2)), 0..3),
     )
         .prop_map(
-            |(nsgs, subnet_nsg, nic_nsg, nic_static, nic_asgs, peered)| Case {
+            |(nsgs, subnet_nsg, nic_nsg, nic_static, nic_asgs, peered, admin)| Case {
                 nsgs,
                 subnet_nsg,
                 nic_nsg,
                 nic_static,
                 nic_asgs,
                 peered,
+                admin,
             },
         )
 }
@@ -684,6 +783,14 @@ fn build(c: &Case) -> Network {
             &["10.1.1.0/24", "fd00:1:0:2::/64"],
             nsg_name(c.subnet_nsg[1]),
         );
+    for (j, (r, action, dynamic)) in c.admin.iter().enumerate() {
+        let action = [
+            AdminAction::Allow,
+            AdminAction::AlwaysAllow,
+            AdminAction::Deny,
+        ][*action];
+        b = b.admin_rule(action, to_rule(r, 9, j), "v", *dynamic);
+    }
     let asgs: Vec<&str> = c.nic_asgs.iter().map(|i| ["g1", "g2"][*i]).collect();
     b.nic(
         "vm",
@@ -813,7 +920,11 @@ fn classify(r: &nsgate::eval::PathResult, f: &Flow) -> Verdict {
     }
     for d in &r.denied {
         if d.region.contains(f) {
-            found.push(Verdict::Deny(d.hop, d.nsg.0, d.rule));
+            found.push(Verdict::Deny(
+                d.hop,
+                d.nsg.map_or(usize::MAX, |n| n.0),
+                d.rule,
+            ));
         }
     }
     for u in &r.indeterminate {
@@ -849,11 +960,12 @@ fn fell_back(net: &Network, src: &Endpoint, dst: &Endpoint, r: &nsgate::eval::Pa
 }
 
 proptest! {
-    // Each flow enumerates every resolution of its unknowns on both sides: 16 cases by default
+    // Each flow enumerates every resolution of its unknowns on both sides (admin rules of
+    // dynamic groups included): 8 cases by default
     // keep the suite fast; PROPTEST_CASES=20000 with --release searches longer.
     #![proptest_config(ProptestConfig {
         max_shrink_iters: 2000,
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(16),
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(8),
         ..ProptestConfig::default()
     })]
 
@@ -905,21 +1017,21 @@ proptest! {
         };
         let mut regions: Vec<(HopKind, usize, RuleRef, bool, FlowSet)> = Vec::new();
         for d in &result.denied {
-            regions.push((d.hop, d.nsg.0, d.rule, false, d.region.clone()));
+            regions.push((d.hop, d.nsg.map_or(usize::MAX, |n| n.0), d.rule, false, d.region.clone()));
         }
         for p in &result.passes {
             // Passes of certainly allowed flows (the others are explanations of undecided ones).
             let region = p.region.intersect(&result.allowed).unwrap();
-            regions.push((p.hop, p.nsg.0, p.rule, true, region));
+            regions.push((p.hop, p.nsg.map_or(usize::MAX, |n| n.0), p.rule, true, region));
         }
         for (hop, nsg, rule, allow, region) in regions {
             for hint in [None, Some(&ephemeral)] {
                 let Some(f) = region.witness(hint) else { continue };
                 let single = evaluate_path(&net, &FlowSet::from_cube(f.to_cube()), src, dst).unwrap();
                 let named: Vec<(usize, RuleRef)> = if allow {
-                    single.passes.iter().filter(|p| p.hop == hop).map(|p| (p.nsg.0, p.rule)).collect()
+                    single.passes.iter().filter(|p| p.hop == hop).map(|p| (p.nsg.map_or(usize::MAX, |n| n.0), p.rule)).collect()
                 } else {
-                    single.denied.iter().filter(|d| d.hop == hop).map(|d| (d.nsg.0, d.rule)).collect()
+                    single.denied.iter().filter(|d| d.hop == hop).map(|d| (d.nsg.map_or(usize::MAX, |n| n.0), d.rule)).collect()
                 };
                 prop_assert_eq!(named, vec![(nsg, rule)], "flow {} from {} to {} at {:?}", f, src.label, dst.label, hop);
             }

@@ -61,6 +61,8 @@ fn inventory_snapshots() {
         "testdata/arm/nic-nsg",
         "testdata/terraform/tenants",
         "testdata/plan/tenants",
+        "testdata/terraform/admin-dynamic-group",
+        "testdata/arm/admin-deny-closes-rdp",
     ] {
         let name = path.replace('/', "__");
         let human = common::nsgate(&["inventory", path]);

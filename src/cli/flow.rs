@@ -246,11 +246,15 @@ pub(crate) enum Outcome {
     },
     /// Every flow was certainly denied at an earlier hop.
     NotReached,
+    /// Every flow reaching this side was let past its NSGs by an admin `AlwaysAllow`.
+    Bypassed,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Decision {
     pub allow: bool,
+    /// For a security admin rule: its action (`Allow` hands over to the NSGs).
+    pub admin_action: Option<crate::model::admin::AdminAction>,
     pub rule: String,
     pub priority: Option<u32>,
     pub span: Span,
@@ -341,13 +345,21 @@ impl FlowReport {
 
 fn decision(
     net: &Network,
-    nsg: crate::model::NsgId,
+    nsg: Option<crate::model::NsgId>,
     rule: crate::eval::fold::RuleRef,
     allow: bool,
 ) -> Option<Decision> {
-    let (_, r) = crate::policy::describe::resolve(net, nsg, rule)?;
+    let r = crate::policy::describe::rule_of(net, nsg, rule)?;
+    let admin_action = match rule {
+        crate::eval::fold::RuleRef::Admin(i) => net
+            .admin_rules
+            .get(i)
+            .and_then(|a| a.action.value.known().copied()),
+        _ => None,
+    };
     Some(Decision {
         allow,
+        admin_action,
         rule: r.name.value.clone(),
         priority: r.priority(),
         span: r.span,
@@ -366,6 +378,8 @@ fn explain(net: &Network, protocol: Protocol, result: &PathResult) -> ProtocolRe
     let mut unknowns = Vec::new();
     // Flows certainly denied before the current hop cover everything once no flow is left.
     let mut reached = true;
+    // The side whose NSGs an admin `AlwaysAllow` took every flow past.
+    let mut bypassed_side: Option<bool> = None;
     for hop in &result.hops {
         let mut decided = Vec::new();
         for d in result.denied.iter().filter(|d| d.hop == hop.kind) {
@@ -402,12 +416,31 @@ fn explain(net: &Network, protocol: Protocol, result: &PathResult) -> ProtocolRe
             ),
             HopNsg::Unknown(u) => (None, Some(u.clone())),
             HopNsg::None => (None, None),
+            HopNsg::Admin { vnet } => (
+                net.vnet(*vnet).map(|v| {
+                    (
+                        v.resource.name.value.clone(),
+                        v.resource.address.clone(),
+                        v.resource.span,
+                    )
+                }),
+                None,
+            ),
         };
+        if hop.kind.is_admin() {
+            bypassed_side = None;
+        }
+        let skipped = bypassed_side == Some(hop.kind.is_source());
         let outcome = if !reached {
             Outcome::NotReached
         } else if !reasons.is_empty() {
             Outcome::Indeterminate { decided, reasons }
+        } else if skipped && decided.is_empty() {
+            Outcome::Bypassed
         } else if matches!(hop.nsg, HopNsg::None) {
+            Outcome::NoNsg
+        } else if hop.kind.is_admin() && decided.is_empty() {
+            // No admin rule matches: the NSGs decide.
             Outcome::NoNsg
         } else if decided.is_empty() {
             Outcome::NotReached
@@ -418,6 +451,10 @@ fn explain(net: &Network, protocol: Protocol, result: &PathResult) -> ProtocolRe
         if let Outcome::Decided(d) = &outcome {
             if d.iter().all(|x| !x.allow) {
                 reached = false;
+            }
+            let always = Some(crate::model::admin::AdminAction::AlwaysAllow);
+            if hop.kind.is_admin() && d.iter().all(|x| x.admin_action == always) {
+                bypassed_side = Some(hop.kind.is_source());
             }
         }
         if matches!(outcome, Outcome::NotReached) {

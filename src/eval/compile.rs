@@ -18,7 +18,7 @@ use crate::eval::intervals::IntervalSet;
 use crate::eval::tags::{Bounds, TagContext, TagScope};
 use crate::model::{
     Access, AddressItem, AddressSpec, AsgId, Direction, IpVersion, Link, Network, PortRange,
-    PortSpec, ProtocolSpec, SecurityRule, ServiceTag, Unknown, Val,
+    PortSpec, ProtocolSpec, SecurityRule, ServiceTag, Unknown, Val, VnetId,
 };
 use crate::source::Span;
 
@@ -75,6 +75,9 @@ pub enum Atom {
     /// The rule with an unknown priority comes before every placed rule (else: after them all,
     /// where it decides nothing — every other place decides the same as one of the two).
     First { rule: Span, name: String },
+    /// The VNet is in scope of a security admin rule whose scope is not knowable offline (a
+    /// network group filled by Azure Policy, a link that did not resolve): `why` says which.
+    Member { why: Unknown, vnet: VnetId },
 }
 
 /// The atoms that hold; every other atom does not.

@@ -29,6 +29,8 @@ use crate::model::{Access, Direction, Nsg, SecurityRule, Unknown, Val};
 pub enum RuleRef {
     User(usize),
     Default(Direction, usize),
+    /// A security admin rule: an index into `Network::admin_rules` (it belongs to no NSG).
+    Admin(usize),
 }
 
 impl RuleRef {
@@ -36,6 +38,7 @@ impl RuleRef {
         match *self {
             RuleRef::User(i) => nsg.rules.get(i),
             RuleRef::Default(d, i) => default_rules(d).get(i),
+            RuleRef::Admin(_) => None,
         }
     }
 }
@@ -75,7 +78,7 @@ impl FoldResult {
             .iter()
             .filter_map(|r| match r {
                 RuleRef::User(i) => Some(*i),
-                RuleRef::Default(..) => None,
+                RuleRef::Default(..) | RuleRef::Admin(_) => None,
             })
             .filter(|i| {
                 let r = RuleRef::User(*i);
@@ -178,7 +181,23 @@ fn fold_by(
     flows: FlowSet,
     compile_rule: impl Fn(&SecurityRule, bool) -> CompiledRule,
 ) -> Result<FoldResult, TooComplex> {
-    let order = rule_order(nsg, direction);
+    fold_order(
+        rule_order(nsg, direction),
+        |r| r.resolve(nsg),
+        flows,
+        compile_rule,
+    )
+}
+
+/// The fold over an explicit order of rules (each with whether its place is certain), without
+/// Azure's defaults unless `order` names them: flows no rule decides are the remainder. Admin
+/// rule collections are folded this way.
+pub fn fold_order<'r>(
+    order: Vec<(RuleRef, bool)>,
+    resolve: impl Fn(RuleRef) -> Option<&'r SecurityRule>,
+    flows: FlowSet,
+    compile_rule: impl Fn(&SecurityRule, bool) -> CompiledRule,
+) -> Result<FoldResult, TooComplex> {
     // Branches: [0] nothing uncertain yet, [1] may already be allowed, [2] may already be denied.
     let mut branches = [
         Branch {
@@ -194,7 +213,7 @@ fn fold_by(
         if branches.iter().all(|b| b.region.is_empty()) {
             break;
         }
-        let Some(rule) = rule_ref.resolve(nsg) else {
+        let Some(rule) = resolve(rule_ref) else {
             continue;
         };
         let compiled = compile_rule(rule, placed);

@@ -11,6 +11,7 @@
 //!
 //! No I/O and no knowledge of files or formats: spans are carried through untouched.
 
+pub mod admin;
 pub mod compile;
 pub mod flowset;
 pub mod fold;

@@ -1,19 +1,24 @@
 //! The path a flow takes through NSGs (nsg-semantics.md §2.6), and the query API.
 //!
-//! `source NIC NSG (out) → source subnet NSG (out) → destination subnet NSG (in) →
-//! destination NIC NSG (in)`; a level without an NSG passes everything, a deny at any hop
-//! ends the walk, and intra-subnet traffic takes the same path (the subnet's NSG is evaluated
-//! twice, once per direction). A hop whose NSG could not be resolved makes every flow reaching
-//! it indeterminate — never allowed.
+//! `source VNet admin rules (out) → source NIC NSG (out) → source subnet NSG (out) →
+//! destination VNet admin rules (in) → destination subnet NSG (in) → destination NIC NSG
+//! (in)`; a level without an NSG passes everything, a deny at any hop ends the walk, and
+//! intra-subnet traffic takes the same path (the subnet's NSG is evaluated twice, once per
+//! direction). Admin rules (§6.8) are evaluated before the NSGs of their side: `AlwaysAllow`
+//! lets flows past that side's NSGs, `Deny` drops them. A hop whose NSG could not be resolved
+//! makes every flow reaching it indeterminate — never allowed.
 
 use std::fmt;
 
+use crate::eval::admin;
 use crate::eval::compile::{Atom, Membership, Resolution, RuleContext};
 use crate::eval::flowset::{AddrSet, Cube, FlowSet, TooComplex};
 use crate::eval::fold::{atoms as fold_atoms, fold, fold_resolved, RuleRef};
 use crate::eval::intervals::IntervalSet;
 use crate::eval::tags::TagContext;
-use crate::model::{Direction, IpVersion, Link, Network, NicId, NsgId, SubnetId, Unknown, Val};
+use crate::model::{
+    Direction, IpVersion, Link, Network, NicId, NsgId, SubnetId, Unknown, Val, VnetId,
+};
 use crate::source::Span;
 
 /// One end of a flow.
@@ -255,8 +260,12 @@ fn link_key(l: &Link<NsgId>) -> Option<NsgId> {
 /// Which hop of the path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HopKind {
+    /// The security admin rules of the source's VNet, outbound.
+    SourceAdmin,
     SourceNic,
     SourceSubnet,
+    /// The security admin rules of the destination's VNet, inbound.
+    DestinationAdmin,
     DestinationSubnet,
     DestinationNic,
 }
@@ -265,6 +274,8 @@ impl HopKind {
     /// `source-nic`, `destination-subnet`…: the hop's name in JSON output.
     pub fn id(self) -> &'static str {
         match self {
+            HopKind::SourceAdmin => "source-admin",
+            HopKind::DestinationAdmin => "destination-admin",
             HopKind::SourceNic => "source-nic",
             HopKind::SourceSubnet => "source-subnet",
             HopKind::DestinationSubnet => "destination-subnet",
@@ -273,16 +284,31 @@ impl HopKind {
     }
 
     pub fn direction(self) -> Direction {
-        match self {
-            HopKind::SourceNic | HopKind::SourceSubnet => Direction::Outbound,
-            HopKind::DestinationSubnet | HopKind::DestinationNic => Direction::Inbound,
+        if self.is_source() {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
         }
+    }
+
+    /// A hop on the source's side (outbound).
+    pub fn is_source(self) -> bool {
+        matches!(
+            self,
+            HopKind::SourceAdmin | HopKind::SourceNic | HopKind::SourceSubnet
+        )
+    }
+
+    pub fn is_admin(self) -> bool {
+        matches!(self, HopKind::SourceAdmin | HopKind::DestinationAdmin)
     }
 }
 
 impl fmt::Display for HopKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            HopKind::SourceAdmin => "source VNet admin rules, outbound",
+            HopKind::DestinationAdmin => "destination VNet admin rules, inbound",
             HopKind::SourceNic => "source NIC, outbound",
             HopKind::SourceSubnet => "source subnet, outbound",
             HopKind::DestinationSubnet => "destination subnet, inbound",
@@ -300,6 +326,8 @@ pub enum HopNsg {
     Nsg { nsg: NsgId, association: Span },
     /// An NSG may be here but could not be resolved.
     Unknown(Unknown),
+    /// The security admin rules that apply to this VNet.
+    Admin { vnet: VnetId },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -314,7 +342,8 @@ pub struct Hop {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Denial {
     pub hop: HopKind,
-    pub nsg: NsgId,
+    /// `None` at an admin hop (the rule is a [`RuleRef::Admin`]).
+    pub nsg: Option<NsgId>,
     pub rule: RuleRef,
     pub region: FlowSet,
 }
@@ -323,7 +352,8 @@ pub struct Denial {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pass {
     pub hop: HopKind,
-    pub nsg: NsgId,
+    /// `None` at an admin hop (the rule is a [`RuleRef::Admin`]).
+    pub nsg: Option<NsgId>,
     pub rule: RuleRef,
     pub region: FlowSet,
 }
@@ -338,6 +368,9 @@ pub struct Undecided {
     pub rules: Vec<RuleRef>,
     pub reasons: Vec<Unknown>,
     pub region: FlowSet,
+    /// The admin hop whose `AlwaysAllow` may have let these flows past the NSGs of its side
+    /// (those NSGs then cannot settle them).
+    pub bypass: Option<HopKind>,
 }
 
 /// The verdict on a set of flows between two endpoints.
@@ -386,6 +419,13 @@ pub fn hops(network: &Network, src: &Endpoint, dst: &Endpoint) -> Vec<Hop> {
             .and_then(|s| s.nsg.as_ref())
     };
     let mut out = Vec::new();
+    if let Some(vnet) = admin_vnet(network, src) {
+        out.push(Hop {
+            kind: HopKind::SourceAdmin,
+            nsg: HopNsg::Admin { vnet },
+            subnet: src.subnet,
+        });
+    }
     if !src.nics.is_empty() {
         out.push(Hop {
             kind: HopKind::SourceNic,
@@ -398,6 +438,13 @@ pub fn hops(network: &Network, src: &Endpoint, dst: &Endpoint) -> Vec<Hop> {
             kind: HopKind::SourceSubnet,
             nsg: hop_nsg(subnet_nsg(src.subnet), network),
             subnet: src.subnet,
+        });
+    }
+    if let Some(vnet) = admin_vnet(network, dst) {
+        out.push(Hop {
+            kind: HopKind::DestinationAdmin,
+            nsg: HopNsg::Admin { vnet },
+            subnet: dst.subnet,
         });
     }
     if dst.subnet.is_some() {
@@ -415,6 +462,17 @@ pub fn hops(network: &Network, src: &Endpoint, dst: &Endpoint) -> Vec<Hop> {
         });
     }
     out
+}
+
+/// The VNet whose admin rules apply to an endpoint: its subnet's VNet, when admin rules are
+/// in scope there and the subnet is not one Azure exempts.
+fn admin_vnet(network: &Network, end: &Endpoint) -> Option<VnetId> {
+    let subnet = end.subnet?;
+    let vnet = network.subnet(subnet)?.vnet.resolved()?;
+    if crate::model::admin::subnet_exempt(network, subnet) || network.admin_scope(vnet).is_empty() {
+        return None;
+    }
+    Some(vnet)
 }
 
 /// Most unknown questions enumerated per path when correlating unknowns (2^n walks over the
@@ -543,6 +601,18 @@ pub fn undecided_atoms(
     }
     let mut atoms: Vec<Atom> = Vec::new();
     for hop in &result.hops {
+        if let HopNsg::Admin { vnet } = &hop.nsg {
+            let tags = TagContext::for_subnet(network, hop.subnet);
+            let ctx = hop_context(network, &tags, src, dst);
+            let scope = network.admin_scope(*vnet);
+            let direction = hop.kind.direction();
+            for a in admin::atoms(network, *vnet, &scope, direction, &ctx, &undecided) {
+                if !atoms.contains(&a) {
+                    atoms.push(a);
+                }
+            }
+            continue;
+        }
         let HopNsg::Nsg { nsg: id, .. } = &hop.nsg else {
             continue;
         };
@@ -574,9 +644,31 @@ fn walk(
     let mut denied = Vec::new();
     let mut passes = Vec::new();
     let mut undecided: Vec<Undecided> = Vec::new();
+    // Flows an admin `AlwaysAllow` let past the NSGs of its side (`held_source`): they rejoin
+    // the walk on the other side.
+    let mut held = FlowSet::empty();
+    let mut held_source = true;
     for hop in &hops {
+        if hop.kind.is_source() != held_source && !held.is_empty() {
+            allowed = allowed.union_disjoint(std::mem::take(&mut held))?;
+        }
+        if hop.kind.is_admin() {
+            held_source = hop.kind.is_source();
+        }
         match &hop.nsg {
             HopNsg::None => {}
+            HopNsg::Admin { vnet } => {
+                let tags = TagContext::for_subnet(network, hop.subnet);
+                let ctx = hop_context(network, &tags, src, dst);
+                let mut state = WalkState {
+                    allowed: &mut allowed,
+                    held: &mut held,
+                    denied: &mut denied,
+                    passes: &mut passes,
+                    undecided: &mut undecided,
+                };
+                admin_hop(network, hop, *vnet, &ctx, resolution, &mut state)?;
+            }
             HopNsg::Unknown(u) => {
                 if !allowed.is_empty() {
                     undecided.push(Undecided {
@@ -586,6 +678,7 @@ fn walk(
                         rules: Vec::new(),
                         reasons: vec![u.clone()],
                         region: std::mem::take(&mut allowed),
+                        bypass: None,
                     });
                 }
             }
@@ -610,14 +703,14 @@ fn walk(
                                 std::mem::take(&mut allowed).union_disjoint(d.region.clone())?;
                             passes.push(Pass {
                                 hop: hop.kind,
-                                nsg: *id,
+                                nsg: Some(*id),
                                 rule: d.rule,
                                 region: d.region,
                             });
                         }
                         crate::model::Access::Deny => denied.push(Denial {
                             hop: hop.kind,
-                            nsg: *id,
+                            nsg: Some(*id),
                             rule: d.rule,
                             region: d.region,
                         }),
@@ -631,12 +724,16 @@ fn walk(
                         rules: u.rules,
                         reasons: u.reasons,
                         region: u.region,
+                        bypass: None,
                     });
                 }
                 // Flows already undecided are still denied for certain if this hop denies them.
                 let mut still = Vec::with_capacity(undecided.len());
                 for mut u in std::mem::take(&mut undecided) {
-                    if u.hop == hop.kind {
+                    let bypassed = u
+                        .bypass
+                        .is_some_and(|b| b.is_source() == hop.kind.is_source());
+                    if u.hop == hop.kind || bypassed {
                         still.push(u);
                         continue;
                     }
@@ -646,7 +743,7 @@ fn walk(
                         match d.access {
                             crate::model::Access::Deny => denied.push(Denial {
                                 hop: hop.kind,
-                                nsg: *id,
+                                nsg: Some(*id),
                                 rule: d.rule,
                                 region: d.region,
                             }),
@@ -654,7 +751,7 @@ fn walk(
                                 // For explanations: the rule this hop lets them through by.
                                 passes.push(Pass {
                                     hop: hop.kind,
-                                    nsg: *id,
+                                    nsg: Some(*id),
                                     rule: d.rule,
                                     region: d.region.clone(),
                                 });
@@ -682,6 +779,9 @@ fn walk(
             }
         }
     }
+    if !held.is_empty() {
+        allowed = allowed.union_disjoint(held)?;
+    }
     Ok(PathResult {
         hops,
         allowed,
@@ -689,4 +789,103 @@ fn walk(
         indeterminate: undecided,
         passes,
     })
+}
+
+/// The walk's running state, lent to one hop.
+struct WalkState<'w> {
+    allowed: &'w mut FlowSet,
+    held: &'w mut FlowSet,
+    denied: &'w mut Vec<Denial>,
+    passes: &'w mut Vec<Pass>,
+    undecided: &'w mut Vec<Undecided>,
+}
+
+/// An admin hop: dropped flows are denied, always-allowed flows skip this side's NSGs (held
+/// until the other side, or the end), handed-over flows walk on, and flows whose outcome is
+/// unknown become undecided. Flows already undecided are evaluated too: a drop settles them.
+fn admin_hop(
+    network: &Network,
+    hop: &Hop,
+    vnet: VnetId,
+    ctx: &RuleContext<'_>,
+    resolution: Option<&Resolution>,
+    st: &mut WalkState<'_>,
+) -> Result<(), TooComplex> {
+    let scope = network.admin_scope(vnet);
+    let direction = hop.kind.direction();
+    let run =
+        |flows: FlowSet| admin::evaluate(network, vnet, &scope, direction, ctx, flows, resolution);
+    let out = run(std::mem::take(st.allowed))?;
+    record_admin_decisions(hop.kind, &out, st);
+    for (_, region) in out.always {
+        *st.held = std::mem::take(st.held).union_disjoint(region)?;
+    }
+    for (_, region) in out.handed {
+        *st.allowed = std::mem::take(st.allowed).union_disjoint(region)?;
+    }
+    let mut still = Vec::with_capacity(st.undecided.len());
+    for u in out.uncertain {
+        still.push(Undecided {
+            hop: hop.kind,
+            also: Vec::new(),
+            nsg: None,
+            rules: u.rules.into_iter().map(RuleRef::Admin).collect(),
+            reasons: u.reasons,
+            region: u.region,
+            bypass: u.may_bypass.then_some(hop.kind),
+        });
+    }
+    for mut u in std::mem::take(st.undecided) {
+        let later = run(std::mem::take(&mut u.region))?;
+        record_admin_decisions(hop.kind, &later, st);
+        let mut parts: Vec<(FlowSet, Option<HopKind>)> = Vec::new();
+        for (_, region) in later.always {
+            parts.push((region, Some(hop.kind)));
+        }
+        for (_, region) in later.handed {
+            parts.push((region, None));
+        }
+        for x in later.uncertain {
+            if !u.also.contains(&hop.kind) {
+                u.also.push(hop.kind);
+            }
+            for r in x.reasons {
+                if !u.reasons.contains(&r) {
+                    u.reasons.push(r);
+                }
+            }
+            parts.push((x.region, x.may_bypass.then_some(hop.kind)));
+        }
+        for (region, bypass) in parts {
+            if !region.is_empty() {
+                still.push(Undecided {
+                    region,
+                    bypass,
+                    ..u.clone()
+                });
+            }
+        }
+    }
+    *st.undecided = still;
+    Ok(())
+}
+
+fn record_admin_decisions(hop: HopKind, out: &admin::AdminOutcome, st: &mut WalkState<'_>) {
+    for (i, region) in &out.dropped {
+        st.denied.push(Denial {
+            hop,
+            nsg: None,
+            rule: RuleRef::Admin(*i),
+            region: region.clone(),
+        });
+    }
+    let handed = out.handed.iter().filter_map(|(i, r)| i.map(|i| (i, r)));
+    for (i, region) in out.always.iter().map(|(i, r)| (*i, r)).chain(handed) {
+        st.passes.push(Pass {
+            hop,
+            nsg: None,
+            rule: RuleRef::Admin(i),
+            region: region.clone(),
+        });
+    }
 }

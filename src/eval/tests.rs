@@ -78,7 +78,7 @@ fn denials(n: &Network, r: &PathResult) -> Vec<DenialSummary> {
     r.denied
         .iter()
         .map(|d| {
-            let nsg = n.nsg(d.nsg).unwrap();
+            let nsg = n.nsg(d.nsg.unwrap()).unwrap();
             let rule = d.rule.resolve(nsg).unwrap();
             (
                 d.hop,
@@ -165,7 +165,7 @@ fn matrix_04_default_rules_allow_intra_subnet() {
         .iter()
         .map(|p| {
             p.rule
-                .resolve(n.nsg(p.nsg).unwrap())
+                .resolve(n.nsg(p.nsg.unwrap()).unwrap())
                 .unwrap()
                 .name
                 .value

@@ -343,6 +343,67 @@ impl NetworkBuilder {
         self
     }
 
+    /// A deployed security admin rule applied to `vnet` through a network group of its own:
+    /// `rule`'s access is replaced by `action`. `dynamic`: the group is (also) filled by Azure
+    /// Policy, so whether `vnet` is a member is unknown.
+    pub fn admin_rule(
+        mut self,
+        action: crate::model::admin::AdminAction,
+        mut rule: SecurityRule,
+        vnet: &str,
+        dynamic: bool,
+    ) -> Self {
+        use crate::model::admin::*;
+        let i = self.net.admin_rules.len();
+        let (group, config, collection) =
+            (format!("ng-{i}"), format!("cfg-{i}"), format!("coll-{i}"));
+        self.net.admin_groups.push(AdminGroup {
+            resource: resource(&group, &[&group]),
+            dynamic: Vec::new(),
+        });
+        if dynamic {
+            self.net.admin_policies.push(AdminPolicy {
+                group: key(&group),
+                address: format!("policy-{i}"),
+                span: span(),
+            });
+        } else {
+            self.net.admin_members.push(AdminMember {
+                group: key(&group),
+                vnet: key(vnet),
+                address: format!("member-{i}"),
+                span: span(),
+            });
+        }
+        self.net.admin_configs.push(AdminConfig {
+            resource: resource(&config, &[&config]),
+            intent_policy_services: Spanned::new(Val::Known(IntentPolicyServices::None), span()),
+            deployment: Deployment::NotDeployed,
+        });
+        self.net.admin_deployments.push(AdminDeployment {
+            configs: Val::Known(vec![key(&config)]),
+            scope_access: Spanned::new(Val::Known("SecurityAdmin".into()), span()),
+            address: format!("deployment-{i}"),
+            span: span(),
+        });
+        self.net.admin_collections.push(AdminCollection {
+            resource: resource(&collection, &[&collection]),
+            config: key(&config),
+            groups: vec![key(&group)],
+        });
+        rule.access.value = Val::Known(match action {
+            AdminAction::Deny => crate::model::Access::Deny,
+            _ => crate::model::Access::Allow,
+        });
+        self.net.admin_rules.push(AdminRule {
+            rule,
+            action: Spanned::new(Val::Known(action), span()),
+            collection: key(&collection),
+            address: format!("admin-rule-{i}"),
+        });
+        self
+    }
+
     /// The raw network, before linking.
     pub fn unlinked(self) -> Network {
         self.net

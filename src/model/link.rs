@@ -34,6 +34,13 @@ pub fn merge_into(network: &mut Network, other: Network) {
         lb_probes,
         lb_rules,
         lb_members,
+        admin_groups,
+        admin_members,
+        admin_configs,
+        admin_deployments,
+        admin_collections,
+        admin_rules,
+        admin_policies,
         problems,
         floating_associations,
         index: _,
@@ -58,6 +65,13 @@ pub fn merge_into(network: &mut Network, other: Network) {
         lb_probes,
         lb_rules,
         lb_members,
+        admin_groups,
+        admin_members,
+        admin_configs,
+        admin_deployments,
+        admin_collections,
+        admin_rules,
+        admin_policies,
         problems,
         floating_associations,
         index: Default::default(),
@@ -87,6 +101,17 @@ pub fn merge_into(network: &mut Network, other: Network) {
     network.lb_probes.append(&mut fragment.lb_probes);
     network.lb_rules.append(&mut fragment.lb_rules);
     network.lb_members.append(&mut fragment.lb_members);
+    network.admin_groups.append(&mut fragment.admin_groups);
+    network.admin_members.append(&mut fragment.admin_members);
+    network.admin_configs.append(&mut fragment.admin_configs);
+    network
+        .admin_deployments
+        .append(&mut fragment.admin_deployments);
+    network
+        .admin_collections
+        .append(&mut fragment.admin_collections);
+    network.admin_rules.append(&mut fragment.admin_rules);
+    network.admin_policies.append(&mut fragment.admin_policies);
     network.problems.append(&mut fragment.problems);
     network
         .floating_associations
@@ -164,6 +189,29 @@ fn demote_resolved(n: &mut Network) {
     for r in &mut n.lb_rules {
         r.pools.iter_mut().for_each(demote);
         r.probe.iter_mut().for_each(demote);
+    }
+    demote_admin(n);
+}
+
+fn demote_admin(n: &mut Network) {
+    for m in &mut n.admin_members {
+        demote(&mut m.group);
+        demote(&mut m.vnet);
+    }
+    for d in &mut n.admin_deployments {
+        if let Val::Known(links) = &mut d.configs {
+            links.iter_mut().for_each(demote);
+        }
+    }
+    for c in &mut n.admin_collections {
+        demote(&mut c.config);
+        c.groups.iter_mut().for_each(demote);
+    }
+    for r in &mut n.admin_rules {
+        demote(&mut r.collection);
+    }
+    for p in &mut n.admin_policies {
+        demote(&mut p.group);
     }
 }
 
@@ -321,12 +369,55 @@ pub fn link(mut n: Network) -> Network {
         }
     }
 
+    link_admin(&mut n, &vnets, p);
     attach_standalone_rules(&mut n, &nsgs, p);
     apply_subnet_associations(&mut n, &subnets, &nsgs, p);
     apply_nic_associations(&mut n, &nics, &nsgs, &asgs, p);
     n.problems.append(&mut problems);
     n.reindex();
     n
+}
+
+/// Resolve the admin-rule pieces and settle which configurations are deployed.
+fn link_admin(n: &mut Network, vnets: &KeyIndex, p: &mut Vec<Problem>) {
+    use crate::model::admin::{AdminCollectionId, AdminConfigId, AdminGroupId};
+    let groups = KeyIndex::new("network group", n.admin_groups.iter().map(|g| &g.resource));
+    let configs = KeyIndex::new(
+        "security admin configuration",
+        n.admin_configs.iter().map(|c| &c.resource),
+    );
+    let collections = KeyIndex::new(
+        "admin rule collection",
+        n.admin_collections.iter().map(|c| &c.resource),
+    );
+    // A member naming a VNet by a key that matches nothing is a VNet outside the input: no
+    // verdict here depends on it. One whose reference could not be evaluated may be any VNet.
+    n.admin_members.retain_mut(|m| {
+        groups.resolve(&mut m.group, AdminGroupId, p);
+        let named = matches!(m.vnet, Link::Key(_));
+        vnets.resolve(&mut m.vnet, super::VnetId, p);
+        !(named && matches!(m.vnet, Link::Unknown(_)))
+    });
+    for d in &mut n.admin_deployments {
+        if let Val::Known(links) = &mut d.configs {
+            for l in links {
+                configs.resolve(l, AdminConfigId, p);
+            }
+        }
+    }
+    for c in &mut n.admin_collections {
+        configs.resolve(&mut c.config, AdminConfigId, p);
+        for g in &mut c.groups {
+            groups.resolve(g, AdminGroupId, p);
+        }
+    }
+    for r in &mut n.admin_rules {
+        collections.resolve(&mut r.collection, AdminCollectionId, p);
+    }
+    for policy in &mut n.admin_policies {
+        groups.resolve(&mut policy.group, AdminGroupId, p);
+    }
+    crate::model::admin::settle(n, p);
 }
 
 fn attach_standalone_rules(n: &mut Network, nsgs: &KeyIndex, p: &mut Vec<Problem>) {

@@ -5,6 +5,8 @@
 //! are [`Link::Key`]s; [`link::link`] resolves them to indices and turns what it cannot resolve
 //! into Unknowns and [`Problem`]s, so nothing is guessed silently.
 
+pub mod admin;
+pub mod admin_build;
 pub mod builder;
 pub mod census;
 pub mod defaults;
@@ -551,6 +553,15 @@ pub struct Network {
     pub lb_probes: Vec<tenant::LbProbe>,
     pub lb_rules: Vec<tenant::LbRule>,
     pub lb_members: Vec<tenant::LbMember>,
+    /// Virtual Network Manager security admin rules and what places them on VNets
+    /// ([`admin`]), linked by key like the rest.
+    pub admin_groups: Vec<admin::AdminGroup>,
+    pub admin_members: Vec<admin::AdminMember>,
+    pub admin_configs: Vec<admin::AdminConfig>,
+    pub admin_deployments: Vec<admin::AdminDeployment>,
+    pub admin_collections: Vec<admin::AdminCollection>,
+    pub admin_rules: Vec<admin::AdminRule>,
+    pub admin_policies: Vec<admin::AdminPolicy>,
     pub problems: Vec<Problem>,
     /// NSG associations whose subnet or NIC could not be resolved (set by [`link::link`]):
     /// they may apply to any subnet or NIC of the input, so "this has no NSG" is unknown.
@@ -575,6 +586,11 @@ impl Network {
     }
     pub fn asg(&self, id: AsgId) -> Option<&Asg> {
         self.asgs.get(id.0)
+    }
+
+    /// The admin rules that apply to a VNet (see [`admin::scope_of`]).
+    pub fn admin_scope(&self, vnet: VnetId) -> admin::AdminScope {
+        admin::scope_of(self, vnet)
     }
 
     pub fn reindex(&mut self) {

@@ -260,13 +260,18 @@ fn finding_diag<'a>(sources: &Sources, shown: &'a Shown<'a>, f: &Finding) -> Dia
                 .map(|p| format!("priority {p}"))
                 .unwrap_or_else(|| "priority unknown".into());
             line.push_str(&format!(
-                " {} by `{}` ({priority}) of NSG `{}`, {}",
+                " {} by `{}` ({priority}) of {} `{}`, {}",
                 if d.access == crate::model::Access::Deny {
                     "denied"
                 } else {
                     "allowed"
                 },
                 d.rule,
+                if d.hop.contains("admin") {
+                    "admin rule collection"
+                } else {
+                    "NSG"
+                },
                 d.nsg,
                 d.hop
             ));

@@ -106,6 +106,34 @@ pub fn render_human(roots: &[InventoryRoot<'_>], skipped: &[Skipped], sources: &
                 configs.join("; ")
             ));
         }
+        for (i, r) in net.admin_rules.iter().enumerate() {
+            let (vnets, maybe) = admin_rule_vnets(net, i);
+            let mut applies: Vec<String> = vnets;
+            applies.extend(maybe.into_iter().map(|(v, _)| format!("{v} (maybe)")));
+            let deployment = match admin_deployment(net, r) {
+                Value::String(s) => s,
+                _ => "deployment unknown".into(),
+            };
+            out.push_str(&format!(
+                "  admin rule {} ({}, {}) at {}: {}; applies to {}\n",
+                rule_line(net, &r.rule),
+                r.action
+                    .value
+                    .known()
+                    .map_or("action unknown", |a| a.as_str()),
+                deployment,
+                at(sources, r.rule.span),
+                match admin_collection_name(net, r) {
+                    Value::String(s) => format!("collection {s}"),
+                    _ => "collection unknown".into(),
+                },
+                if applies.is_empty() {
+                    "no VNet of this root".to_string()
+                } else {
+                    applies.join(", ")
+                }
+            ));
+        }
         if net.nsgs.is_empty() && net.subnets.is_empty() && net.nics.is_empty() {
             out.push_str("  no NSG, subnet or network interface\n");
         }
@@ -143,7 +171,85 @@ fn root_json(r: &InventoryRoot<'_>, sources: &Sources) -> Value {
                 "private_ip": ip.private_ip.as_ref().map(field_json),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
-        "admin_rules": [],
+        "admin_rules": net.admin_rules.iter().enumerate().map(|(i, r)| admin_rule_json(net, i, r, sources)).collect::<Vec<_>>(),
+    })
+}
+
+/// Where an admin rule applies: VNets certainly, and VNets it may apply to with why.
+fn admin_rule_vnets(net: &Network, index: usize) -> (Vec<String>, Vec<(String, String)>) {
+    let mut sure = Vec::new();
+    let mut maybe = Vec::new();
+    for (v, vnet) in net.vnets.iter().enumerate() {
+        let scope = net.admin_scope(crate::model::VnetId(v));
+        for (_, why) in scope.rules.iter().filter(|(i, _)| *i == index) {
+            let name = vnet.resource.name.value.clone();
+            match why {
+                None => sure.push(name),
+                Some(u) => maybe.push((name, u.reason.clone())),
+            }
+        }
+    }
+    (sure, maybe)
+}
+
+fn admin_collection_name(net: &Network, r: &crate::model::admin::AdminRule) -> Value {
+    link_json(&r.collection, |id| {
+        net.admin_collections
+            .get(id.0)
+            .map(|c| c.resource.name.value.clone())
+    })
+}
+
+fn admin_deployment(net: &Network, r: &crate::model::admin::AdminRule) -> Value {
+    use crate::model::admin::Deployment;
+    let config = r
+        .collection
+        .resolved()
+        .and_then(|c| net.admin_collections.get(c.0))
+        .and_then(|c| c.config.resolved())
+        .and_then(|c| net.admin_configs.get(c.0));
+    match config.map(|c| &c.deployment) {
+        Some(Deployment::Deployed(_)) => json!("deployed"),
+        Some(Deployment::NotDeployed) => json!("not-deployed"),
+        Some(Deployment::Unknown(u)) => unknown(&u.reason),
+        None => unknown("the rule's configuration is not known"),
+    }
+}
+
+fn admin_action_json(r: &crate::model::admin::AdminRule) -> Value {
+    use crate::model::admin::AdminAction;
+    match &r.action.value {
+        crate::model::Val::Known(AdminAction::Allow) => json!("allow"),
+        crate::model::Val::Known(AdminAction::AlwaysAllow) => json!("always-allow"),
+        crate::model::Val::Known(AdminAction::Deny) => json!("deny"),
+        crate::model::Val::Unknown(u) => unknown(&u.reason),
+    }
+}
+
+fn admin_rule_json(
+    net: &Network,
+    index: usize,
+    r: &crate::model::admin::AdminRule,
+    sources: &Sources,
+) -> Value {
+    let (vnets, maybe) = admin_rule_vnets(net, index);
+    let rule = &r.rule;
+    json!({
+        "name": rule.name.value,
+        "resource": r.address,
+        "collection": admin_collection_name(net, r),
+        "deployment": admin_deployment(net, r),
+        "action": admin_action_json(r),
+        "priority": priority_json(&rule.priority),
+        "direction": enum_json(&rule.direction),
+        "protocol": enum_json(&rule.protocol),
+        "sources": addresses(&rule.source),
+        "source_ports": ports(&rule.source_ports),
+        "destinations": addresses(&rule.destination),
+        "destination_ports": ports(&rule.destination_ports),
+        "vnets": vnets,
+        "vnets_maybe": maybe.into_iter().map(|(vnet, why)| json!({ "vnet": vnet, "unknown": why })).collect::<Vec<_>>(),
+        "location": loc(sources, rule.span),
     })
 }
 

@@ -99,13 +99,18 @@ fn details(sources: &Sources, f: &Finding) -> String {
                 .unwrap_or_else(|| "priority unknown".into());
             let _ = write!(
                 out,
-                " {} by `{}` ({priority}) of NSG `{}`, {}",
+                " {} by `{}` ({priority}) of {} `{}`, {}",
                 if d.access == crate::model::Access::Deny {
                     "denied"
                 } else {
                     "allowed"
                 },
                 d.rule,
+                if d.hop.contains("admin") {
+                    "admin rule collection"
+                } else {
+                    "NSG"
+                },
                 d.nsg,
                 d.hop
             );

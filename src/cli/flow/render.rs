@@ -35,12 +35,26 @@ fn decision_text(sources: &Sources, d: &Decision) -> String {
     let prio = d
         .priority
         .map_or("priority unknown".to_string(), |p| format!("priority {p}"));
-    format!(
-        "{} by `{}` ({prio}) at {}",
-        if d.allow { "Allow" } else { "Deny" },
-        d.rule,
-        at(sources, d.span)
-    )
+    match d.admin_action {
+        Some(action) => {
+            let effect = match action {
+                crate::model::admin::AdminAction::Allow => " (handed to the NSGs)",
+                crate::model::admin::AdminAction::AlwaysAllow => " (NSGs not consulted)",
+                crate::model::admin::AdminAction::Deny => "",
+            };
+            format!(
+                "{action}{effect} by admin rule `{}` ({prio}) at {}",
+                d.rule,
+                at(sources, d.span)
+            )
+        }
+        None => format!(
+            "{} by `{}` ({prio}) at {}",
+            if d.allow { "Allow" } else { "Deny" },
+            d.rule,
+            at(sources, d.span)
+        ),
+    }
 }
 
 fn reasons_text(sources: &Sources, reasons: &[Unknown]) -> String {
@@ -102,12 +116,19 @@ fn protocol_block(out: &mut String, p: &ProtocolReport, net_sources: &Sources, t
     }
     for (i, hop) in p.hops.iter().enumerate() {
         let at_hop = match (&hop.nsg, &hop.nsg_unknown) {
+            (Some((name, _, _)), _) if hop.kind.is_admin() => {
+                format!("admin rules of VNet `{name}`")
+            }
             (Some((name, _, _)), _) => format!("NSG `{name}`"),
             (None, Some(u)) => format!("NSG unknown ({})", u.reason),
             (None, None) => "no NSG".into(),
         };
         let what = match &hop.outcome {
+            Outcome::NoNsg if hop.kind.is_admin() => {
+                "no admin rule matches: the NSGs decide".to_string()
+            }
             Outcome::NoNsg => "passes".to_string(),
+            Outcome::Bypassed => "skipped (an admin AlwaysAllow took the flows past)".to_string(),
             Outcome::NotReached => "not reached (denied at an earlier hop)".to_string(),
             Outcome::Decided(d) => d
                 .iter()
@@ -253,6 +274,8 @@ struct RuleOut {
     rule: String,
     priority: Option<u32>,
     access: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<&'static str>,
     location: Location,
 }
 
@@ -315,6 +338,11 @@ fn rule_out(sources: &Sources, d: &Decision) -> RuleOut {
         rule: d.rule.clone(),
         priority: d.priority,
         access: if d.allow { "allow" } else { "deny" },
+        action: d.admin_action.map(|a| match a {
+            crate::model::admin::AdminAction::Allow => "allow",
+            crate::model::admin::AdminAction::AlwaysAllow => "always-allow",
+            crate::model::admin::AdminAction::Deny => "deny",
+        }),
         location: loc(sources, d.span),
     }
 }
@@ -348,6 +376,7 @@ fn protocol_out(sources: &Sources, p: &ProtocolReport) -> ProtocolOut {
             {
                 Outcome::NoNsg => ("passes", &[], &[]),
                 Outcome::NotReached => ("not-reached", &[], &[]),
+                Outcome::Bypassed => ("bypassed", &[], &[]),
                 Outcome::Decided(d) => (decided_outcome(d), d, &[]),
                 Outcome::Indeterminate { decided, reasons } => ("indeterminate", decided, reasons),
             };
@@ -362,6 +391,7 @@ fn protocol_out(sources: &Sources, p: &ProtocolReport) -> ProtocolOut {
                     crate::model::Direction::Outbound => "outbound",
                 },
                 kind: match (&h.nsg, &h.nsg_unknown) {
+                    (Some(_), _) if h.kind.is_admin() => "admin",
                     (Some(_), _) => "nsg",
                     (None, Some(_)) => "unknown",
                     (None, None) => "none",

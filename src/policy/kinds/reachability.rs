@@ -463,7 +463,7 @@ fn split_by_certainty(
 #[derive(Default)]
 struct SubnetReport {
     /// Flows that must pass but are denied, grouped by who denies them.
-    denied: BTreeMap<(usize, HopKind, NsgId, RuleRef), Failure>,
+    denied: BTreeMap<(usize, HopKind, Option<NsgId>, RuleRef), Failure>,
     /// `expect = "some"` assertions no flow of which passes, with the rules that deny them.
     unreached: Vec<Unreached>,
     /// Whether some flow of the assertions checked so far passes.
@@ -478,10 +478,14 @@ struct SubnetReport {
 }
 
 /// An `expect = "some"` assertion, the rules that deny all of its flows, and a witness.
-type Unreached = (Assertion, Vec<(HopKind, NsgId, RuleRef)>, Vec<Witness>);
+type Unreached = (
+    Assertion,
+    Vec<(HopKind, Option<NsgId>, RuleRef)>,
+    Vec<Witness>,
+);
 
 /// Flows whose verdict is unknown, why, the rules that may decide them, and a witness hint.
-type Uncertain = (FlowSet, Vec<Unknown>, Vec<(NsgId, RuleRef)>, Cube);
+type Uncertain = (FlowSet, Vec<Unknown>, Vec<(Option<NsgId>, RuleRef)>, Cube);
 
 struct Failure {
     region: FlowSet,
@@ -644,7 +648,7 @@ fn record(
     }
     // Failing flows of an endpoint whose addresses are unsure fail only for some values of
     // the unknowns: those are indeterminate (NSG030), never dropped.
-    let mut unsure = |region: FlowSet, rule: Option<(NsgId, RuleRef)>| {
+    let mut unsure = |region: FlowSet, rule: Option<(Option<NsgId>, RuleRef)>| {
         let (certain, rest) = split_by_certainty(region, src, dst);
         if let Some((region, reasons)) = rest {
             report
@@ -687,7 +691,7 @@ fn record(
                 let key = (
                     a.index,
                     g.hop,
-                    g.rule.map(|(n, _)| n),
+                    g.rule.and_then(|(n, _)| n),
                     g.rule.map(|(_, r)| r),
                 );
                 match report.allowed.get_mut(&key) {
@@ -705,9 +709,11 @@ fn record(
 fn record_indeterminate(list: Vec<Undecided>, h: &Cube, report: &mut SubnetReport) {
     for u in list {
         let rules = u
-            .nsg
-            .map(|n| u.rules.iter().map(|r| (n, *r)).collect())
-            .unwrap_or_default();
+            .rules
+            .iter()
+            .filter(|r| u.nsg.is_some() || matches!(r, RuleRef::Admin(_)))
+            .map(|r| (u.nsg, *r))
+            .collect();
         report
             .uncertain
             .push((u.region, u.reasons, rules, h.clone()));
@@ -749,7 +755,7 @@ fn subnet_prefixes(subnet: &Subnet) -> Vec<String> {
 fn witnesses(
     net: &Network,
     f: &Failure,
-    decided: Option<(NsgId, RuleRef, HopKind)>,
+    decided: Option<(Option<NsgId>, RuleRef, HopKind)>,
     note: Option<String>,
 ) -> Vec<Witness> {
     let mut out = Vec::new();
@@ -894,10 +900,20 @@ impl SubnetReport {
                     };
                     Label::new(r.span, format!("allows {what} from {from}"))
                 }
-                None => Label::new(
-                    subnet.resource.span,
-                    "no rule on the path denies these flows",
-                ),
+                None => match rule.and_then(|r| {
+                    let admin = describe::rule_of(net, None, r)?;
+                    Some((admin, describe::owned_rule(net, None, r)?))
+                }) {
+                    // An admin rule (AlwaysAllow) lets them in past the NSGs.
+                    Some((admin, owned)) => {
+                        msg.push_str(&format!(": allowed by {owned} ({hop})"));
+                        Label::new(admin.span, "lets these flows past the NSGs")
+                    }
+                    None => Label::new(
+                        subnet.resource.span,
+                        "no rule on the path denies these flows",
+                    ),
+                },
             };
             msg.push_str(&exposure_detail(judgment, f.assertion.max_public_sources));
             let severity = if judgment.exposure {
@@ -912,7 +928,7 @@ impl SubnetReport {
                 msg,
                 primary,
             ));
-            finding.witnesses = witnesses(net, f, nsg.zip(*rule).map(|(n, r)| (n, r, *hop)), None);
+            finding.witnesses = witnesses(net, f, rule.map(|r| (*nsg, r, *hop)), None);
             if let Some((n, r)) = resolved {
                 finding = finding.with_resource(n.resource.address.clone(), Some(n.resource.span));
                 finding.fix = Some(if judgment.exposure {
@@ -991,7 +1007,38 @@ impl SubnetReport {
         let mut labels = Vec::new();
         let mut fingerprint = vec![subnet.resource.address.clone()];
         for ((_, hop, nsg_id, rule_ref), f) in &self.denied {
-            let Some((nsg, rule)) = describe::resolve(net, *nsg_id, *rule_ref) else {
+            let Some(nsg_id) = nsg_id else {
+                // Dropped by a security admin rule: no NSG edit can fix that.
+                let (Some(rule), Some(owned)) = (
+                    describe::rule_of(net, None, *rule_ref),
+                    describe::owned_rule(net, None, *rule_ref),
+                ) else {
+                    continue;
+                };
+                let what = format!(
+                    "{} {}",
+                    protocol_names(f.region.protocols()),
+                    describe::ports(&f.region.dst_ports())
+                );
+                parts.push(format!(
+                    "{what} from {} to {} is denied by {owned} ({hop})",
+                    f.src_label, f.dst_label
+                ));
+                fingerprint.push(format!("admin:{}:{}", rule.name.value, what));
+                let label = Label::new(
+                    rule.span,
+                    format!("denies {what} before any NSG is consulted"),
+                );
+                if first.is_none() {
+                    first = Some((label, None));
+                } else {
+                    labels.push(label);
+                }
+                all_witnesses.extend(witnesses(net, f, Some((None, *rule_ref, *hop)), None));
+                continue;
+            };
+            let nsg_id = *nsg_id;
+            let Some((nsg, rule)) = describe::resolve(net, nsg_id, *rule_ref) else {
                 continue;
             };
             let what = format!(
@@ -1036,13 +1083,18 @@ impl SubnetReport {
             } else {
                 labels.push(label);
             }
-            if let Some(lost) = lost_allow(net, *nsg_id, *rule_ref, *hop, Some(id), &f.region) {
+            if let Some(lost) = lost_allow(net, nsg_id, *rule_ref, *hop, Some(id), &f.region) {
                 labels.push(Label::new(
                     lost,
                     "this allow is never reached for these flows",
                 ));
             }
-            all_witnesses.extend(witnesses(net, f, Some((*nsg_id, *rule_ref, *hop)), None));
+            all_witnesses.extend(witnesses(
+                net,
+                f,
+                Some((Some(nsg_id), *rule_ref, *hop)),
+                None,
+            ));
             fixes.push(allow_fix(ctx, nsg, rule, f, *hop, subnet));
         }
         let Some((primary, resource)) = first else {
@@ -1145,14 +1197,13 @@ impl SubnetReport {
         }
         for (region, _, rules, h) in &self.uncertain {
             for (n, r) in rules {
-                if let Some((nsg, rule)) = describe::resolve(net, *n, *r) {
+                if let (Some(rule), Some(owned)) = (
+                    describe::rule_of(net, *n, *r),
+                    describe::owned_rule(net, *n, *r),
+                ) {
                     finding = finding.with_label(
                         rule.span,
-                        format!(
-                            "{} of NSG `{}` may or may not decide these flows",
-                            describe::rule(rule),
-                            nsg.resource.name.value
-                        ),
+                        format!("{owned} may or may not decide these flows"),
                     );
                 }
             }
@@ -1461,24 +1512,20 @@ fn unreached_finding(
     subnet: &Subnet,
     prefix_text: &str,
     a: &Assertion,
-    rules: &[(HopKind, NsgId, RuleRef)],
+    rules: &[(HopKind, Option<NsgId>, RuleRef)],
     found: &[Witness],
 ) -> Finding {
     let net = ctx.network;
-    let resolved: Vec<_> = rules
+    // Each denying rule (of an NSG, or a security admin rule) with its text and span.
+    let resolved: Vec<(String, Span)> = rules
         .iter()
-        .filter_map(|(hop, n, r)| describe::resolve(net, *n, *r).map(|x| (*hop, x)))
-        .collect();
-    let deciders: Vec<String> = resolved
-        .iter()
-        .map(|(hop, (nsg, rule))| {
-            format!(
-                "{} of NSG `{}` ({hop})",
-                describe::rule(rule),
-                nsg.resource.name.value
-            )
+        .filter_map(|(hop, n, r)| {
+            let rule = describe::rule_of(net, *n, *r)?;
+            let owned = describe::owned_rule(net, *n, *r)?;
+            Some((format!("{owned} ({hop})"), rule.span))
         })
         .collect();
+    let deciders: Vec<String> = resolved.iter().map(|(text, _)| text.clone()).collect();
     let message = format!(
         "{}: no {} {} flow from {} reaches subnet `{}` ({prefix_text}); denied by {}",
         policy.summary.trim_end_matches('.'),
@@ -1497,12 +1544,12 @@ fn unreached_finding(
     );
     let primary = resolved
         .first()
-        .map(|(_, (_, rule))| Label::new(rule.span, "denies every one of these flows"))
+        .map(|(_, span)| Label::new(*span, "denies every one of these flows"))
         .unwrap_or_else(|| Label::new(subnet.resource.span, "here"));
     let mut f = Finding::new(&policy.id, &policy.name, policy.severity, message, primary)
         .with_resource(subnet.resource.address.clone(), Some(subnet.resource.span));
-    for (_, (_, rule)) in resolved.iter().skip(1) {
-        f = f.with_label(rule.span, "denies these flows too");
+    for (_, span) in resolved.iter().skip(1) {
+        f = f.with_label(*span, "denies these flows too");
     }
     f.witnesses = found.to_vec();
     let ports = a.port_text.join(",");

@@ -19,6 +19,7 @@ use crate::frontend::plan::value::View;
 use crate::frontend::vocab::azurerm::{self as vocab, association, tenant as tenants};
 use ipnet::IpNet;
 
+use crate::model::values::{RawField, RawListField};
 use crate::model::{
     Field, Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Unknown, Val,
 };
@@ -60,6 +61,18 @@ pub const LB_PROBE: Want = Want {
 pub const LB_RULE: Want = Want {
     types: &["azurerm_lb_rule"],
     data: false,
+};
+pub const NETWORK_GROUP: Want = Want {
+    types: &["azurerm_network_manager_network_group"],
+    data: true,
+};
+pub const ADMIN_CONFIG: Want = Want {
+    types: &["azurerm_network_manager_security_admin_configuration"],
+    data: true,
+};
+pub const ADMIN_COLLECTION: Want = Want {
+    types: &["azurerm_network_manager_admin_rule_collection"],
+    data: true,
 };
 
 /// Whether nsgate reads resources of this mode and type.
@@ -158,6 +171,11 @@ impl<'c> Lowerer<'c> {
                 tenants::lower(rtype, &mut self.planned(inst, view), &mut net, &mut lbs);
                 self.net = net;
                 self.lbs = lbs;
+            }
+            (Mode::Managed, t) if vocab::admin::is_admin_type(t) => {
+                let mut part = Network::default();
+                vocab::admin::lower(t, &mut self.planned(inst, view), &mut part);
+                self.net.merge(part);
             }
             _ => {}
         }
@@ -397,6 +415,9 @@ impl Planned<'_, '_, '_, '_, '_, '_> {
             vocab::Kind::LbPool => LB_POOL,
             vocab::Kind::LbProbe => LB_PROBE,
             vocab::Kind::LbRule => LB_RULE,
+            vocab::Kind::NetworkGroup => NETWORK_GROUP,
+            vocab::Kind::AdminConfig => ADMIN_CONFIG,
+            vocab::Kind::AdminCollection => ADMIN_COLLECTION,
         }
     }
 
@@ -532,6 +553,64 @@ impl vocab::Instance for Planned<'_, '_, '_, '_, '_, '_> {
             Some(_) => self.view.span(),
             None => self.inst.span,
         }
+    }
+
+    fn scalar(&mut self, attr: &'static str) -> Option<RawField> {
+        self.view.get(attr).raw()
+    }
+
+    fn list(&mut self, attr: &'static str) -> Option<RawListField> {
+        self.view.get(attr).raw_list()
+    }
+
+    fn blocks(
+        &mut self,
+        attr: &'static str,
+        names: &[&'static str],
+    ) -> Option<vocab::NestedBlocks> {
+        let list = self.view.get(attr);
+        if list.is_unset() {
+            return None;
+        }
+        if list.is_unknown() {
+            return Some(Spanned::new(Val::Unknown(list.unknown_here()), list.span()));
+        }
+        let items = list
+            .items()
+            .iter()
+            .map(|item| {
+                (
+                    item.span(),
+                    names.iter().map(|n| item.get(n).raw()).collect(),
+                )
+            })
+            .collect();
+        Some(Spanned::new(Val::Known(items), list.span()))
+    }
+
+    fn links<Id>(
+        &mut self,
+        attr: &'static str,
+        kind: vocab::Kind,
+    ) -> Option<Spanned<Val<Vec<Link<Id>>>>> {
+        let (l, inst) = (self.lowerer, self.inst);
+        let list = self.view.get(attr);
+        if list.is_unset() {
+            return None;
+        }
+        let expr = inst.expression(attr);
+        if list.is_unknown() {
+            // The whole list is known after apply: its references say what it holds when
+            // they name one resource.
+            let one = l.reference_link(inst, &list, expr, Self::want(kind));
+            return Some(Spanned::new(Val::Known(vec![one]), list.span()));
+        }
+        let links = list
+            .items()
+            .iter()
+            .filter_map(|item| l.id_link(inst, item, expr, Self::want(kind)))
+            .collect();
+        Some(Spanned::new(Val::Known(links), list.span()))
     }
 
     fn elements(

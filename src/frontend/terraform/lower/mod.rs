@@ -382,6 +382,69 @@ impl vocab::Instance for HclInstance<'_, '_, '_, '_> {
         self.res.span
     }
 
+    fn scalar(&mut self, attr: &'static str) -> Option<RawField> {
+        let arg = self.ev.arg(&self.res.item, attr);
+        raw_field(arg, attr, &mut Vec::new())
+    }
+
+    fn list(&mut self, attr: &'static str) -> Option<RawListField> {
+        let arg = self.ev.arg(&self.res.item, attr);
+        raw_list(arg, attr, &mut Vec::new())
+    }
+
+    fn blocks(
+        &mut self,
+        attr: &'static str,
+        names: &[&'static str],
+    ) -> Option<vocab::NestedBlocks> {
+        let items = self.ev.nested(&self.res.item, attr);
+        if items.is_empty() {
+            return None;
+        }
+        let span = items.first().map(Item::span).unwrap_or(self.res.span);
+        let mut out = Vec::new();
+        for item in items {
+            if let Item::Value(v) = &item {
+                if let V::Unknown(_) = v.v {
+                    return Some(Spanned::new(Val::Unknown(unknown_of(v)), v.span));
+                }
+            }
+            let args = names
+                .iter()
+                .map(|n| {
+                    let arg = self.ev.arg(&item, n);
+                    raw_field(arg, n, &mut Vec::new())
+                })
+                .collect();
+            out.push((item.span(), args));
+        }
+        Some(Spanned::new(Val::Known(out), span))
+    }
+
+    fn links<Id>(
+        &mut self,
+        attr: &'static str,
+        _kind: vocab::Kind,
+    ) -> Option<Spanned<Val<Vec<Link<Id>>>>> {
+        let arg = self.ev.arg(&self.res.item, attr)?;
+        Some(match &arg.value.v {
+            V::List(items) => Spanned::new(
+                Val::Known(
+                    items
+                        .iter()
+                        .filter_map(|i| crate::frontend::terraform::keys::id_link(i, attr))
+                        .collect(),
+                ),
+                arg.at,
+            ),
+            V::Unknown(_) => Spanned::new(Val::Unknown(unknown_of(&arg.value)), arg.at),
+            _ => Spanned::new(
+                Val::unknown(format!("`{attr}` must be a list of ids"), arg.at),
+                arg.at,
+            ),
+        })
+    }
+
     fn elements(
         &mut self,
         path: &[&'static str],
@@ -541,6 +604,9 @@ fn lower_one(
             .asgs
             .push(association::asg(&mut HclInstance::new(ev, res))),
         "azurerm_virtual_network_peering" => network::peering(ev, res),
+        t if vocab::admin::is_admin_type(t) => {
+            vocab::admin::lower(t, &mut HclInstance::new(ev, res), out)
+        }
         _ => {}
     }
 }

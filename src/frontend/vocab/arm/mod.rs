@@ -8,6 +8,7 @@
 //! evaluator evaluates nothing else. Links are written as keys for the model linker; which
 //! keys a resource has is the evaluator's business (ARM ids, Terraform addresses…).
 
+mod admin;
 mod cloud_service;
 pub mod cscfg;
 pub mod id;
@@ -66,7 +67,7 @@ pub fn is_network_type(ty: &str) -> bool {
             | AKS_POOL
             | PRIVATE_ENDPOINT
             | CLOUD_SERVICE
-    )
+    ) || admin::is_admin_type(ty)
 }
 
 /// What one value holds, as the lowering sees it. Lists hand out their items as nodes, so
@@ -175,6 +176,8 @@ pub struct Lowering {
     peerings: Vec<(String, Link<VnetId>, Span)>,
     /// Cloud Services files beside the input (`.cscfg`, `.csdef`), already parsed.
     pub service_files: cscfg::ServiceFiles,
+    /// Deployment scripts that commit network manager configurations ([`admin`]).
+    commits: Vec<admin::CommitScript>,
 }
 
 impl Lowering {
@@ -203,6 +206,7 @@ impl Lowering {
             AKS_POOL => self.aks_pool(t, r),
             PRIVATE_ENDPOINT => self.private_endpoint(t, r),
             CLOUD_SERVICE => self.cloud_service(t, r),
+            ty if admin::is_admin_type(ty) => self.admin(t, r),
             _ => {}
         }
     }
@@ -213,6 +217,7 @@ impl Lowering {
 
     /// Attach child peerings to their VNets and return the fragment.
     pub fn finish(mut self) -> Network {
+        self.finish_admin();
         let mut by_key: HashMap<String, usize> = HashMap::new();
         for (i, v) in self.net.vnets.iter().enumerate() {
             for k in &v.resource.keys {

@@ -12,6 +12,7 @@
 //! `security_rule` (every attribute required) and `dynamic` blocks; a plan's wholly unknown rule
 //! sets and the computed copies of separately managed rules and subnets (`plan/lower/mirror.rs`).
 
+pub mod admin;
 pub mod association;
 pub mod network;
 pub mod nic;
@@ -22,7 +23,7 @@ pub mod tenant;
 use ipnet::IpNet;
 
 use crate::model::values::{RawField, RawListField};
-use crate::model::{AsgId, Field, Link, Problem, Resource, Spanned};
+use crate::model::{AsgId, Field, Link, Problem, Resource, Spanned, Val};
 use crate::source::Span;
 
 /// Whether the vocabulary reads managed resources of this azurerm type.
@@ -37,6 +38,7 @@ pub fn is_managed_type(rtype: &str) -> bool {
                 | "azurerm_virtual_network_peering"
         )
         || tenant::is_tenant_type(rtype)
+        || admin::is_admin_type(rtype)
 }
 
 /// Whether the vocabulary reads data sources of this azurerm type (the existing network a
@@ -65,6 +67,9 @@ pub enum Kind {
     LbPool,
     LbProbe,
     LbRule,
+    NetworkGroup,
+    AdminConfig,
+    AdminCollection,
 }
 
 impl Kind {
@@ -79,6 +84,9 @@ impl Kind {
             Kind::LbPool => "lbpool",
             Kind::LbProbe => "lbprobe",
             Kind::LbRule => "lbrule",
+            Kind::NetworkGroup => "network-group",
+            Kind::AdminConfig => "admin-config",
+            Kind::AdminCollection => "admin-collection",
         }
     }
 }
@@ -122,6 +130,16 @@ pub trait Instance {
     ) -> Option<(Vec<Field<IpNet>>, Span)>;
     fn address(&self) -> &str;
     fn span(&self) -> Span;
+    /// A scalar argument as written; `None` when unset.
+    fn scalar(&mut self, attr: &'static str) -> Option<RawField>;
+    /// A list argument as written; `None` when unset.
+    fn list(&mut self, attr: &'static str) -> Option<RawListField>;
+    /// The nested blocks `attr`, each as its `names` arguments (in that order) and its span;
+    /// Unknown when the blocks cannot be known (a `dynamic` block over an unknown collection);
+    /// `None` when there are none.
+    fn blocks(&mut self, attr: &'static str, names: &[&'static str]) -> Option<NestedBlocks>;
+    /// A list of id arguments as links to resources of `kind`; `None` when unset.
+    fn links<Id>(&mut self, attr: &'static str, kind: Kind) -> Option<Spanned<Val<Vec<Link<Id>>>>>;
     /// Every element of the nested blocks at `path` (outer block first; an empty path is the
     /// instance itself), each with the values `reads` asks for, in that order. A block list
     /// the evaluator cannot know (unknown until apply, or from an unknown value) is one `Err`
@@ -178,6 +196,9 @@ pub struct Element {
 
 /// The elements at a path; `Err`: a block list that cannot be known, and why.
 pub type Elements = Vec<Result<Element, crate::model::Unknown>>;
+
+/// Nested blocks read as their arguments: `(span, [argument per name])`.
+pub type NestedBlocks = Spanned<Val<Vec<(Span, Vec<Option<RawField>>)>>>;
 
 /// The attributes of one azurerm resource instance or nested block, from any evaluator: a
 /// spanned scalar or list, or Unknown; `None` when unset.

@@ -30,9 +30,10 @@ pub fn without_self_flows(mut result: PathResult) -> PathResult {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Admitted {
     pub hop: HopKind,
-    /// `None` only for flows no rule of that hop is recorded for (never expected: every
-    /// allowed flow passed each NSG by one rule).
-    pub rule: Option<(NsgId, RuleRef)>,
+    /// The NSG (`None`: a security admin rule) and rule. `None` only for flows no rule of
+    /// that hop is recorded for (never expected: every allowed flow passed each NSG by one
+    /// rule, or an admin `AlwaysAllow` let it past the NSGs).
+    pub rule: Option<(Option<NsgId>, RuleRef)>,
     pub region: FlowSet,
 }
 
@@ -48,7 +49,14 @@ pub fn admitted_by_rule(result: &PathResult) -> Result<Vec<Admitted>, TooComplex
         .unwrap_or(HopKind::DestinationSubnet);
     let mut rest = result.allowed.clone();
     let mut out = Vec::new();
-    for p in result.passes.iter().filter(|p| p.hop == last) {
+    // Flows an admin `AlwaysAllow` let past the NSGs are decided at that admin hop.
+    let admin = |h: HopKind| matches!(h, HopKind::SourceAdmin | HopKind::DestinationAdmin);
+    for p in result
+        .passes
+        .iter()
+        .filter(|p| p.hop == last)
+        .chain(result.passes.iter().filter(|p| admin(p.hop)))
+    {
         if rest.is_empty() {
             break;
         }
@@ -58,7 +66,7 @@ pub fn admitted_by_rule(result: &PathResult) -> Result<Vec<Admitted>, TooComplex
         }
         rest = rest.subtract(&part)?;
         out.push(Admitted {
-            hop: last,
+            hop: p.hop,
             rule: Some((p.nsg, p.rule)),
             region: part,
         });
@@ -114,7 +122,11 @@ mod tests {
             .iter()
             .map(|p| {
                 let (n, r) = p.rule.unwrap();
-                r.resolve(net.nsg(n).unwrap()).unwrap().name.value.clone()
+                r.resolve(net.nsg(n.unwrap()).unwrap())
+                    .unwrap()
+                    .name
+                    .value
+                    .clone()
             })
             .collect();
         assert_eq!(names, ["AllowUdp", "AllowFrom80", "AllowTcp"]);
