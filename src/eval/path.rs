@@ -570,7 +570,14 @@ fn correlate(
         }
     }
     for p in first.passes {
-        let region = p.region.intersect(&settled)?;
+        let mut region = p.region.intersect(&settled)?;
+        // A flow undecided only at a later hop already has its pass at this hop recorded.
+        for q in result.passes.iter().filter(|q| q.hop == p.hop) {
+            if region.is_empty() {
+                break;
+            }
+            region = region.subtract(&q.region)?;
+        }
         if !region.is_empty() {
             result.passes.push(Pass { region, ..p });
         }
