@@ -6,7 +6,10 @@
 //! The corpus is valid input (published, deployed code), so no repository may exit 2: a module
 //! missing from the corpus copy is a warning with unknowns, never an input error.
 //!
-//! Not yet here (issue 11 stays open for it): every error-level finding judged by hand.
+//! Every error-level finding is judged by hand in `tests/corpus-judgments.toml` (repository,
+//! policy, a piece of the message, whether it is right, and why): a new error-level finding
+//! fails the test until someone judges it, and a judgment that matches nothing fails it too,
+//! so the file stays the record of what nsgate says about real repositories.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -16,6 +19,8 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+
+use serde::Deserialize;
 
 mod common;
 
@@ -43,6 +48,9 @@ fn every_corpus_repository_is_checked_and_summarised() {
         .filter(|n| !n.starts_with('_'))
         .collect();
     repos.sort();
+    let judgments = Judgments::load();
+    let mut unjudged = Vec::new();
+    let mut used = vec![0usize; judgments.finding.len()];
     let mut summary = String::new();
     for repo in &repos {
         let path = format!("{CORPUS}/{repo}");
@@ -55,6 +63,24 @@ fn every_corpus_repository_is_checked_and_summarised() {
             out.code,
             doc["errors"]
         );
+        for f in doc["findings"].as_array().unwrap() {
+            if f["severity"] != "error" {
+                continue;
+            }
+            let policy = f["policy"].as_str().unwrap();
+            let message = f["message"].as_str().unwrap();
+            let hit = judgments.finding.iter().position(|j| {
+                &j.repo == repo && j.policy == policy && message.contains(&j.message)
+            });
+            match hit {
+                Some(i) => used[i] += 1,
+                None => unjudged.push(format!(
+                    "[[finding]]\nrepo = {repo:?}\npolicy = {policy:?}\nmessage = {message:?}\n# at {}:{}\n",
+                    f["location"]["path"].as_str().unwrap_or("?"),
+                    f["location"]["start"]["line"]
+                )),
+            }
+        }
         let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
         for f in doc["findings"].as_array().unwrap() {
             let policy = f["policy"].as_str().unwrap().to_string();
@@ -88,4 +114,64 @@ fn every_corpus_repository_is_checked_and_summarised() {
     }
     insta::assert_snapshot!("corpus_summary", summary);
     assert!(Path::new(&root).is_dir());
+    assert!(
+        unjudged.is_empty(),
+        "{} error-level corpus findings are not judged in tests/corpus-judgments.toml; judge each \
+         (verdict and why):\n{}",
+        unjudged.len(),
+        unjudged.join("\n")
+    );
+    let changed: Vec<String> = judgments
+        .finding
+        .iter()
+        .zip(&used)
+        .filter(|(j, n)| j.count != **n)
+        .map(|(j, n)| {
+            format!(
+                "{} {} {:?}: judged {}, now {n}",
+                j.repo, j.policy, j.message, j.count
+            )
+        })
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "judgments whose findings changed in number (judge the new ones, or say in the commit why \
+         they went away, and update `count`):\n{}",
+        changed.join("\n")
+    );
+}
+
+/// The hand judgments of `tests/corpus-judgments.toml`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Judgments {
+    #[serde(default)]
+    finding: Vec<Judgment>,
+}
+
+/// One error-level finding (or several alike): `message` is a piece of the finding's message.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Judgment {
+    repo: String,
+    policy: String,
+    message: String,
+    /// How many findings it covered when judged: a change in number needs a new judgment.
+    count: usize,
+    /// `true`: the finding is right; `false`: nsgate is wrong here (the why says what is wrong).
+    correct: bool,
+    why: String,
+}
+
+impl Judgments {
+    fn load() -> Judgments {
+        let path = common::root().join("tests/corpus-judgments.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let j: Judgments = toml::from_str(&text).unwrap();
+        for f in &j.finding {
+            assert!(!f.why.trim().is_empty(), "{}: judgment without why", f.repo);
+            let _ = f.correct;
+        }
+        j
+    }
 }
