@@ -16,6 +16,9 @@ use crate::eval::flowset::{port_set, Cube, FlowSet, ProtoSet};
 use crate::eval::path::Endpoint;
 use crate::eval::tags::TagContext;
 use crate::model::tenant::{SubnetTenants, TenantRef, CLOUD_SERVICE_RDP, LB_BACKEND, NIC, UNKNOWN};
+
+/// The kind name of a Cloud Services role whose RDP setting is not known.
+const CLOUD_SERVICE_RDP_UNKNOWN: &str = "cloud-service-rdp-unknown";
 use crate::model::{Access, Direction, Network, PortRange, Protocol, SubnetId};
 use crate::policy::file::{PolicyError, RawScope};
 use crate::policy::kinds::glob_matcher;
@@ -132,22 +135,46 @@ impl Scope {
         let Some(hosts) = &self.hosts else {
             return Some(Vec::new());
         };
-        let wants = |k: &str| hosts.iter().any(|h| h == k);
-        match net.tenants_in(id) {
+        // A role whose RDP setting is unknown may have RDP: it counts as one that has, so the
+        // check runs (and names the role's kind) rather than passing on what nsgate cannot read.
+        let wants = |k: &str| {
+            hosts.iter().any(|h| h == k)
+                || (k == CLOUD_SERVICE_RDP_UNKNOWN && hosts.iter().any(|h| h == CLOUD_SERVICE_RDP))
+        };
+        // Roles with RDP (or unknown RDP) whose subnet nsgate could not find may live in any
+        // subnet: every subnet is in scope for them, never silently out of it.
+        let floating: Vec<ScopedTenant> = if wants(CLOUD_SERVICE_RDP) {
+            net.tenants
+                .iter()
+                .filter(|t| wants(t.kind.name()) && net.host_subnets(&t.host).is_empty())
+                .map(|t| ScopedTenant {
+                    kind: t.kind.name(),
+                    name: format!("{} (subnet unknown)", t.name.value),
+                    span: t.name.span,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut matched = match net.tenants_in(id) {
             SubnetTenants::Unknown => {
                 let in_scope =
                     wants(UNKNOWN) || (wants(UNKNOWN_WITH_RDP_ADMITTED) && rdp_admitted(net, id));
-                in_scope.then(Vec::new)
+                if !in_scope && floating.is_empty() {
+                    return None;
+                }
+                Vec::new()
             }
-            SubnetTenants::Known(tenants) => {
-                let matched: Vec<ScopedTenant> = tenants
-                    .iter()
-                    .filter(|t| wants(t.kind_name()))
-                    .map(|t| scoped(net, t))
-                    .collect();
-                (!matched.is_empty()).then_some(matched)
-            }
-        }
+            SubnetTenants::Known(tenants) => tenants
+                .iter()
+                .filter(|t| wants(t.kind_name()))
+                .map(|t| scoped(net, t))
+                .collect(),
+        };
+        let unknown_in_scope =
+            matched.is_empty() && matches!(net.tenants_in(id), SubnetTenants::Unknown);
+        matched.extend(floating);
+        (unknown_in_scope || !matched.is_empty()).then_some(matched)
     }
 }
 
@@ -294,6 +321,36 @@ mod tests {
         let tenants = s.matches(&n, SubnetId(0)).unwrap();
         assert_eq!(tenants[0].name, "ContosoCS/WebRole1");
         assert_eq!(tenants[0].kind, CLOUD_SERVICE_RDP);
+    }
+
+    #[test]
+    fn roles_with_unknown_rdp_or_an_unknown_subnet_keep_subnets_in_scope() {
+        let unknown_rdp = TenantKind::CloudServiceRole {
+            service: Spanned::new("ContosoCS".into(), span()),
+            role: Spanned::new("WebRole1".into(), span()),
+            rdp: Spanned::new(Val::unknown("extensions from a parameter", span()), span()),
+        };
+        let s = scope(&[CLOUD_SERVICE_RDP, UNKNOWN_WITH_RDP_ADMITTED]);
+        let n = net()
+            .tenant(unknown_rdp, "ContosoCS/Maybe", "norole")
+            .build();
+        let on_norole = s.matches(&n, SubnetId(1)).unwrap();
+        assert_eq!(on_norole[0].kind, CLOUD_SERVICE_RDP_UNKNOWN);
+        // A role with RDP whose subnet is not in the input may be in any subnet, the VM subnet
+        // and the one whose NSG admits only HTTPS included.
+        let n = net()
+            .tenant(role(true), "ContosoCS/Lost", "elsewhere")
+            .build();
+        for i in [2, 4] {
+            let t = s.matches(&n, SubnetId(i)).unwrap();
+            assert!(
+                t.iter()
+                    .any(|t| t.name == "ContosoCS/Lost (subnet unknown)"),
+                "{i}"
+            );
+        }
+        // Without such roles the VM subnet stays out of scope.
+        assert!(s.matches(&net().build(), SubnetId(2)).is_none());
     }
 
     #[test]
