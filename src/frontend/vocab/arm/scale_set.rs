@@ -19,18 +19,7 @@ impl Lowering {
         let what = "the network interface configurations of this scale set";
         let configs = match self.items(t, &profile, "networkInterfaceConfigurations", what) {
             Ok(c) => c,
-            Err(u) => {
-                let span = u.span;
-                let name = r.resource.name.clone();
-                self.push_tenant(
-                    TenantKind::ScaleSet,
-                    name,
-                    &r.resource,
-                    Host::Subnet(Link::Unknown(u)),
-                    span,
-                );
-                return;
-            }
+            Err(u) => return self.unplaced_scale_set(r, u),
         };
         for config in &configs {
             let props = t.member(config, "properties");
@@ -41,15 +30,7 @@ impl Lowering {
             {
                 Some(Ok(ips)) => ips,
                 Some(Err(u)) => {
-                    let span = u.span;
-                    let name = r.resource.name.clone();
-                    self.push_tenant(
-                        TenantKind::ScaleSet,
-                        name,
-                        &r.resource,
-                        Host::Subnet(Link::Unknown(u)),
-                        span,
-                    );
+                    self.unplaced_scale_set(r, u);
                     continue;
                 }
                 None => continue,
@@ -71,5 +52,13 @@ impl Lowering {
                 self.push_tenant(TenantKind::ScaleSet, name, &r.resource, host, span);
             }
         }
+    }
+
+    /// A scale set whose configurations cannot be read lives in a subnet nsgate cannot name.
+    fn unplaced_scale_set<N>(&mut self, r: &ArmResource<N>, why: crate::model::Unknown) {
+        let span = why.span;
+        let name = r.resource.name.clone();
+        let host = Host::Subnet(Link::Unknown(why));
+        self.push_tenant(TenantKind::ScaleSet, name, &r.resource, host, span);
     }
 }
