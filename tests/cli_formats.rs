@@ -419,7 +419,7 @@ fn flow_prints_each_hop_and_the_verdict() {
 const FLOW_CASE: &str = "testdata/flow/paths";
 
 fn flow_validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(common::root().join("schema/flow-v1.schema.json")).unwrap();
+    let text = std::fs::read_to_string(common::root().join("schema/flow-v2.schema.json")).unwrap();
     let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
     jsonschema::draft202012::meta::validate(&schema).unwrap();
     jsonschema::validator_for(&schema).unwrap()
@@ -497,7 +497,7 @@ fn flow_any_covers_every_protocol() {
         &Env::default(),
     );
     assert_eq!(out.code, 1, "ICMP is denied");
-    let verdicts: Vec<(String, String)> = doc["protocols"]
+    let verdicts: Vec<(String, String)> = doc["roots"][0]["protocols"]
         .as_array()
         .unwrap()
         .iter()
@@ -528,7 +528,7 @@ fn flow_indeterminate_hop_names_what_it_depends_on() {
         "{}",
         out.stdout
     );
-    assert_eq!(doc["protocols"][0]["verdict"], "indeterminate");
+    assert_eq!(doc["roots"][0]["protocols"][0]["verdict"], "indeterminate");
     // The same flow with the variable given is decided.
     let given = nsgate(&[
         "flow",
@@ -568,8 +568,14 @@ fn flow_outside_every_subnet_says_which_hops_are_not_evaluated() {
         "{}",
         out.stdout
     );
-    assert_eq!(doc["source"]["kind"], "outside");
-    assert_eq!(doc["protocols"][0]["hops"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["roots"][0]["source"]["kind"], "outside");
+    assert_eq!(
+        doc["roots"][0]["protocols"][0]["hops"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -586,6 +592,81 @@ fn flow_reads_standard_input() {
     );
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(out.stdout.contains("at <stdin>:"), "{}", out.stdout);
+}
+
+const ROOTS_CASE: &str = "testdata/flow/roots";
+
+#[test]
+fn flow_answers_each_root_on_its_own() {
+    // dev denies RDP from the jump subnet, prod allows it: two answers, never one merged
+    // network; `other` holds neither address and is named, not answered.
+    let (out, doc) = flow_both(
+        "roots",
+        &["--from", "10.20.0.4", "--to", "10.20.1.5:3389", ROOTS_CASE],
+        &Env::default(),
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let answers: Vec<(String, String)> = doc["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let name = r["root"].as_str().unwrap();
+            let name = name.rsplit('/').next().unwrap().to_string();
+            (name, r["verdict"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            ("dev".into(), "deny".into()),
+            ("prod".into(), "allow".into())
+        ]
+    );
+    assert_eq!(doc["verdict"], "mixed");
+    assert_eq!(doc["off_path"].as_array().unwrap().len(), 1);
+
+    // --root picks one answer; its exit code is that root's.
+    let prod = nsgate(&[
+        "flow",
+        "--from",
+        "10.20.0.4",
+        "--to",
+        "10.20.1.5:3389",
+        "--root",
+        &format!("{ROOTS_CASE}/prod"),
+        ROOTS_CASE,
+    ]);
+    assert_eq!(prod.code, 0, "{}{}", prod.stdout, prod.stderr);
+    assert!(!prod.stdout.contains("nsg-vms-dev"), "{}", prod.stdout);
+    let unknown = nsgate(&[
+        "flow",
+        "--from",
+        "10.20.0.4",
+        "--to",
+        "10.20.1.5:3389",
+        "--root",
+        "nope",
+        ROOTS_CASE,
+    ]);
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("--root nope"), "{}", unknown.stderr);
+
+    // A flow no root holds passes no NSG of the input, and says so.
+    let (none, doc) = flow_both(
+        "roots-none",
+        &[
+            "--from",
+            "192.0.2.1",
+            "--to",
+            "198.51.100.1:3389",
+            ROOTS_CASE,
+        ],
+        &Env::default(),
+    );
+    assert_eq!(none.code, 0);
+    assert!(doc["roots"].as_array().unwrap().is_empty());
+    assert_eq!(doc["off_path"].as_array().unwrap().len(), 3);
 }
 
 #[test]
@@ -702,7 +783,7 @@ fn flow_shows_the_admin_hop_and_its_deciding_rule() {
     assert!(out
         .stdout
         .contains("AlwaysAllow (NSGs not consulted) by admin rule `InstancesRdp`"));
-    let hops = doc["protocols"][0]["hops"].as_array().unwrap();
+    let hops = doc["roots"][0]["protocols"][0]["hops"].as_array().unwrap();
     assert!(
         hops.iter()
             .any(|h| h["hop"] == "destination-admin"

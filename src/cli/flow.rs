@@ -1,5 +1,5 @@
 //! `nsgate flow`: an offline "IP flow verify" of one flow through the NSGs on its path, for
-//! one protocol or all of them, in human or JSON form (schema/flow-v1.schema.json).
+//! one protocol or all of them, in human or JSON form (schema/flow-v2.schema.json).
 //!
 //! The evaluation is `eval::path`; this file picks the endpoints, asks once per protocol and
 //! explains each hop (what decides it, or that it is not reached, or what it depends on). The
@@ -10,14 +10,15 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
+use super::roots::{exclude_of, load_roots, LoadedRoot};
 use super::InputArgs;
-use super::{build_network, input_errors, input_options, load_config, print_errors};
+use super::{input_options, load_config, print_errors};
 use super::{read_stdin, relative_paths, Io};
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_ERROR};
+use crate::discover::Skipped;
 use crate::eval::flowset::{all_ports, AddrSet, Cube, FlowSet, ProtoSet, NO_PORT};
 use crate::eval::intervals::IntervalSet;
 use crate::eval::path::{evaluate_path, Endpoint, HopKind, HopNsg, PathResult};
-use crate::frontend::load_paths;
 use crate::model::{Network, NicId, Protocol, SubnetId, Unknown, Val};
 use crate::source::{Sources, Span};
 
@@ -45,6 +46,9 @@ pub enum FlowFormat {
 Ports apply to TCP and UDP only: --to needs a port for tcp, udp and any; for icmp, esp and ah a \
 port is an error. With --protocol any, the ICMP, ESP and AH flows carry no port.
 Paths: files or directories as for `check`; `-` reads standard input (kind sniffed from content).
+Each root (a Terraform configuration, plan, template or Bicep entry file) is evaluated on its own,
+never merged with another: the flow is answered in every root that holds one of its addresses
+(in a subnet or on a NIC), or in the one named by --root.
 
 Exit codes:
   0  the flow is allowed (for every protocol asked)
@@ -66,6 +70,9 @@ pub struct FlowArgs {
     /// its variable files and parameters apply.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Answer in this root only (a root's name as `nsgate inventory` prints it).
+    #[arg(long)]
+    pub root: Option<String>,
     /// Files or directories (default: the current directory); `-` reads standard input.
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
@@ -318,17 +325,18 @@ pub(crate) struct ProtocolReport {
     pub unknowns: Vec<Unknown>,
 }
 
-/// Everything printed.
+/// The flow answered in one root.
 #[derive(Debug, Clone)]
-pub(crate) struct FlowReport {
-    pub query: Query,
+pub(crate) struct RootAnswer {
+    /// Index into the loaded roots (for its network).
+    pub root: usize,
     pub source: (Endpoint, Place),
     pub destination: (Endpoint, Place),
     pub protocols: Vec<ProtocolReport>,
 }
 
-impl FlowReport {
-    /// One word for the whole query: the protocols' verdict when they agree.
+impl RootAnswer {
+    /// One word for this root: the protocols' verdict when they agree.
     pub fn verdict(&self) -> &'static str {
         let first = self.protocols.first().map(|p| p.verdict);
         if self.protocols.iter().all(|p| Some(p.verdict) == first) {
@@ -338,8 +346,37 @@ impl FlowReport {
         }
     }
 
-    pub fn allowed(&self) -> bool {
+    fn allowed(&self) -> bool {
         self.protocols.iter().all(|p| p.verdict == Verdict::Allow)
+    }
+}
+
+/// Everything printed.
+#[derive(Debug, Clone)]
+pub(crate) struct FlowReport {
+    pub query: Query,
+    /// The roots the flow was answered in, in discovery order.
+    pub answers: Vec<RootAnswer>,
+    /// Roots left out because neither address is in any of their subnets (no NSG of theirs is
+    /// on the path), by name.
+    pub off_path: Vec<String>,
+    /// Paths discovery did not read, and why.
+    pub skipped: Vec<Skipped>,
+}
+
+impl FlowReport {
+    /// One word for the whole query: the roots' verdict when they agree.
+    pub fn verdict(&self) -> &'static str {
+        let first = self.answers.first().map(RootAnswer::verdict);
+        if self.answers.iter().all(|a| Some(a.verdict()) == first) {
+            first.unwrap_or("allow")
+        } else {
+            "mixed"
+        }
+    }
+
+    pub fn allowed(&self) -> bool {
+        self.answers.iter().all(RootAnswer::allowed)
     }
 }
 
@@ -475,6 +512,29 @@ fn explain(net: &Network, protocol: Protocol, result: &PathResult) -> ProtocolRe
     }
 }
 
+/// The flow answered in `root`'s network.
+fn answer(root: usize, net: &Network, query: &Query) -> Result<RootAnswer, String> {
+    let source = endpoint_for(net, query.src);
+    let destination = endpoint_for(net, query.dst);
+    let mut protocols = Vec::new();
+    for protocol in query.protocols() {
+        let r = evaluate_path(net, &query.flows(protocol), &source.0, &destination.0)
+            .map_err(|e| e.to_string())?;
+        protocols.push(explain(net, protocol, &r));
+    }
+    Ok(RootAnswer {
+        root,
+        source,
+        destination,
+        protocols,
+    })
+}
+
+/// Whether the flow touches `answer`'s root: one of its addresses is on a NIC or in a subnet.
+fn on_path(answer: &RootAnswer) -> bool {
+    answer.source.1 != Place::Outside || answer.destination.1 != Place::Outside
+}
+
 pub(crate) fn flow(args: FlowArgs, io: &mut Io<'_>) -> u8 {
     let mut sources = Sources::new();
     let mut errors = Vec::new();
@@ -489,33 +549,57 @@ pub(crate) fn flow(args: FlowArgs, io: &mut Io<'_>) -> u8 {
     let config = load_config(args.config.as_deref(), io, &mut sources, &mut errors);
     let opts = input_options(&config, &args.input, io, &mut errors);
     let stdin = read_stdin(&paths, io);
-    let mut loaded = load_paths(&paths, stdin.as_deref(), &opts, &mut sources);
-    errors.extend(input_errors(&mut loaded));
+    let exclude = exclude_of(&config, io);
+    let (mut roots, skipped) = load_roots(
+        &paths,
+        &exclude,
+        stdin.as_deref(),
+        &opts,
+        &mut sources,
+        &mut errors,
+    );
     if !errors.is_empty() {
         return print_errors(errors, &sources, io);
     }
-    let net = build_network(&mut loaded);
-    let source = endpoint_for(&net, query.src);
-    let destination = endpoint_for(&net, query.dst);
-    let mut protocols = Vec::new();
-    for protocol in query.protocols() {
-        match evaluate_path(&net, &query.flows(protocol), &source.0, &destination.0) {
-            Ok(r) => protocols.push(explain(&net, protocol, &r)),
+    if let Some(wanted) = &args.root {
+        roots.retain(|r| r.name == *wanted);
+        if roots.is_empty() {
+            let _ = writeln!(
+                io.stderr,
+                "error: --root {wanted}: no root of that name under the paths given (`nsgate inventory` lists them)"
+            );
+            return EXIT_TOOL_ERROR;
+        }
+    }
+    let mut answers = Vec::with_capacity(roots.len());
+    for (i, root) in roots.iter().enumerate() {
+        match answer(i, &root.network, &query) {
+            Ok(a) => answers.push(a),
             Err(e) => {
-                let _ = writeln!(io.stderr, "error: {e}");
+                let _ = writeln!(io.stderr, "error: root {}: {e}", root.name);
                 return EXIT_TOOL_ERROR;
             }
         }
     }
+    // A root the flow does not touch (neither address on a NIC or in a subnet of it) has no
+    // NSG on the path: it is named, not answered.
+    let mut off_path = Vec::new();
+    answers.retain(|a| {
+        let keep = on_path(a);
+        if !keep {
+            off_path.push(root_name(&roots, a));
+        }
+        keep
+    });
     let report = FlowReport {
         query,
-        source,
-        destination,
-        protocols,
+        answers,
+        off_path,
+        skipped,
     };
     let text = match args.format {
-        FlowFormat::Human => render::human(&report, &net, &sources),
-        FlowFormat::Json => render::json(&report, &net, &sources),
+        FlowFormat::Human => render::human(&report, &roots, &sources),
+        FlowFormat::Json => render::json(&report, &roots, &sources),
     };
     if io.stdout.write_all(text.as_bytes()).is_err() {
         return EXIT_TOOL_ERROR;
@@ -525,4 +609,11 @@ pub(crate) fn flow(args: FlowArgs, io: &mut Io<'_>) -> u8 {
     } else {
         EXIT_FINDINGS
     }
+}
+
+fn root_name(roots: &[LoadedRoot], a: &RootAnswer) -> String {
+    roots
+        .get(a.root)
+        .map(|r| r.name.clone())
+        .unwrap_or_default()
 }

@@ -1,8 +1,10 @@
-//! The two forms of `nsgate flow`'s answer: human text and JSON (schema/flow-v1.schema.json).
+//! The two forms of `nsgate flow`'s answer: human text and JSON (schema/flow-v2.schema.json).
+//! Both show the answer root by root, the roots the flow does not touch, and what was skipped.
 
 use serde::Serialize;
 
-use super::{protocol_name, Decision, FlowReport, Outcome, Place, ProtocolReport, Verdict};
+use super::{protocol_name, Decision, FlowReport, Outcome, Place, ProtocolReport, RootAnswer};
+use super::{LoadedRoot, Verdict};
 use crate::eval::path::{Endpoint, HopKind};
 use crate::model::{Network, Unknown};
 use crate::source::{Sources, Span};
@@ -153,7 +155,10 @@ fn protocol_block(out: &mut String, p: &ProtocolReport, net_sources: &Sources, t
     out.push_str(&format!("{indent}verdict: {}\n", verdict_text(p.verdict)));
 }
 
-pub(crate) fn human(r: &FlowReport, net: &Network, sources: &Sources) -> String {
+/// Most skipped paths listed; `nsgate inventory` lists them all.
+const MAX_SKIPPED_SHOWN: usize = 5;
+
+pub(crate) fn human(r: &FlowReport, roots: &[LoadedRoot], sources: &Sources) -> String {
     let q = &r.query;
     let mut out = format!(
         "flow {} {} → {}\n",
@@ -161,33 +166,87 @@ pub(crate) fn human(r: &FlowReport, net: &Network, sources: &Sources) -> String 
         endpoint_text(q.src, q.src_port),
         endpoint_text(q.dst, q.dst_port)
     );
+    for a in &r.answers {
+        let Some(root) = roots.get(a.root) else {
+            continue;
+        };
+        out.push_str(&format!("root {} ({})\n", root.name, root.info().kind));
+        root_block(&mut out, r, a, &root.network, sources);
+    }
+    if r.answers.len() > 1 {
+        let each: Vec<String> = r
+            .answers
+            .iter()
+            .filter_map(|a| Some(format!("{} {}", roots.get(a.root)?.name, a.verdict())))
+            .collect();
+        out.push_str(&format!(
+            "verdict across {} roots: {} ({})\n",
+            r.answers.len(),
+            r.verdict(),
+            each.join(", ")
+        ));
+    }
+    if r.answers.is_empty() {
+        out.push_str(&format!(
+            "  neither address is on a NIC or in a subnet of {}: no NSG of the input is on this path\n",
+            match r.off_path.as_slice() {
+                [] => "the input".to_string(),
+                [one] => format!("root {one}"),
+                all => format!("the {} roots ({})", all.len(), all.join(", ")),
+            }
+        ));
+        out.push_str("verdict: Allow\n");
+    } else if !r.off_path.is_empty() {
+        out.push_str(&format!(
+            "not on this path: {} (neither address is on a NIC or in a subnet of theirs)\n",
+            r.off_path.join(", ")
+        ));
+    }
+    if !r.skipped.is_empty() {
+        out.push_str(&format!("skipped {} path(s):\n", r.skipped.len()));
+        for s in r.skipped.iter().take(MAX_SKIPPED_SHOWN) {
+            out.push_str(&format!("  {}: {}\n", s.path, s.reason));
+        }
+        if r.skipped.len() > MAX_SKIPPED_SHOWN {
+            out.push_str(&format!(
+                "  … and {} more (`nsgate inventory` lists them)\n",
+                r.skipped.len() - MAX_SKIPPED_SHOWN
+            ));
+        }
+    }
+    out
+}
+
+/// The answer in one root: where the addresses are, each protocol's hops and verdict.
+fn root_block(out: &mut String, r: &FlowReport, a: &RootAnswer, net: &Network, sources: &Sources) {
+    let q = &r.query;
     out.push_str(&format!(
         "  from: {}\n",
-        place_text(net, &r.source.0, &r.source.1)
+        place_text(net, &a.source.0, &a.source.1)
     ));
     out.push_str(&format!(
         "  to:   {}\n",
-        place_text(net, &r.destination.0, &r.destination.1)
+        place_text(net, &a.destination.0, &a.destination.1)
     ));
     for note in [
-        missing_hops(&q.src.to_string(), &r.source.1, true),
-        missing_hops(&q.dst.to_string(), &r.destination.1, false),
+        missing_hops(&q.src.to_string(), &a.source.1, true),
+        missing_hops(&q.dst.to_string(), &a.destination.1, false),
     ]
     .into_iter()
     .flatten()
     {
         out.push_str(&format!("  note: {note}\n"));
     }
-    if r.protocols.len() > 1 && q.dst_port.is_some() {
+    if a.protocols.len() > 1 && q.dst_port.is_some() {
         out.push_str(
             "  note: ports apply to TCP and UDP only; ICMP, ESP and AH flows carry none\n",
         );
     }
-    for p in &r.protocols {
-        protocol_block(&mut out, p, sources, r.protocols.len() > 1);
+    for p in &a.protocols {
+        protocol_block(out, p, sources, a.protocols.len() > 1);
     }
-    if r.protocols.len() > 1 {
-        let each: Vec<String> = r
+    if a.protocols.len() > 1 {
+        let each: Vec<String> = a
             .protocols
             .iter()
             .map(|p| {
@@ -198,9 +257,8 @@ pub(crate) fn human(r: &FlowReport, net: &Network, sources: &Sources) -> String 
                 )
             })
             .collect();
-        out.push_str(&format!("verdict: {} ({})\n", r.verdict(), each.join(", ")));
+        out.push_str(&format!("verdict: {} ({})\n", a.verdict(), each.join(", ")));
     }
-    out
 }
 
 // ------------------------------------------------------------------------------ JSON
@@ -237,11 +295,27 @@ fn loc(sources: &Sources, span: Span) -> Location {
 struct Doc {
     version: u32,
     query: QueryOut,
+    roots: Vec<RootOut>,
+    off_path: Vec<String>,
+    skipped: Vec<SkippedOut>,
+    verdict: &'static str,
+}
+
+#[derive(Serialize)]
+struct RootOut {
+    root: String,
+    kind: &'static str,
     source: EndpointOut,
     destination: EndpointOut,
     notes: Vec<String>,
     protocols: Vec<ProtocolOut>,
     verdict: &'static str,
+}
+
+#[derive(Serialize)]
+struct SkippedOut {
+    path: String,
+    reason: String,
 }
 
 #[derive(Serialize)]
@@ -424,41 +498,64 @@ fn protocol_json(p: crate::model::Protocol) -> &'static str {
     }
 }
 
-pub(crate) fn json(r: &FlowReport, net: &Network, sources: &Sources) -> String {
+pub(crate) fn json(r: &FlowReport, roots: &[LoadedRoot], sources: &Sources) -> String {
     let q = &r.query;
-    let notes = [
-        missing_hops(&q.src.to_string(), &r.source.1, true),
-        missing_hops(&q.dst.to_string(), &r.destination.1, false),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
     let doc = Doc {
-        version: 1,
+        version: 2,
         query: QueryOut {
             protocol: match q.protocol {
                 super::FlowProtocol::Any => "any",
-                _ => r
-                    .protocols
-                    .first()
-                    .map_or("any", |p| protocol_json(p.protocol)),
+                _ => q.protocols().first().map_or("any", |p| protocol_json(*p)),
             },
             source: q.src.to_string(),
             source_port: q.src_port,
             destination: q.dst.to_string(),
             destination_port: q.dst_port,
         },
-        source: endpoint_out(net, q.src, &r.source.1),
-        destination: endpoint_out(net, q.dst, &r.destination.1),
-        notes,
-        protocols: r
-            .protocols
+        roots: r
+            .answers
             .iter()
-            .map(|p| protocol_out(sources, p))
+            .filter_map(|a| {
+                let root = roots.get(a.root)?;
+                Some(root_out(q, a, root, sources))
+            })
+            .collect(),
+        off_path: r.off_path.clone(),
+        skipped: r
+            .skipped
+            .iter()
+            .map(|s| SkippedOut {
+                path: s.path.clone(),
+                reason: s.reason.clone(),
+            })
             .collect(),
         verdict: r.verdict(),
     };
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text
+}
+
+fn root_out(q: &super::Query, a: &RootAnswer, root: &LoadedRoot, sources: &Sources) -> RootOut {
+    let net = &root.network;
+    let notes = [
+        missing_hops(&q.src.to_string(), &a.source.1, true),
+        missing_hops(&q.dst.to_string(), &a.destination.1, false),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    RootOut {
+        root: root.name.clone(),
+        kind: root.info().kind,
+        source: endpoint_out(net, q.src, &a.source.1),
+        destination: endpoint_out(net, q.dst, &a.destination.1),
+        notes,
+        protocols: a
+            .protocols
+            .iter()
+            .map(|p| protocol_out(sources, p))
+            .collect(),
+        verdict: a.verdict(),
+    }
 }
