@@ -670,6 +670,37 @@ fn flow_answers_each_root_on_its_own() {
 }
 
 #[test]
+fn flow_reads_an_address_as_a_dynamic_nic_too() {
+    // 10.1.1.9 is no NIC's static address, but it may be nic-db's dynamic one, whose NSG
+    // denies 5432: as a plain host it is allowed, as nic-db denied, so the verdict is
+    // indeterminate (exit 1), with both readings shown.
+    let case = "testdata/flow/dynamic-nic";
+    let (out, doc) = flow_both(
+        "dynamic-nic",
+        &["--from", "10.1.1.4", "--to", "10.1.1.9:5432", case],
+        &Env::default(),
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let p = &doc["roots"][0]["protocols"][0];
+    assert_eq!(p["verdict"], "indeterminate");
+    let readings: Vec<(&str, &str)> = p["alternatives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["endpoint"].as_str().unwrap(),
+                a["verdict"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(readings, [("source", "allow"), ("destination", "deny")]);
+    // On 443 every reading allows: the verdict stands.
+    let open = nsgate(&["flow", "--from", "10.1.1.4", "--to", "10.1.1.9:443", case]);
+    assert_eq!(open.code, 0, "{}", open.stdout);
+}
+
+#[test]
 fn policies_lists_the_builtins() {
     let out = nsgate(&["policies"]);
     assert_eq!(out.code, 0);

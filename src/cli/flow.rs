@@ -323,6 +323,19 @@ pub(crate) struct ProtocolReport {
     pub verdict: Verdict,
     /// Every unknown the verdict depends on.
     pub unknowns: Vec<Unknown>,
+    /// The verdict if an address that no NIC has statically is instead the dynamic address
+    /// of a NIC in its subnet (whose NSG and ASGs then apply).
+    pub alternatives: Vec<Alternative>,
+}
+
+/// One reading of an address as a NIC's dynamic address, and the verdict under it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Alternative {
+    /// `true`: the source address; `false`: the destination address.
+    pub source: bool,
+    pub nic: String,
+    pub span: Span,
+    pub verdict: Verdict,
 }
 
 /// The flow answered in one root.
@@ -509,18 +522,111 @@ fn explain(net: &Network, protocol: Protocol, result: &PathResult) -> ProtocolRe
         hops,
         verdict: Verdict::of(result),
         unknowns,
+        alternatives: Vec::new(),
     }
+}
+
+/// Most NIC readings tried per address (NICs alike in NSG and ASGs count once).
+const MAX_ALTERNATIVES: usize = 8;
+
+/// NICs of `place`'s subnet whose address is dynamic or unknown, so that `addr` may be
+/// theirs: one endpoint per distinct NIC NSG and ASG membership, leaving out NICs with
+/// neither (they answer as a plain host of the subnet does).
+fn dynamic_nics(net: &Network, place: &Place, addr: IpAddr) -> Vec<(Endpoint, Span)> {
+    let Place::Subnet(subnet) = place else {
+        return Vec::new();
+    };
+    let mut out: Vec<(Endpoint, Span)> = Vec::new();
+    for (n, nic) in net.nics.iter().enumerate() {
+        for (i, ip) in nic.ip_configs.iter().enumerate() {
+            let in_subnet = ip.subnet.as_ref().and_then(|l| l.resolved()) == Some(*subnet);
+            let family = matches!(
+                (ip.version, addr),
+                (crate::model::IpVersion::V4, IpAddr::V4(_))
+                    | (crate::model::IpVersion::V6, IpAddr::V6(_))
+            );
+            let dynamic = !matches!(
+                ip.private_ip.as_ref().map(|f| &f.value),
+                Some(Val::Known(_))
+            );
+            if !(in_subnet && family && dynamic) {
+                continue;
+            }
+            let Some(mut e) = Endpoint::nic(net, NicId(n), i) else {
+                continue;
+            };
+            let plain = e.nic_nsg.is_none()
+                && e.membership == crate::eval::compile::Membership::Known(Vec::new());
+            let alike = out
+                .iter()
+                .any(|(o, _)| o.nic_nsg == e.nic_nsg && o.membership == e.membership);
+            if plain || alike || out.len() >= MAX_ALTERNATIVES {
+                continue;
+            }
+            e.addresses = AddrSet::addr(addr);
+            e.uncertainty = None;
+            out.push((e, ip.span));
+        }
+    }
+    out
 }
 
 /// The flow answered in `root`'s network.
 fn answer(root: usize, net: &Network, query: &Query) -> Result<RootAnswer, String> {
     let source = endpoint_for(net, query.src);
     let destination = endpoint_for(net, query.dst);
+    let readings: Vec<(bool, Endpoint, Span)> = dynamic_nics(net, &source.1, query.src)
+        .into_iter()
+        .map(|(e, s)| (true, e, s))
+        .chain(
+            dynamic_nics(net, &destination.1, query.dst)
+                .into_iter()
+                .map(|(e, s)| (false, e, s)),
+        )
+        .collect();
     let mut protocols = Vec::new();
     for protocol in query.protocols() {
-        let r = evaluate_path(net, &query.flows(protocol), &source.0, &destination.0)
-            .map_err(|e| e.to_string())?;
-        protocols.push(explain(net, protocol, &r));
+        let flows = query.flows(protocol);
+        let r = evaluate_path(net, &flows, &source.0, &destination.0).map_err(|e| e.to_string())?;
+        let mut report = explain(net, protocol, &r);
+        for (is_source, e, span) in &readings {
+            let (src, dst) = if *is_source {
+                (e, &destination.0)
+            } else {
+                (&source.0, e)
+            };
+            let alt = evaluate_path(net, &flows, src, dst).map_err(|e| e.to_string())?;
+            report.alternatives.push(Alternative {
+                source: *is_source,
+                nic: e
+                    .nics
+                    .first()
+                    .and_then(|id| net.nic(*id))
+                    .map(|n| n.resource.name.value.clone())
+                    .unwrap_or_default(),
+                span: *span,
+                verdict: Verdict::of(&alt),
+            });
+        }
+        // Which host the address is cannot be known offline: when the readings disagree, so
+        // does the verdict.
+        if let Some(a) = report
+            .alternatives
+            .iter()
+            .find(|a| a.verdict != report.verdict)
+        {
+            let addr = if a.source { query.src } else { query.dst };
+            report.unknowns.push(Unknown {
+                reason: format!(
+                    "{addr} may be the dynamic address of NIC `{}` (its NSG and application security groups then apply, and the verdict is {})",
+                    a.nic,
+                    a.verdict.as_str()
+                ),
+                span: a.span,
+            });
+            report.verdict = Verdict::Indeterminate;
+        }
+        protocols.push(report);
     }
     Ok(RootAnswer {
         root,

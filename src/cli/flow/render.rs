@@ -26,7 +26,7 @@ fn place_text(net: &Network, e: &Endpoint, place: &Place) -> String {
             None => format!("{} (its subnet is not known)", e.label),
         },
         Place::Subnet(s) => format!(
-            "a host of {} (no NIC in the input has this address)",
+            "a host of {} (no NIC in the input has this static address)",
             subnet_name(*s)
         ),
         Place::Outside => "outside every subnet of the input".into(),
@@ -150,6 +150,15 @@ fn protocol_block(out: &mut String, p: &ProtocolReport, net_sources: &Sources, t
             }
         };
         out.push_str(&format!("  {}. {}: {at_hop}: {what}\n", i + 1, hop.kind));
+    }
+    for a in &p.alternatives {
+        out.push_str(&format!(
+            "  note: the {} address may be the dynamic address of NIC `{}` ({}): as that NIC, {}\n",
+            if a.source { "source" } else { "destination" },
+            a.nic,
+            at(net_sources, a.span),
+            verdict_text(a.verdict)
+        ));
     }
     let indent = if titled { "  " } else { "" };
     out.push_str(&format!("{indent}verdict: {}\n", verdict_text(p.verdict)));
@@ -374,6 +383,16 @@ struct ProtocolOut {
     verdict: &'static str,
     hops: Vec<HopOut>,
     unknowns: Vec<UnknownOut>,
+    alternatives: Vec<AlternativeOut>,
+}
+
+#[derive(Serialize)]
+struct AlternativeOut {
+    /// `source` or `destination`.
+    endpoint: &'static str,
+    nic: String,
+    location: Location,
+    verdict: &'static str,
 }
 
 fn hop_id(kind: HopKind) -> &'static str {
@@ -484,6 +503,16 @@ fn protocol_out(sources: &Sources, p: &ProtocolReport) -> ProtocolOut {
         verdict: p.verdict.as_str(),
         hops,
         unknowns: unknowns_out(sources, &p.unknowns),
+        alternatives: p
+            .alternatives
+            .iter()
+            .map(|a| AlternativeOut {
+                endpoint: if a.source { "source" } else { "destination" },
+                nic: a.nic.clone(),
+                location: loc(sources, a.span),
+                verdict: a.verdict.as_str(),
+            })
+            .collect(),
     }
 }
 
