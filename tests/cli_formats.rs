@@ -344,6 +344,51 @@ fn suppressions_are_read_from_standard_input() {
     assert_eq!(from_stdin.1, 1, "{from_stdin:?}");
 }
 
+/// Bicep on standard input (an editor piping its buffer) is read as Bicep: the same findings
+/// as from the file, a fix written in Bicep, and Bicep comments as suppressions.
+#[test]
+fn bicep_is_read_from_standard_input() {
+    let check = |args: &[&str], stdin: &str| {
+        let out = nsgate_with(
+            args,
+            &Env {
+                stdin: stdin.to_string(),
+                ..Env::default()
+            },
+        );
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let policies: Vec<String> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["policy"].as_str().unwrap().to_string())
+            .collect();
+        (
+            out.code,
+            policies,
+            doc["coverage"]["suppressed"].clone(),
+            doc,
+        )
+    };
+    for case in ["seed-broken", "seed-suppressed"] {
+        let dir = format!("testdata/bicep/{case}");
+        let text = std::fs::read_to_string(format!("{dir}/main.bicep")).unwrap();
+        let file = check(&["check", "--format", "json", &dir], "");
+        let stdin = check(&["check", "--format", "json", "-"], &text);
+        assert_eq!(
+            (&stdin.0, &stdin.1, &stdin.2),
+            (&file.0, &file.1, &file.2),
+            "{case}"
+        );
+    }
+    let text = std::fs::read_to_string("testdata/bicep/seed-broken/main.bicep").unwrap();
+    let (_, _, _, doc) = check(&["check", "--format", "json", "-"], &text);
+    let fix = doc["findings"][0]["fix"]["snippet"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(fix.contains("name: 'AllowInstances'"), "{doc}");
+}
+
 #[test]
 fn plan_gate_reads_standard_input() {
     // `terraform show -json plan.tfplan | nsgate check -`

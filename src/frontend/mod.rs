@@ -176,22 +176,35 @@ pub fn load_root(
 }
 
 /// The source name of standard input.
-const STDIN: &str = "<stdin>";
+pub const STDIN: &str = "<stdin>";
+
+/// What standard input holds, sniffed from its content (it has no name to go by).
+pub fn stdin_kind(text: &str) -> Option<InputKind> {
+    if plan::detect(text) {
+        Some(InputKind::Plan)
+    } else if arm::detect(text) {
+        Some(InputKind::Arm)
+    } else if bicep::sniff(text) {
+        Some(InputKind::Bicep)
+    } else if terraform::sniff(text) {
+        Some(InputKind::Terraform)
+    } else {
+        None
+    }
+}
 
 fn load_stdin(text: &str, opts: &LoadOptions, sources: &mut Sources, out: &mut Loaded) {
-    if plan::detect(text) {
-        plan::load_text(STDIN, text.to_string(), opts, sources, out);
-    } else if arm::detect(text) {
-        arm::load_text(STDIN, text, None, sources, out);
-    } else if terraform::sniff(text) {
-        terraform::load_text(STDIN, text, opts, sources, out);
-    } else {
-        out.errors.push(InputError {
-            message: "standard input is neither a Terraform plan (`terraform show -json`), an ARM template nor Terraform HCL".into(),
+    match stdin_kind(text) {
+        Some(InputKind::Plan) => plan::load_text(STDIN, text.to_string(), opts, sources, out),
+        Some(InputKind::Arm) => arm::load_text(STDIN, text, None, sources, out),
+        Some(InputKind::Bicep) => bicep::load_text(STDIN, text, sources, out),
+        Some(InputKind::Terraform) => terraform::load_text(STDIN, text, opts, sources, out),
+        Some(InputKind::Config) | None => out.errors.push(InputError {
+            message: "standard input is neither a Terraform plan (`terraform show -json`), an ARM template, Bicep nor Terraform HCL".into(),
             span: None,
             path: STDIN.into(),
             help: Some("pipe `terraform show -json plan.tfplan`, or give a file or directory".into()),
-        });
+        }),
     }
 }
 
@@ -209,11 +222,19 @@ pub fn comment_spans(sources: &Sources) -> Vec<Span> {
         }
         let name = f.name.to_ascii_lowercase();
         // Standard input has no name to go by: its kind is sniffed as when it was loaded.
-        let stdin_hcl = name == STDIN && !plan::detect(&f.text) && !arm::detect(&f.text);
-        let stdin_json = name == STDIN && !stdin_hcl;
+        let stdin = if name == STDIN {
+            stdin_kind(&f.text)
+        } else {
+            None
+        };
+        let stdin_hcl = stdin == Some(InputKind::Terraform);
+        let stdin_json = matches!(stdin, Some(InputKind::Plan | InputKind::Arm));
         let ranges = if stdin_hcl || [".tf", ".tfvars", ".hcl"].iter().any(|e| name.ends_with(e)) {
             terraform::parse::comments(&f.text)
-        } else if name.ends_with(".bicep") || name.ends_with(".bicepparam") {
+        } else if stdin == Some(InputKind::Bicep)
+            || name.ends_with(".bicep")
+            || name.ends_with(".bicepparam")
+        {
             bicep::comments(&f.text)
                 .into_iter()
                 .map(|c| c.start..c.end)

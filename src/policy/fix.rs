@@ -19,6 +19,15 @@ pub fn language_of(sources: &Sources, file: FileId) -> Language {
         return Language::Hcl;
     };
     let name = f.name.to_ascii_lowercase();
+    // Standard input has no name: its language is what it was sniffed and loaded as.
+    if f.name == crate::frontend::STDIN {
+        use crate::frontend::InputKind;
+        return match crate::frontend::stdin_kind(&f.text) {
+            Some(InputKind::Bicep) => Language::Bicep,
+            Some(InputKind::Arm) => Language::ArmJson,
+            _ => Language::Hcl,
+        };
+    }
     let terraform = name.ends_with(".tf")
         || name.ends_with(".tf.json")
         || (f.text.contains("\"format_version\"") && f.text.contains("\"terraform_version\""));

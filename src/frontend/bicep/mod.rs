@@ -37,6 +37,32 @@ pub fn load(path: &Path, opts: &LoadOptions, sources: &mut Sources, out: &mut Lo
     loader.finish(out);
 }
 
+/// Whether text read from standard input looks like Bicep: a line that starts a resource or
+/// module declaration with a single-quoted type or path (`resource nsg 'Microsoft.Network/…'`,
+/// which Terraform, whose labels are double-quoted, never writes), or sets `targetScope`.
+pub fn sniff(text: &str) -> bool {
+    text.lines().any(|line| {
+        let t = line.trim_start();
+        if t.strip_prefix("targetScope")
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return true;
+        }
+        ["resource ", "module "].iter().any(|k| {
+            t.strip_prefix(k).is_some_and(|rest| {
+                let rest = rest.trim_start();
+                let ident = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                ident > 0
+                    && rest
+                        .get(ident..)
+                        .is_some_and(|after| after.trim_start().starts_with('\''))
+            })
+        })
+    })
+}
+
 /// Load Bicep source from text (tests, fuzzing, standard input). Modules resolve relative to
 /// the current directory.
 pub fn load_text(name: &str, text: &str, sources: &mut Sources, out: &mut Loaded) {

@@ -138,3 +138,24 @@ fn strings_starting_with_comment_markers_keep_their_text() {
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     assert!(d.contains("//x/*"), "{d}");
 }
+
+#[test]
+fn standard_input_is_sniffed_as_bicep_only_when_it_is() {
+    use crate::frontend::{stdin_kind, InputKind};
+    let bicep = "param p string\nresource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {\n}\n";
+    assert_eq!(stdin_kind(bicep), Some(InputKind::Bicep));
+    assert_eq!(
+        stdin_kind("targetScope = 'subscription'\n"),
+        Some(InputKind::Bicep)
+    );
+    assert_eq!(
+        stdin_kind("module m './x.bicep' = {\n}\n"),
+        Some(InputKind::Bicep)
+    );
+    // Terraform labels are double-quoted.
+    let hcl = "resource \"azurerm_network_security_group\" \"n\" {\n}\nmodule \"m\" {\n}\n";
+    assert_eq!(stdin_kind(hcl), Some(InputKind::Terraform));
+    // A quoted word is not a declaration.
+    assert_eq!(stdin_kind("resource 'x'\n"), None);
+    assert_eq!(stdin_kind("resources x 'y'\n"), None);
+}
