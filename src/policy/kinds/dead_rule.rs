@@ -10,7 +10,10 @@ use crate::eval::flowset::FlowSet;
 use crate::eval::fold::{rule_order, RuleRef};
 use crate::eval::path::MAX_ATOMS;
 use crate::eval::tags::TagContext;
-use crate::model::{Direction, Network, Nsg, NsgId, SubnetId};
+use crate::model::tenant::{SubnetTenants, TenantKind, TenantRef};
+use crate::model::{
+    AddressItem, Direction, Network, Nsg, NsgId, SecurityRule, ServiceTag, SubnetId,
+};
 use crate::policy::describe;
 use crate::policy::file::{PolicyError, RawPolicy};
 use crate::policy::finding::{Finding, Fix, Label};
@@ -47,6 +50,56 @@ fn contexts(net: &Network, id: NsgId) -> Vec<Option<SubnetId>> {
         out.push(None);
     }
     out
+}
+
+/// Whether a service's documented NSG requirements name `rule` (nsg-semantics §6.7, encoded as
+/// NSG006 and NSG007): an Allow from `GatewayManager` or `AzureLoadBalancer` (inbound), or to
+/// `AzureCloud` (outbound, Bastion), in an NSG on `AzureBastionSubnet` or on a subnet that holds
+/// Azure Bastion or an Application Gateway. Such a rule is often shadowed by an earlier allow from `Internet` or
+/// `*`, yet Microsoft lists it among the rules the service needs and a deployment may be
+/// rejected without it, so NSG010 does not advise removing it.
+fn required_by_service(net: &Network, id: NsgId, rule: &SecurityRule) -> bool {
+    let (Some(crate::model::Access::Allow), Some(direction)) = (rule.access(), rule.direction())
+    else {
+        return false;
+    };
+    let (side, tags): (_, &[&str]) = match direction {
+        Direction::Inbound => (&rule.source, &["GatewayManager", "AzureLoadBalancer"]),
+        Direction::Outbound => (&rule.destination, &["AzureCloud"]),
+    };
+    let names_tag = side.items.iter().any(|item| match item.value.known() {
+        Some(AddressItem::Tag(ServiceTag::AzureLoadBalancer)) => {
+            tags.contains(&"AzureLoadBalancer")
+        }
+        Some(AddressItem::Tag(ServiceTag::Other(name))) => {
+            tags.iter().any(|t| name.eq_ignore_ascii_case(t))
+        }
+        _ => false,
+    });
+    names_tag
+        && net.subnets_with_nsg(id).iter().any(|subnet| {
+            // Bastion deploys only to `AzureBastionSubnet` (NSG006's scope).
+            let bastion_subnet = net.subnet(*subnet).is_some_and(|s| {
+                s.resource
+                    .name
+                    .value
+                    .eq_ignore_ascii_case("AzureBastionSubnet")
+            });
+            if bastion_subnet {
+                return true;
+            }
+            let SubnetTenants::Known(tenants) = net.tenants_in(*subnet) else {
+                return false;
+            };
+            tenants.iter().any(|t| match t {
+                TenantRef::Declared(_, t) => match &t.kind {
+                    TenantKind::Bastion => true,
+                    TenantKind::ApplicationGateway { .. } => direction == Direction::Inbound,
+                    _ => false,
+                },
+                _ => false,
+            })
+        })
 }
 
 /// User rules of `direction` that decide no flow wherever the NSG is attached: every flow the
@@ -185,6 +238,9 @@ impl Check for DeadRule {
                     let Some(rule) = nsg.rules.get(dead) else {
                         continue;
                     };
+                    if required_by_service(net, NsgId(index), rule) {
+                        continue;
+                    }
                     let names: Vec<String> = covering
                         .iter()
                         .filter_map(|c| nsg.rules.get(*c))
