@@ -183,11 +183,45 @@ impl Evaluator<'_> {
         if let [Part::Interp(e)] = parts {
             return self.eval(e, scope);
         }
+        if let [Part::Interp(e), Part::Lit(rest)] = parts {
+            if let Some(subnet) = self.subnet_of_vnet_id(e, rest, scope, span) {
+                return subnet;
+            }
+        }
         let mut out = String::new();
         if let Err(u) = self.template_into(parts, scope, &mut out) {
             return u;
         }
         Value::str(out, span)
+    }
+
+    /// `"${azurerm_virtual_network.x.id}/subnets/NAME"`: the id of the VNet's subnet NAME,
+    /// written from the VNet's id (known only after apply) rather than from the subnet's. The
+    /// value is what the parts make; it is also recorded as naming that subnet, so the link
+    /// resolves to the inline or separate subnet (`keys::subnet_of_vnet_key`).
+    fn subnet_of_vnet_id(
+        &mut self,
+        vnet: &Expr,
+        rest: &str,
+        scope: &Scope,
+        span: Span,
+    ) -> Option<Value> {
+        let name = rest
+            .strip_prefix("/subnets/")
+            .filter(|n| !n.is_empty() && !n.contains('/'))?;
+        let id = self.eval(vnet, scope);
+        let key = id
+            .of
+            .as_deref()
+            .filter(|k| k.contains("azurerm_virtual_network.") && !k.contains(".subnet["))
+            .and_then(|k| super::keys::subnet_of_vnet_key(k, name))?;
+        let mut value = match &id.v {
+            V::Str(s) => Value::str(format!("{s}{rest}"), span),
+            V::Unknown(_) => Value { span, ..id.clone() },
+            _ => return None,
+        };
+        value.of = Some(key.into());
+        Some(value)
     }
 
     fn template_into(

@@ -49,6 +49,16 @@ fn parse_id(id: &str) -> Option<String> {
     Some(name_key(kind, rg, &[name]))
 }
 
+/// The key of subnet `name` of the VNet whose key is `vnet` (`tf:<address>`): what an inline
+/// subnet block is keyed by, what a separate `azurerm_subnet` of that VNet also carries, and
+/// what `"${azurerm_virtual_network.x.id}/subnets/NAME"` evaluates to
+/// (`Evaluator::template`), so that id links an inline or a separate subnet whose id is known
+/// only after apply. `None` when `vnet` is not a Terraform resource key.
+pub fn subnet_of_vnet_key(vnet: &str, name: &str) -> Option<String> {
+    vnet.starts_with("tf:")
+        .then(|| format!("{vnet}.subnet[{name:?}]"))
+}
+
 /// Whether a string looks like an Azure resource id.
 pub fn looks_like_id(s: &str) -> bool {
     s.trim_start()

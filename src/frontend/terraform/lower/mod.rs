@@ -14,7 +14,7 @@ use ipnet::IpNet;
 use super::context::{BlockItem, Evaluator, InstKey};
 use super::eval::Scope;
 use super::value::{Value, V};
-use crate::frontend::terraform::keys::{id_link, name_key, name_link};
+use crate::frontend::terraform::keys::{id_link, name_key, name_link, subnet_of_vnet_key};
 use crate::frontend::vocab::azurerm::{
     self as vocab, association, network as networks, tenant as tenants,
 };
@@ -586,7 +586,14 @@ fn lower_one(
         "azurerm_virtual_network" => network::vnet(ev, res, out),
         "azurerm_subnet" => {
             let mut i = HclInstance::new(ev, res);
-            let subnet = networks::subnet(&mut i, &mut out.problems);
+            let mut subnet = networks::subnet(&mut i, &mut out.problems);
+            // `"${azurerm_virtual_network.x.id}/subnets/NAME"` names it too (see
+            // `keys::subnet_of_vnet_key`), as it names an inline subnet.
+            if let (Link::Key(vnet), Some(name)) = (&subnet.vnet, i.known_arg("name")) {
+                if let Some(key) = subnet_of_vnet_key(&vnet.value, &name) {
+                    subnet.resource.keys.push(key);
+                }
+            }
             tenants::delegations(&mut i, &subnet, &mut out.tenants);
             out.subnets.push(subnet);
         }

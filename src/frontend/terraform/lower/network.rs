@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::{known, HclInstance, Res};
 use crate::frontend::terraform::context::Evaluator;
-use crate::frontend::terraform::keys::id_link;
+use crate::frontend::terraform::keys::{id_link, subnet_of_vnet_key};
 use crate::frontend::vocab::azurerm::{
     network as networks, peering as peerings, tenant as tenants,
 };
@@ -24,7 +24,7 @@ pub fn vnet(ev: &mut Evaluator, res: &Res, out: &mut Network) {
         let label = known(&name).unwrap_or("?").to_string();
         let address = format!("{}.subnet[{label:?}]", res.address);
         let nested = Res {
-            key: format!("tf:{address}"),
+            key: subnet_of_vnet_key(&res.key, &label).unwrap_or_else(|| format!("tf:{address}")),
             address,
             span: item.span(),
             item,
