@@ -12,7 +12,7 @@
 use super::{link, ArmResource, Lowering, Prop, Tree};
 use crate::model::admin::{
     AdminCollection, AdminConfig, AdminDeployment, AdminGroup, AdminMember, Deployment,
-    IntentPolicyServices,
+    IntentPolicyServices, Region,
 };
 use crate::model::admin_build::{build_admin_rule, RawAdminAddress, RawAdminRule};
 use crate::model::values::{Dialect, RawRule};
@@ -141,6 +141,7 @@ impl Lowering {
                     resource: r.resource.clone(),
                     intent_policy_services: mode,
                     deployment: Deployment::NotDeployed,
+                    regions: Vec::new(),
                 });
             }
             COLLECTION => {
@@ -313,14 +314,161 @@ impl Lowering {
                     )
                 }
             };
+            let regions = match &s.text {
+                Val::Known(text) => match target_regions(text) {
+                    Some(list) => Val::Known(
+                        list.into_iter()
+                            .map(|r| match r {
+                                Target::Name(name) => {
+                                    Region::new(Spanned::new(Val::Known(name), s.span))
+                                }
+                                Target::Expr(expr) => Region {
+                                    name: Spanned::new(
+                                        Val::unknown(
+                                            format!("deployment script `{}` commits to region `{expr}`, which is known only at deployment time", s.address),
+                                            s.span,
+                                        ),
+                                        s.span,
+                                    ),
+                                    expr: Some(expr),
+                                },
+                            })
+                            .collect(),
+                    ),
+                    None => Val::unknown(
+                        format!(
+                            "the regions deployment script `{}` commits to are not written as literal region names",
+                            s.address
+                        ),
+                        s.span,
+                    ),
+                },
+                Val::Unknown(u) => Val::Unknown(Unknown {
+                    reason: format!(
+                        "the regions deployment script `{}` commits to are not known ({})",
+                        s.address, u.reason
+                    ),
+                    span: u.span,
+                }),
+            };
             self.net.admin_deployments.push(AdminDeployment {
                 configs,
+                regions,
                 scope_access: Spanned::new(Val::Known("SecurityAdmin".into()), s.span),
                 address: s.address,
                 span: s.span,
             });
         }
     }
+}
+
+impl Lowering {
+    /// A resource's `location`; Unknown when it is not set or cannot be evaluated.
+    pub(super) fn location_of<T: Tree>(&mut self, t: &T, r: &ArmResource<T::Node>) -> Region {
+        let span = r.resource.span;
+        let node = t.member(&r.node, "location");
+        let expr = node.as_ref().and_then(|n| t.label(n));
+        let name = match node.and_then(|n| self.scalar(t, &n, "location")) {
+            Some(f) => Spanned::new(
+                match f.value {
+                    Val::Known(v) => Val::Known(v.text()),
+                    Val::Unknown(u) => Val::Unknown(u),
+                },
+                f.span,
+            ),
+            None => Spanned::new(Val::unknown("`location` is not set", span), span),
+        };
+        Region { name, expr }
+    }
+}
+
+/// The regions a commit script names after its target-location parameter
+/// (`Deploy-AzNetworkManagerCommit -TargetLocation westeurope,eastus`, `az network manager
+/// post-commit --target-locations westeurope eastus`, or a script argument
+/// `-targetLocations westeurope` passed on to it). Values that are script variables
+/// (`$targetLocations`) or not plain region names are skipped; `None` when no literal region
+/// is written. A value that is one deployment-time expression (`{resourceGroup().location}`
+/// in the text of a partly known value) is kept as that expression.
+pub fn target_regions(text: &str) -> Option<Vec<Target>> {
+    let words = shell_words(text);
+    let mut out: Vec<Target> = Vec::new();
+    let mut reading = false;
+    for w in words {
+        if w.starts_with('-') {
+            let flag = w
+                .trim_start_matches('-')
+                .to_ascii_lowercase()
+                .replace('-', "");
+            reading = matches!(flag.as_str(), "targetlocation" | "targetlocations");
+            continue;
+        }
+        if !reading {
+            continue;
+        }
+        for item in w.split(',') {
+            let item = item.trim_matches(|c: char| "@()\"' ".contains(c));
+            let plain =
+                !item.is_empty() && item.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ');
+            let one_expr = item.starts_with('{')
+                && item.ends_with('}')
+                && item.matches('{').count() == 1
+                && item.matches('}').count() == 1;
+            let target = if plain {
+                Target::Name(item.to_string())
+            } else if one_expr {
+                Target::Expr(item.to_string())
+            } else {
+                continue;
+            };
+            if !out.contains(&target) {
+                out.push(target);
+            }
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// A region a commit names: a literal, or one deployment-time expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Name(String),
+    Expr(String),
+}
+
+/// Words of a command line: whitespace separates them except inside quotes and `{…}`
+/// placeholders; `;`, `|` and line ends separate commands (a `-` word ends a flag's values).
+fn shell_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => {
+                quote = None;
+                if q == '}' {
+                    word.push(c);
+                }
+            }
+            None if c == '{' => {
+                quote = Some('}');
+                word.push(c);
+            }
+            Some(_) => word.push(c),
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == ';' || c == '|' || c == '\n' => {
+                out.push(std::mem::take(&mut word));
+                out.push("-".into());
+            }
+            None if c.is_whitespace() => {
+                if !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+            }
+            None => word.push(c),
+        }
+    }
+    out.push(word);
+    out
 }
 
 fn missing<Id>(span: Span, key: &str) -> Link<Id> {
@@ -358,7 +506,46 @@ fn script_text<T: Tree>(t: &T, props: &T::Node) -> Val<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parent_key;
+    use super::{parent_key, Target};
+
+    #[test]
+    fn commit_regions_are_the_literal_target_locations() {
+        let regions = |s: &str| {
+            super::target_regions(s).map(|v| {
+                v.into_iter()
+                    .map(|t| match t {
+                        Target::Name(n) => n,
+                        Target::Expr(e) => format!("expr {e}"),
+                    })
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            regions("Deploy-AzNetworkManagerCommit -Name nm -TargetLocation westeurope,eastus -CommitType SecurityAdmin"),
+            Some(vec!["westeurope".into(), "eastus".into()])
+        );
+        assert_eq!(
+            regions("az network manager post-commit --target-locations westeurope \"North Europe\" --commit-type SecurityAdmin"),
+            Some(vec!["westeurope".into(), "North Europe".into()])
+        );
+        assert_eq!(
+            regions("-targetLocations westeurope\nDeploy-AzNetworkManagerCommit -TargetLocation $targetLocations"),
+            Some(vec!["westeurope".into()])
+        );
+        assert_eq!(
+            regions("-TargetLocation @('westeurope', 'eastus')"),
+            Some(vec!["westeurope".into(), "eastus".into()])
+        );
+        assert_eq!(
+            regions("Deploy-AzNetworkManagerCommit -TargetLocation $loc"),
+            None
+        );
+        assert_eq!(
+            regions("-targetLocations {resourceGroup().location} -x {a b}"),
+            Some(vec!["expr {resourceGroup().location}".into()])
+        );
+        assert_eq!(regions("Deploy-AzNetworkManagerCommit -Name nm"), None);
+    }
 
     #[test]
     fn parent_keys_drop_the_last_type_and_name() {
