@@ -27,11 +27,12 @@ pub const COLLECTION: &str =
 pub const RULE: &str =
     "microsoft.network/networkmanagers/securityadminconfigurations/rulecollections/rules";
 pub const SCRIPT: &str = "microsoft.resources/deploymentscripts";
+pub const POLICY: &str = "microsoft.authorization/policydefinitions";
 
 pub fn is_admin_type(ty: &str) -> bool {
     matches!(
         ty.to_ascii_lowercase().as_str(),
-        GROUP | MEMBER | CONFIG | COLLECTION | RULE | SCRIPT
+        GROUP | MEMBER | CONFIG | COLLECTION | RULE | SCRIPT | POLICY
     )
 }
 
@@ -167,6 +168,11 @@ impl Lowering {
                 });
             }
             RULE => self.admin_rule(t, r, link(&parent_link("rule collection"))),
+            POLICY => {
+                if let Some(p) = &props {
+                    self.admin_policy(t, r, p);
+                }
+            }
             SCRIPT => {
                 let text = props.as_ref().map(|p| script_text(t, p));
                 if let Some(text) = text {
@@ -188,6 +194,54 @@ impl Lowering {
             }
             _ => {}
         }
+    }
+
+    /// A policy definition of mode `Microsoft.Network.Data` whose effect is
+    /// `addToNetworkGroup` adds VNets to the network group its `networkGroupId` names; which
+    /// VNets depends on Azure resources nsgate cannot see. A definition is read as in effect
+    /// whether or not this input assigns it (an assignment may live at a wider scope).
+    fn admin_policy<T: Tree>(&mut self, t: &T, r: &ArmResource<T::Node>, props: &T::Node) {
+        let mode = t.member(props, "mode").map(|m| t.read(&m));
+        if !matches!(&mode, Some(Prop::Str(m)) if m.eq_ignore_ascii_case("Microsoft.Network.Data"))
+        {
+            return;
+        }
+        let then = t
+            .member(props, "policyRule")
+            .and_then(|rule| t.member(&rule, "then"));
+        let effect = then.as_ref().and_then(|then| t.member(then, "effect"));
+        if let Some(Prop::Str(e)) = effect.as_ref().map(|e| t.read(e)) {
+            // `[parameters('effect')]` (escaped for the policy engine) may still say so.
+            let literal = !e.starts_with('[');
+            if literal && !e.eq_ignore_ascii_case("addToNetworkGroup") {
+                return;
+            }
+        }
+        let group = then
+            .as_ref()
+            .and_then(|then| t.member(then, "details"))
+            .and_then(|details| t.member(&details, "networkGroupId"))
+            .map(|id| match t.read(&id) {
+                // A policy-engine expression (`[[parameters('networkGroupId')]` in the template).
+                Prop::Str(e) if e.starts_with('[') => Link::Unknown(Unknown {
+                    reason: format!("the network group is the policy expression `{e}`"),
+                    span: t.span(&id),
+                }),
+                _ => self.id_link(t, &id),
+            })
+            .unwrap_or_else(|| {
+                Link::Unknown(Unknown {
+                    reason: "the policy rule names no network group".into(),
+                    span: r.resource.span,
+                })
+            });
+        self.net
+            .admin_policies
+            .push(crate::model::admin::AdminPolicy {
+                group,
+                address: r.resource.address.clone(),
+                span: r.resource.span,
+            });
     }
 
     fn admin_rule<T: Tree>(
