@@ -73,6 +73,10 @@ pub(super) struct CommitScript {
 impl Lowering {
     pub(super) fn admin<T: Tree>(&mut self, t: &T, r: &ArmResource<T::Node>) {
         let parent_link = |what: &str| -> Result<Spanned<String>, Unknown> {
+            // azapi names the parent (`parent_id`); a template's child names its parent's names.
+            if let Some(parent) = &r.parent {
+                return parent.clone();
+            }
             match &r.own {
                 Ok(k) => parent_key(&k.value)
                     .map(|p| Spanned::new(p, k.span))
@@ -433,6 +437,78 @@ impl Lowering {
             None => Spanned::new(Val::unknown("`location` is not set", span), span),
         };
         Region { name, expr }
+    }
+}
+
+impl Lowering {
+    /// A network manager `commit` action written as data (azapi `azapi_resource_action` with
+    /// `action = "commit"`): its body's `commitType`, `configurationIds` and
+    /// `targetLocations` make a deployment.
+    pub fn admin_commit<T: Tree>(&mut self, t: &T, body: &T::Node, address: &str, span: Span) {
+        let scope_access = match t.member(body, "commitType") {
+            Some(n) => Spanned::new(
+                match t.read(&n) {
+                    Prop::Str(s) => Val::Known(s),
+                    Prop::Unknown(u) => Val::Unknown(u),
+                    other => Val::unknown(
+                        format!("`commitType` is a {}, not a string", other.type_name()),
+                        t.span(&n),
+                    ),
+                },
+                t.span(&n),
+            ),
+            None => Spanned::new(Val::unknown("`commitType` is not set", span), span),
+        };
+        let list = |key: &str| -> Result<Vec<T::Node>, Unknown> {
+            let Some(n) = t.member(body, key) else {
+                return Err(Unknown {
+                    reason: format!("`{key}` is not set"),
+                    span,
+                });
+            };
+            match t.read(&n) {
+                Prop::List(items) => Ok(items),
+                Prop::Unknown(u) => Err(u),
+                other => Err(Unknown {
+                    reason: format!("`{key}` is a {}, not a list", other.type_name()),
+                    span: t.span(&n),
+                }),
+            }
+        };
+        let configs = match list("configurationIds") {
+            Ok(items) => Val::Known(items.iter().map(|i| self.id_link(t, i)).collect()),
+            Err(u) => Val::Unknown(u),
+        };
+        let regions = match list("targetLocations") {
+            Ok(items) => Val::Known(
+                items
+                    .iter()
+                    .map(|i| {
+                        let s = t.span(i);
+                        let name = match t.read(i) {
+                            Prop::Str(r) => Val::Known(r),
+                            Prop::Unknown(u) => Val::Unknown(u),
+                            other => Val::unknown(
+                                format!("a target location is a {}", other.type_name()),
+                                s,
+                            ),
+                        };
+                        Region {
+                            name: Spanned::new(name, s),
+                            expr: t.label(i),
+                        }
+                    })
+                    .collect(),
+            ),
+            Err(u) => Val::Unknown(u),
+        };
+        self.net.admin_deployments.push(AdminDeployment {
+            configs,
+            scope_access,
+            regions,
+            address: address.to_string(),
+            span,
+        });
     }
 }
 
