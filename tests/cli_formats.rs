@@ -887,3 +887,46 @@ fn flow_shows_the_admin_hop_and_its_deciding_rule() {
         out.stdout
     );
 }
+
+#[test]
+fn flow_shows_the_admin_hop_from_arm_azapi_and_bicep() {
+    // The same admin Deny on 3389, written as an ARM template, with azapi and in Bicep: each
+    // drops the flow before the NSG that allows it, naming the rule and where it is written.
+    for (name, dir, file) in [
+        (
+            "admin-deny-arm",
+            "testdata/arm/admin-deny-closes-rdp",
+            "azuredeploy.json",
+        ),
+        (
+            "admin-deny-azapi",
+            "testdata/terraform/admin-azapi-deny-closes-rdp",
+            "main.tf",
+        ),
+        (
+            "admin-deny-bicep",
+            "testdata/bicep/admin-deny-closes-rdp",
+            "main.bicep",
+        ),
+    ] {
+        let (out, doc) = flow_both(
+            name,
+            &["--from", "203.0.113.7", "--to", "10.20.1.5:3389", dir],
+            &Env::default(),
+        );
+        assert_eq!(out.code, 1, "{name}: {}", out.stdout);
+        assert!(
+            out.stdout.contains(&format!(
+                "Deny by admin rule `DenyRdpInbound` (priority 10) at {dir}/{file}:"
+            )),
+            "{name}: {}",
+            out.stdout
+        );
+        let hops = doc["protocols"][0]["hops"].as_array().unwrap();
+        assert!(
+            hops.iter()
+                .any(|h| h["hop"] == "destination-admin" && h["decided_by"][0]["action"] == "deny"),
+            "{name}: {doc}"
+        );
+    }
+}

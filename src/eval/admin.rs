@@ -95,15 +95,15 @@ fn listing(
         let Some(rule) = network.admin_rules.get(*index) else {
             continue;
         };
-        let certain_scope = match (why, resolution) {
-            (None, _) => true,
-            (Some(why), Some(r)) => {
-                if !r.holds(&member_atom(why, vnet)) {
+        let certain_scope = match resolution {
+            _ if why.is_empty() => true,
+            Some(r) => {
+                if !why.iter().all(|w| r.holds(&member_atom(w, vnet))) {
                     continue;
                 }
                 true
             }
-            (Some(_), None) => false,
+            None => false,
         };
         let i = rules.len();
         rules.push(read_action(rule, reading));
@@ -278,9 +278,12 @@ pub fn evaluate(
             }
         }
         for (i, why) in &scope.rules {
-            if let (Some(why), true) = (why, rules.contains(i)) {
-                if !reasons.contains(why) {
-                    reasons.push(why.clone());
+            if !rules.contains(i) {
+                continue;
+            }
+            for w in why {
+                if !reasons.contains(w) {
+                    reasons.push(w.clone());
                 }
             }
         }
@@ -328,8 +331,8 @@ pub fn atoms(
                 .rules
                 .iter()
                 .find(|(x, _)| x == index)
-                .and_then(|(_, why)| why.as_ref())
-                .map(|why| member_atom(why, vnet));
+                .into_iter()
+                .flat_map(|(_, why)| why.iter().map(|w| member_atom(w, vnet)));
             for a in c.atoms.into_iter().chain(conditional) {
                 if !out.contains(&a) {
                     out.push(a);
@@ -345,9 +348,9 @@ mod tests {
     use crate::eval::flowset::{port_set, Cube, FlowSet, ProtoSet};
     use crate::eval::fold::RuleRef;
     use crate::eval::path::{evaluate_path, Endpoint, HopKind, PathResult};
-    use crate::model::admin::AdminAction;
+    use crate::model::admin::{AdminAction, Region};
     use crate::model::builder::{NetworkBuilder, RuleSpec};
-    use crate::model::{Network, PortRange, Protocol, SubnetId};
+    use crate::model::{Network, PortRange, Protocol, Spanned, SubnetId, Val};
 
     const SUBNET: &str = "10.1.0.0/24";
 
@@ -452,5 +455,71 @@ mod tests {
             .build();
         let r = rdp(&n);
         assert!(r.hops.iter().all(|h| !h.kind.is_admin()));
+    }
+
+    fn in_region(mut n: Network, name: Val<String>, expr: Option<&str>) -> Network {
+        for v in &mut n.vnets {
+            v.location = Region {
+                name: Spanned::new(name.clone(), crate::model::builder::span()),
+                expr: expr.map(str::to_string),
+            };
+        }
+        n
+    }
+
+    #[test]
+    fn a_configuration_deployed_to_another_region_puts_no_admin_hop_on_the_path() {
+        let n = in_region(
+            net(AdminAction::AlwaysAllow, false),
+            Val::Known("East US".into()),
+            None,
+        );
+        let r = rdp(&n);
+        assert!(r.hops.iter().all(|h| !h.kind.is_admin()));
+        assert!(r.allowed.is_empty() && r.indeterminate.is_empty());
+        // The same region written another way.
+        let n = in_region(
+            net(AdminAction::AlwaysAllow, false),
+            Val::Known("West Europe".into()),
+            None,
+        );
+        assert!(rdp(&n).is_fully_allowed());
+    }
+
+    #[test]
+    fn an_unknown_region_makes_the_verdicts_it_could_change_indeterminate() {
+        let unknown = || Val::unknown("no value", crate::model::builder::span());
+        let r = rdp(&in_region(
+            net(AdminAction::AlwaysAllow, false),
+            unknown(),
+            None,
+        ));
+        assert!(r.allowed.is_empty() && r.denied.is_empty());
+        assert!(!r.indeterminate.is_empty());
+        // A Deny that may apply, before an NSG that denies anyway: denied either way.
+        let r = rdp(&in_region(net(AdminAction::Deny, false), unknown(), None));
+        assert!(r.indeterminate.is_empty() && !r.denied.is_empty());
+    }
+
+    #[test]
+    fn regions_written_by_one_expression_are_the_same_region() {
+        let mut n = net(AdminAction::AlwaysAllow, false);
+        let expr = "{resourceGroup().location}";
+        for c in &mut n.admin_configs {
+            for d in &mut c.regions {
+                d.region = Region {
+                    name: Spanned::new(
+                        Val::unknown("deployment time", crate::model::builder::span()),
+                        crate::model::builder::span(),
+                    ),
+                    expr: Some(expr.into()),
+                };
+            }
+        }
+        let unknown = Val::unknown("resource group", crate::model::builder::span());
+        assert!(rdp(&in_region(n.clone(), unknown.clone(), Some(expr))).is_fully_allowed());
+        // Another expression: unknown whether it is the same region.
+        let r = rdp(&in_region(n, unknown, Some("{parameters('other')}")));
+        assert!(!r.indeterminate.is_empty());
     }
 }

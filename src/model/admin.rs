@@ -17,8 +17,8 @@ use std::fmt;
 
 use super::tenant::TenantKind;
 use super::{
-    Field, Link, Network, Problem, ProblemKind, Resource, SecurityRule, Severity, SubnetId,
-    Unknown, Val, VnetId,
+    Field, Link, Network, Problem, ProblemKind, Resource, SecurityRule, Severity, Spanned,
+    SubnetId, Unknown, Val, VnetId,
 };
 use crate::source::Span;
 
@@ -115,6 +115,53 @@ pub struct AdminConfig {
     pub intent_policy_services: Field<IntentPolicyServices>,
     /// Set by the linker from the deployments.
     pub deployment: Deployment,
+    /// The regions it is deployed to, set by the linker from the deployments: it applies only
+    /// to VNets in these regions.
+    pub regions: Vec<DeployedTo>,
+}
+
+/// An Azure region as written (a VNet's `location`, a deployment's target).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Region {
+    pub name: Field<String>,
+    /// When the name is unknown, the expression it comes from (an ARM template's
+    /// `{resourceGroup().location}`), if the front end can tell: two regions written by one
+    /// expression are the same region whatever it evaluates to.
+    pub expr: Option<String>,
+}
+
+impl Region {
+    pub fn new(name: Field<String>) -> Region {
+        Region { name, expr: None }
+    }
+
+    /// Whether this is certainly `other` (`Some(false)`: certainly not; `None`: unknown).
+    pub fn same_as(&self, other: &Region) -> Option<bool> {
+        match (&self.name.value, &other.name.value) {
+            (Val::Known(a), Val::Known(b)) => Some(same_region(a, b)),
+            _ => match (&self.expr, &other.expr) {
+                (Some(a), Some(b)) if a == b => Some(true),
+                _ => None,
+            },
+        }
+    }
+
+    fn describe(&self) -> Option<String> {
+        match (&self.name.value, &self.expr) {
+            (Val::Known(r), _) => Some(format!("`{r}`")),
+            (Val::Unknown(_), Some(e)) => Some(format!("`{e}`")),
+            (Val::Unknown(_), None) => None,
+        }
+    }
+}
+
+/// One region a configuration is deployed to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeployedTo {
+    pub region: Region,
+    /// Why it only *may* be deployed there (a deployment whose configuration list is
+    /// unknown); `None`: it certainly is.
+    pub maybe: Option<Unknown>,
 }
 
 /// Whether a configuration is deployed.
@@ -135,6 +182,9 @@ pub struct AdminDeployment {
     pub configs: Val<Vec<Link<AdminConfigId>>>,
     /// `SecurityAdmin` or `Connectivity` (only the former deploys admin rules).
     pub scope_access: Field<String>,
+    /// The regions it deploys to (azurerm `location`, a commit's target locations); Unknown
+    /// when they cannot be read.
+    pub regions: Val<Vec<Region>>,
     pub address: String,
     pub span: Span,
 }
@@ -158,11 +208,12 @@ pub struct AdminRule {
     pub address: String,
 }
 
-/// The admin rules of one VNet: indices into `Network::admin_rules`, each with the reason it
-/// only *may* apply (`None`: it certainly applies).
+/// The admin rules of one VNet: indices into `Network::admin_rules`, each with the reasons it
+/// only *may* apply — it applies when every one of them resolves so (empty: it certainly
+/// applies).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AdminScope {
-    pub rules: Vec<(usize, Option<Unknown>)>,
+    pub rules: Vec<(usize, Vec<Unknown>)>,
 }
 
 impl AdminScope {
@@ -188,20 +239,97 @@ const EXEMPT_SUBNET_NAMES: [&str; 5] = [
     "RouteServerSubnet",
 ];
 
-/// Whether the collection's configuration is deployed: `Some(None)` certainly, `Some(reason)`
-/// maybe, `None` not.
-fn collection_deployed(n: &Network, c: &AdminCollection) -> Option<Option<Unknown>> {
+/// Azure's region names compare without case and spaces: `West Europe` is `westeurope`.
+pub fn same_region(a: &str, b: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    norm(a) == norm(b)
+}
+
+/// Whether the collection's configuration applies to `vnet` (deployed to its region):
+/// `Some(reasons)` it does when every reason resolves so (`Some(vec![])` certainly), `None`
+/// it does not.
+fn collection_deployed(n: &Network, c: &AdminCollection, vnet: VnetId) -> Option<Vec<Unknown>> {
     match &c.config {
-        Link::Resolved(id) => match n.admin_configs.get(id.value.0).map(|c| &c.deployment) {
-            Some(Deployment::Deployed(_)) => Some(None),
-            Some(Deployment::Unknown(u)) => Some(Some(u.clone())),
-            Some(Deployment::NotDeployed) | None => None,
-        },
-        Link::Unknown(u) => Some(Some(u.clone())),
-        Link::Key(k) => Some(Some(Unknown {
+        Link::Resolved(id) => n
+            .admin_configs
+            .get(id.value.0)
+            .and_then(|config| deployed_to_vnet(n, config, vnet)),
+        Link::Unknown(u) => Some(vec![u.clone()]),
+        Link::Key(k) => Some(vec![Unknown {
             reason: format!("security admin configuration `{}` was not linked", k.value),
             span: k.span,
-        })),
+        }]),
+    }
+}
+
+/// Whether `config` is deployed to the region of `vnet` (see [`collection_deployed`]).
+pub fn deployed_to_vnet(n: &Network, config: &AdminConfig, vnet: VnetId) -> Option<Vec<Unknown>> {
+    let v = n.vnets.get(vnet.0)?;
+    let candidates: Vec<(&DeployedTo, bool)> = config
+        .regions
+        .iter()
+        .filter_map(|d| match d.region.same_as(&v.location) {
+            Some(false) => None,
+            Some(true) => Some((d, true)),
+            None => Some((d, false)),
+        })
+        .collect();
+    if candidates
+        .iter()
+        .any(|(d, sure)| *sure && d.maybe.is_none())
+    {
+        return Some(Vec::new());
+    }
+    match candidates.as_slice() {
+        [] => None,
+        [(only, sure)] => {
+            let mut why: Vec<Unknown> = Vec::new();
+            if !sure {
+                why.push(region_question(v, &only.region));
+            }
+            why.extend(only.maybe.clone());
+            Some(why)
+        }
+        // Deployed there if any of several unknowns says so: one question.
+        _ => Some(vec![Unknown {
+            reason: format!(
+                "whether security admin configuration `{}` is deployed to the region of virtual network `{}`",
+                config.resource.name.value, v.resource.name.value
+            ),
+            span: config.resource.name.span,
+        }]),
+    }
+}
+
+/// The question whether `vnet` is in `region` (one of them unknown). Asked the same way for
+/// every configuration deployed there, so its answer is one variable.
+fn region_question(vnet: &super::Vnet, region: &Region) -> Unknown {
+    let name = &vnet.resource.name.value;
+    match (&vnet.location.name.value, &region.name.value) {
+        (Val::Known(_), Val::Unknown(u)) => u.clone(),
+        (Val::Unknown(u), _) => Unknown {
+            reason: format!(
+                "the region of virtual network `{name}` is not known ({}); admin rules deployed to {} apply to it only if it is there",
+                u.reason,
+                region
+                    .describe()
+                    .unwrap_or_else(|| "a region that is not known".into())
+            ),
+            span: match &region.name.value {
+                Val::Unknown(r) => r.span,
+                Val::Known(_) => u.span,
+            },
+        },
+        // Both known: never asked.
+        (Val::Known(_), Val::Known(_)) => Unknown {
+            reason: format!("whether virtual network `{name}` is in the region"),
+            span: region.name.span,
+        },
     }
 }
 
@@ -286,19 +414,20 @@ pub fn scope_of(n: &Network, vnet: VnetId) -> AdminScope {
         };
         let why = match collection {
             Some(c) => {
-                let Some(deployed) = collection_deployed(n, c) else {
+                let Some(covered) = collection_covers(n, c, vnet) else {
                     continue;
                 };
-                let Some(covered) = collection_covers(n, c, vnet) else {
+                let Some(mut deployed) = collection_deployed(n, c, vnet) else {
                     continue;
                 };
                 if intent && !intent_allows(n, c, rule) {
                     continue;
                 }
-                deployed.or(covered)
+                deployed.extend(covered);
+                deployed
             }
             // A rule of an unknown collection may apply to any VNet.
-            None => collection_why,
+            None => collection_why.into_iter().collect(),
         };
         scope.rules.push((i, why));
     }
@@ -378,26 +507,56 @@ pub(super) fn settle(n: &mut Network, problems: &mut Vec<Problem>) {
     }
     let mut unknown_deployment: Option<Unknown> = None;
     let mut deployed: Vec<Option<Span>> = vec![None; n.admin_configs.len()];
+    let mut regions: Vec<Vec<DeployedTo>> = vec![Vec::new(); n.admin_configs.len()];
+    // Regions of deployments that may name any configuration.
+    let mut maybe_regions: Vec<DeployedTo> = Vec::new();
     for d in &n.admin_deployments {
         if let Val::Known(s) = &d.scope_access.value {
             if !s.eq_ignore_ascii_case("SecurityAdmin") {
                 continue;
             }
         }
+        let places = |maybe: Option<&Unknown>| -> Vec<DeployedTo> {
+            let maybe = maybe.cloned();
+            match &d.regions {
+                Val::Known(list) => list
+                    .iter()
+                    .map(|region| DeployedTo {
+                        region: region.clone(),
+                        maybe: maybe.clone(),
+                    })
+                    .collect(),
+                Val::Unknown(u) => vec![DeployedTo {
+                    region: Region::new(Spanned::new(Val::Unknown(u.clone()), u.span)),
+                    maybe,
+                }],
+            }
+        };
         match &d.configs {
             Val::Known(links) => {
                 for l in links {
-                    if let Some(slot) = l.resolved().and_then(|id| deployed.get_mut(id.0)) {
-                        slot.get_or_insert(d.span);
+                    if let Some(id) = l.resolved() {
+                        if let Some(slot) = deployed.get_mut(id.0) {
+                            slot.get_or_insert(d.span);
+                        }
+                        if let Some(r) = regions.get_mut(id.0) {
+                            r.extend(places(None));
+                        }
                     } else if let Link::Unknown(u) = l {
                         unknown_deployment.get_or_insert_with(|| u.clone());
+                        maybe_regions.extend(places(Some(u)));
                     }
                 }
             }
             Val::Unknown(u) => {
                 unknown_deployment.get_or_insert_with(|| u.clone());
+                maybe_regions.extend(places(Some(u)));
             }
         }
+    }
+    for (config, mut regions) in n.admin_configs.iter_mut().zip(regions) {
+        regions.extend(maybe_regions.iter().cloned());
+        config.regions = regions;
     }
     for (config, deployed) in n.admin_configs.iter_mut().zip(deployed) {
         config.deployment = match (deployed, &unknown_deployment) {
@@ -420,6 +579,7 @@ pub(super) fn settle(n: &mut Network, problems: &mut Vec<Problem>) {
             }
         };
     }
+    other_regions(n, problems);
     for r in &n.admin_rules {
         if let Link::Unknown(u) = &r.collection {
             problems.push(
@@ -449,6 +609,58 @@ pub(super) fn settle(n: &mut Network, problems: &mut Vec<Problem>) {
                     u.span,
                 )
                 .with_resource(g.resource.address.clone()),
+            );
+        }
+    }
+}
+
+/// Report the static members of a deployed configuration's groups whose region it is not
+/// deployed to: its rules do not apply to them.
+fn other_regions(n: &Network, problems: &mut Vec<Problem>) {
+    let mut seen: Vec<(AdminConfigId, VnetId)> = Vec::new();
+    for c in &n.admin_collections {
+        let Some(config_id) = c.config.resolved() else {
+            continue;
+        };
+        let Some(config) = n.admin_configs.get(config_id.0) else {
+            continue;
+        };
+        if !matches!(config.deployment, Deployment::Deployed(_)) {
+            continue;
+        }
+        for m in &n.admin_members {
+            let (Some(group), Some(vnet)) = (m.group.resolved(), m.vnet.resolved()) else {
+                continue;
+            };
+            if !c.groups.iter().any(|g| g.resolved() == Some(group))
+                || seen.contains(&(config_id, vnet))
+                || deployed_to_vnet(n, config, vnet).is_some()
+            {
+                continue;
+            }
+            seen.push((config_id, vnet));
+            let Some(v) = n.vnets.get(vnet.0) else {
+                continue;
+            };
+            let places: Vec<String> = config
+                .regions
+                .iter()
+                .filter_map(|d| d.region.describe())
+                .collect();
+            let here = v.location.describe().unwrap_or_default();
+            problems.push(
+                Problem::new(
+                    ProblemKind::Note,
+                    Severity::Warning,
+                    format!(
+                        "security admin configuration `{}` is deployed to {}, not to {here} where virtual network `{}` is, so its admin rules do not apply to that network",
+                        config.resource.name.value,
+                        places.join(", "),
+                        v.resource.name.value
+                    ),
+                    v.location.name.span,
+                )
+                .with_resource(config.resource.address.clone()),
             );
         }
     }

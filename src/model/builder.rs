@@ -15,6 +15,9 @@ use crate::source::{FileId, Span};
 /// The file id of builder spans.
 pub const BUILDER_FILE: FileId = FileId(u32::MAX);
 
+/// The region of every builder VNet and admin deployment.
+pub const REGION: &str = "westeurope";
+
 pub fn span() -> Span {
     Span::new(BUILDER_FILE, 0, 0)
 }
@@ -196,6 +199,7 @@ pub fn vnet(name: &str, space: &[&str]) -> Vnet {
         resource: resource(name, &[name]),
         address_space: space.iter().map(|p| prefix_field(p)).collect(),
         peerings: Vec::new(),
+        location: crate::model::admin::Region::new(Spanned::new(Val::Known(REGION.into()), span())),
     }
 }
 
@@ -379,10 +383,15 @@ impl NetworkBuilder {
             resource: resource(&config, &[&config]),
             intent_policy_services: Spanned::new(Val::Known(IntentPolicyServices::None), span()),
             deployment: Deployment::NotDeployed,
+            regions: Vec::new(),
         });
         self.net.admin_deployments.push(AdminDeployment {
             configs: Val::Known(vec![key(&config)]),
             scope_access: Spanned::new(Val::Known("SecurityAdmin".into()), span()),
+            regions: Val::Known(vec![Region::new(Spanned::new(
+                Val::Known(REGION.into()),
+                span(),
+            ))]),
             address: format!("deployment-{i}"),
             span: span(),
         });

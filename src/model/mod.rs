@@ -380,6 +380,9 @@ pub struct Vnet {
     pub address_space: Vec<Field<IpNet>>,
     /// VNets peered with this one (by key until linked).
     pub peerings: Vec<Link<VnetId>>,
+    /// The Azure region it is in (`location`): a security admin configuration applies to it
+    /// only when deployed to this region (§6.8).
+    pub location: admin::Region,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -120,6 +120,10 @@ impl Network {
                 resource: hypothetical_resource(&name, &nsg.resource.address, span),
                 address_space: fields.clone(),
                 peerings: Vec::new(),
+                location: crate::model::admin::Region::new(Spanned::new(
+                    Val::unknown("the region of a subnet this NSG may be attached to", span),
+                    span,
+                )),
             });
             placements
                 .subnets

@@ -183,9 +183,11 @@ fn admin_rule_vnets(net: &Network, index: usize) -> (Vec<String>, Vec<(String, S
         let scope = net.admin_scope(crate::model::VnetId(v));
         for (_, why) in scope.rules.iter().filter(|(i, _)| *i == index) {
             let name = vnet.resource.name.value.clone();
-            match why {
-                None => sure.push(name),
-                Some(u) => maybe.push((name, u.reason.clone())),
+            if why.is_empty() {
+                sure.push(name);
+            } else {
+                let reasons: Vec<&str> = why.iter().map(|u| u.reason.as_str()).collect();
+                maybe.push((name, reasons.join("; ")));
             }
         }
     }

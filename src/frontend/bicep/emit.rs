@@ -68,6 +68,18 @@ pub fn template(instances: &[Instance]) -> (Node, Supplied) {
                 ));
             }
         }
+        // A VNet's region decides which security admin rules apply to it; an admin rule's
+        // kind whether it is evaluated at all.
+        for (i_key, key) in [("l", "location"), ("k", "kind")] {
+            if let Some(v) = inst.body.as_object().and_then(|o| o.get(key)) {
+                if !v.is_null() {
+                    members.push(member(
+                        key,
+                        supply(format!("{i_key}{i}"), v.clone(), &mut params),
+                    ));
+                }
+            }
+        }
         if let Some(c) = &inst.condition {
             members.push(member(
                 "condition",

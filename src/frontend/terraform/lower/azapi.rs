@@ -17,17 +17,22 @@ use crate::frontend::terraform::keys::{id_key, looks_like_id};
 use crate::frontend::terraform::value::{Value, V};
 use crate::frontend::vocab::arm::{self as vocab, ArmResource, IdKey, Prop, Tree};
 use crate::model::values::Raw;
-use crate::model::{Problem, ProblemKind, Resource, Severity, Spanned, Unknown, Val};
+use crate::model::{Field, Problem, ProblemKind, Resource, Severity, Spanned, Unknown, Val};
 use crate::source::Span;
 
 pub const RESOURCE: &str = "azapi_resource";
 pub const UPDATE: &str = "azapi_update_resource";
+pub const ACTION: &str = "azapi_resource_action";
 
 /// Lower one `azapi_resource` or `azapi_update_resource` instance.
 pub fn lower(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut vocab::Lowering) {
     let Some(ty) = ev.text_arg(&res.item, "type") else {
         return;
     };
+    if rtype == ACTION {
+        commit(ev, &ty, res, out);
+        return;
+    }
     let ty = match &ty.value {
         Val::Known(t) => t.split('@').next().unwrap_or_default().trim().to_string(),
         Val::Unknown(u) => {
@@ -61,7 +66,16 @@ pub fn lower(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut vocab::Loweri
         _ => None,
     };
     let tree = Body { scope };
-    let body = body(ev, res);
+    let mut body = body(ev, res);
+    // azapi writes `location` beside the body, ARM inside the resource: put it where the
+    // vocabulary reads it (a VNet's region decides which admin rules apply to it).
+    if let (Some(location), V::Map(m)) = (ev.arg(&res.item, "location"), &body.v) {
+        if !m.contains_key("location") {
+            let mut items = m.as_ref().clone();
+            items.insert("location".into(), location.value);
+            body = Value::map(items, body.span);
+        }
+    }
     if rtype == UPDATE {
         let target = match ev.arg(&res.item, "resource_id") {
             Some(id) => target(&tree, &id.value),
@@ -105,6 +119,29 @@ pub fn lower(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut vocab::Loweri
         parent,
     };
     out.resource(&tree, &r);
+}
+
+/// `azapi_resource_action` with `action = "commit"` on a network manager deploys security
+/// admin (or connectivity) configurations to regions (nsg-semantics §6.8); other actions
+/// change nothing nsgate evaluates. An action whose type or name is unknown may be a commit.
+fn commit(ev: &mut Evaluator, ty: &Field<String>, res: &Res, out: &mut vocab::Lowering) {
+    let action = ev.text_arg(&res.item, "action");
+    let is = |f: Option<&Field<String>>, want: &str| match f.map(|f| &f.value) {
+        Some(Val::Known(t)) => t
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .eq_ignore_ascii_case(want),
+        Some(Val::Unknown(_)) => true,
+        None => false,
+    };
+    if !is(Some(ty), "Microsoft.Network/networkManagers") || !is(action.as_ref(), "commit") {
+        return;
+    }
+    let tree = Body { scope: None };
+    let body = body(ev, res);
+    out.admin_commit(&tree, &body, &res.address, res.span);
 }
 
 /// The `body` as a value: an object, `jsonencode(object)` read as its argument, or a JSON

@@ -553,7 +553,9 @@ pub fn lower(ev: &mut Evaluator, out: &mut Network) {
                     scope: scope.clone(),
                 };
                 match def.rtype.as_str() {
-                    azapi::RESOURCE | azapi::UPDATE => azapi::lower(ev, &def.rtype, &res, &mut arm),
+                    azapi::RESOURCE | azapi::UPDATE | azapi::ACTION => {
+                        azapi::lower(ev, &def.rtype, &res, &mut arm)
+                    }
                     _ => lower_one(ev, &def.rtype, &res, out, &mut lbs),
                 }
             }
@@ -567,7 +569,8 @@ pub fn lower(ev: &mut Evaluator, out: &mut Network) {
 }
 
 fn is_supported(rtype: &str) -> bool {
-    vocab::is_managed_type(rtype) || matches!(rtype, azapi::RESOURCE | azapi::UPDATE)
+    vocab::is_managed_type(rtype)
+        || matches!(rtype, azapi::RESOURCE | azapi::UPDATE | azapi::ACTION)
 }
 
 fn lower_one(

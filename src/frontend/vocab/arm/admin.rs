@@ -12,7 +12,7 @@
 use super::{link, ArmResource, Lowering, Prop, Tree};
 use crate::model::admin::{
     AdminCollection, AdminConfig, AdminDeployment, AdminGroup, AdminMember, Deployment,
-    IntentPolicyServices,
+    IntentPolicyServices, Region,
 };
 use crate::model::admin_build::{build_admin_rule, RawAdminAddress, RawAdminRule};
 use crate::model::values::{Dialect, RawRule};
@@ -27,11 +27,12 @@ pub const COLLECTION: &str =
 pub const RULE: &str =
     "microsoft.network/networkmanagers/securityadminconfigurations/rulecollections/rules";
 pub const SCRIPT: &str = "microsoft.resources/deploymentscripts";
+pub const POLICY: &str = "microsoft.authorization/policydefinitions";
 
 pub fn is_admin_type(ty: &str) -> bool {
     matches!(
         ty.to_ascii_lowercase().as_str(),
-        GROUP | MEMBER | CONFIG | COLLECTION | RULE | SCRIPT
+        GROUP | MEMBER | CONFIG | COLLECTION | RULE | SCRIPT | POLICY
     )
 }
 
@@ -72,6 +73,10 @@ pub(super) struct CommitScript {
 impl Lowering {
     pub(super) fn admin<T: Tree>(&mut self, t: &T, r: &ArmResource<T::Node>) {
         let parent_link = |what: &str| -> Result<Spanned<String>, Unknown> {
+            // azapi names the parent (`parent_id`); a template's child names its parent's names.
+            if let Some(parent) = &r.parent {
+                return parent.clone();
+            }
             match &r.own {
                 Ok(k) => parent_key(&k.value)
                     .map(|p| Spanned::new(p, k.span))
@@ -141,6 +146,7 @@ impl Lowering {
                     resource: r.resource.clone(),
                     intent_policy_services: mode,
                     deployment: Deployment::NotDeployed,
+                    regions: Vec::new(),
                 });
             }
             COLLECTION => {
@@ -166,6 +172,11 @@ impl Lowering {
                 });
             }
             RULE => self.admin_rule(t, r, link(&parent_link("rule collection"))),
+            POLICY => {
+                if let Some(p) = &props {
+                    self.admin_policy(t, r, p);
+                }
+            }
             SCRIPT => {
                 let text = props.as_ref().map(|p| script_text(t, p));
                 if let Some(text) = text {
@@ -187,6 +198,54 @@ impl Lowering {
             }
             _ => {}
         }
+    }
+
+    /// A policy definition of mode `Microsoft.Network.Data` whose effect is
+    /// `addToNetworkGroup` adds VNets to the network group its `networkGroupId` names; which
+    /// VNets depends on Azure resources nsgate cannot see. A definition is read as in effect
+    /// whether or not this input assigns it (an assignment may live at a wider scope).
+    fn admin_policy<T: Tree>(&mut self, t: &T, r: &ArmResource<T::Node>, props: &T::Node) {
+        let mode = t.member(props, "mode").map(|m| t.read(&m));
+        if !matches!(&mode, Some(Prop::Str(m)) if m.eq_ignore_ascii_case("Microsoft.Network.Data"))
+        {
+            return;
+        }
+        let then = t
+            .member(props, "policyRule")
+            .and_then(|rule| t.member(&rule, "then"));
+        let effect = then.as_ref().and_then(|then| t.member(then, "effect"));
+        if let Some(Prop::Str(e)) = effect.as_ref().map(|e| t.read(e)) {
+            // `[parameters('effect')]` (escaped for the policy engine) may still say so.
+            let literal = !e.starts_with('[');
+            if literal && !e.eq_ignore_ascii_case("addToNetworkGroup") {
+                return;
+            }
+        }
+        let group = then
+            .as_ref()
+            .and_then(|then| t.member(then, "details"))
+            .and_then(|details| t.member(&details, "networkGroupId"))
+            .map(|id| match t.read(&id) {
+                // A policy-engine expression (`[[parameters('networkGroupId')]` in the template).
+                Prop::Str(e) if e.starts_with('[') => Link::Unknown(Unknown {
+                    reason: format!("the network group is the policy expression `{e}`"),
+                    span: t.span(&id),
+                }),
+                _ => self.id_link(t, &id),
+            })
+            .unwrap_or_else(|| {
+                Link::Unknown(Unknown {
+                    reason: "the policy rule names no network group".into(),
+                    span: r.resource.span,
+                })
+            });
+        self.net
+            .admin_policies
+            .push(crate::model::admin::AdminPolicy {
+                group,
+                address: r.resource.address.clone(),
+                span: r.resource.span,
+            });
     }
 
     fn admin_rule<T: Tree>(
@@ -313,14 +372,233 @@ impl Lowering {
                     )
                 }
             };
+            let regions = match &s.text {
+                Val::Known(text) => match target_regions(text) {
+                    Some(list) => Val::Known(
+                        list.into_iter()
+                            .map(|r| match r {
+                                Target::Name(name) => {
+                                    Region::new(Spanned::new(Val::Known(name), s.span))
+                                }
+                                Target::Expr(expr) => Region {
+                                    name: Spanned::new(
+                                        Val::unknown(
+                                            format!("deployment script `{}` commits to region `{expr}`, which is known only at deployment time", s.address),
+                                            s.span,
+                                        ),
+                                        s.span,
+                                    ),
+                                    expr: Some(expr),
+                                },
+                            })
+                            .collect(),
+                    ),
+                    None => Val::unknown(
+                        format!(
+                            "the regions deployment script `{}` commits to are not written as literal region names",
+                            s.address
+                        ),
+                        s.span,
+                    ),
+                },
+                Val::Unknown(u) => Val::Unknown(Unknown {
+                    reason: format!(
+                        "the regions deployment script `{}` commits to are not known ({})",
+                        s.address, u.reason
+                    ),
+                    span: u.span,
+                }),
+            };
             self.net.admin_deployments.push(AdminDeployment {
                 configs,
+                regions,
                 scope_access: Spanned::new(Val::Known("SecurityAdmin".into()), s.span),
                 address: s.address,
                 span: s.span,
             });
         }
     }
+}
+
+impl Lowering {
+    /// A resource's `location`; Unknown when it is not set or cannot be evaluated.
+    pub(super) fn location_of<T: Tree>(&mut self, t: &T, r: &ArmResource<T::Node>) -> Region {
+        let span = r.resource.span;
+        let node = t.member(&r.node, "location");
+        let expr = node.as_ref().and_then(|n| t.label(n));
+        let name = match node.and_then(|n| self.scalar(t, &n, "location")) {
+            Some(f) => Spanned::new(
+                match f.value {
+                    Val::Known(v) => Val::Known(v.text()),
+                    Val::Unknown(u) => Val::Unknown(u),
+                },
+                f.span,
+            ),
+            None => Spanned::new(Val::unknown("`location` is not set", span), span),
+        };
+        Region { name, expr }
+    }
+}
+
+impl Lowering {
+    /// A network manager `commit` action written as data (azapi `azapi_resource_action` with
+    /// `action = "commit"`): its body's `commitType`, `configurationIds` and
+    /// `targetLocations` make a deployment.
+    pub fn admin_commit<T: Tree>(&mut self, t: &T, body: &T::Node, address: &str, span: Span) {
+        let scope_access = match t.member(body, "commitType") {
+            Some(n) => Spanned::new(
+                match t.read(&n) {
+                    Prop::Str(s) => Val::Known(s),
+                    Prop::Unknown(u) => Val::Unknown(u),
+                    other => Val::unknown(
+                        format!("`commitType` is a {}, not a string", other.type_name()),
+                        t.span(&n),
+                    ),
+                },
+                t.span(&n),
+            ),
+            None => Spanned::new(Val::unknown("`commitType` is not set", span), span),
+        };
+        let list = |key: &str| -> Result<Vec<T::Node>, Unknown> {
+            let Some(n) = t.member(body, key) else {
+                return Err(Unknown {
+                    reason: format!("`{key}` is not set"),
+                    span,
+                });
+            };
+            match t.read(&n) {
+                Prop::List(items) => Ok(items),
+                Prop::Unknown(u) => Err(u),
+                other => Err(Unknown {
+                    reason: format!("`{key}` is a {}, not a list", other.type_name()),
+                    span: t.span(&n),
+                }),
+            }
+        };
+        let configs = match list("configurationIds") {
+            Ok(items) => Val::Known(items.iter().map(|i| self.id_link(t, i)).collect()),
+            Err(u) => Val::Unknown(u),
+        };
+        let regions = match list("targetLocations") {
+            Ok(items) => Val::Known(
+                items
+                    .iter()
+                    .map(|i| {
+                        let s = t.span(i);
+                        let name = match t.read(i) {
+                            Prop::Str(r) => Val::Known(r),
+                            Prop::Unknown(u) => Val::Unknown(u),
+                            other => Val::unknown(
+                                format!("a target location is a {}", other.type_name()),
+                                s,
+                            ),
+                        };
+                        Region {
+                            name: Spanned::new(name, s),
+                            expr: t.label(i),
+                        }
+                    })
+                    .collect(),
+            ),
+            Err(u) => Val::Unknown(u),
+        };
+        self.net.admin_deployments.push(AdminDeployment {
+            configs,
+            scope_access,
+            regions,
+            address: address.to_string(),
+            span,
+        });
+    }
+}
+
+/// The regions a commit script names after its target-location parameter
+/// (`Deploy-AzNetworkManagerCommit -TargetLocation westeurope,eastus`, `az network manager
+/// post-commit --target-locations westeurope eastus`, or a script argument
+/// `-targetLocations westeurope` passed on to it). Values that are script variables
+/// (`$targetLocations`) or not plain region names are skipped; `None` when no literal region
+/// is written. A value that is one deployment-time expression (`{resourceGroup().location}`
+/// in the text of a partly known value) is kept as that expression.
+pub fn target_regions(text: &str) -> Option<Vec<Target>> {
+    let words = shell_words(text);
+    let mut out: Vec<Target> = Vec::new();
+    let mut reading = false;
+    for w in words {
+        if w.starts_with('-') {
+            let flag = w
+                .trim_start_matches('-')
+                .to_ascii_lowercase()
+                .replace('-', "");
+            reading = matches!(flag.as_str(), "targetlocation" | "targetlocations");
+            continue;
+        }
+        if !reading {
+            continue;
+        }
+        for item in w.split(',') {
+            let item = item.trim_matches(|c: char| "@()\"' ".contains(c));
+            let plain =
+                !item.is_empty() && item.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ');
+            let one_expr = item.starts_with('{')
+                && item.ends_with('}')
+                && item.matches('{').count() == 1
+                && item.matches('}').count() == 1;
+            let target = if plain {
+                Target::Name(item.to_string())
+            } else if one_expr {
+                Target::Expr(item.to_string())
+            } else {
+                continue;
+            };
+            if !out.contains(&target) {
+                out.push(target);
+            }
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// A region a commit names: a literal, or one deployment-time expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Name(String),
+    Expr(String),
+}
+
+/// Words of a command line: whitespace separates them except inside quotes and `{…}`
+/// placeholders; `;`, `|` and line ends separate commands (a `-` word ends a flag's values).
+fn shell_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => {
+                quote = None;
+                if q == '}' {
+                    word.push(c);
+                }
+            }
+            None if c == '{' => {
+                quote = Some('}');
+                word.push(c);
+            }
+            Some(_) => word.push(c),
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == ';' || c == '|' || c == '\n' => {
+                out.push(std::mem::take(&mut word));
+                out.push("-".into());
+            }
+            None if c.is_whitespace() => {
+                if !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+            }
+            None => word.push(c),
+        }
+    }
+    out.push(word);
+    out
 }
 
 fn missing<Id>(span: Span, key: &str) -> Link<Id> {
@@ -358,7 +636,46 @@ fn script_text<T: Tree>(t: &T, props: &T::Node) -> Val<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parent_key;
+    use super::{parent_key, Target};
+
+    #[test]
+    fn commit_regions_are_the_literal_target_locations() {
+        let regions = |s: &str| {
+            super::target_regions(s).map(|v| {
+                v.into_iter()
+                    .map(|t| match t {
+                        Target::Name(n) => n,
+                        Target::Expr(e) => format!("expr {e}"),
+                    })
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            regions("Deploy-AzNetworkManagerCommit -Name nm -TargetLocation westeurope,eastus -CommitType SecurityAdmin"),
+            Some(vec!["westeurope".into(), "eastus".into()])
+        );
+        assert_eq!(
+            regions("az network manager post-commit --target-locations westeurope \"North Europe\" --commit-type SecurityAdmin"),
+            Some(vec!["westeurope".into(), "North Europe".into()])
+        );
+        assert_eq!(
+            regions("-targetLocations westeurope\nDeploy-AzNetworkManagerCommit -TargetLocation $targetLocations"),
+            Some(vec!["westeurope".into()])
+        );
+        assert_eq!(
+            regions("-TargetLocation @('westeurope', 'eastus')"),
+            Some(vec!["westeurope".into(), "eastus".into()])
+        );
+        assert_eq!(
+            regions("Deploy-AzNetworkManagerCommit -TargetLocation $loc"),
+            None
+        );
+        assert_eq!(
+            regions("-targetLocations {resourceGroup().location} -x {a b}"),
+            Some(vec!["expr {resourceGroup().location}".into()])
+        );
+        assert_eq!(regions("Deploy-AzNetworkManagerCommit -Name nm"), None);
+    }
 
     #[test]
     fn parent_keys_drop_the_last_type_and_name() {

@@ -64,10 +64,12 @@ impl Lowering {
                 }
             }
         }
+        let location = self.location_of(t, r);
         self.net.vnets.push(Vnet {
             resource: r.resource.clone(),
             address_space,
             peerings,
+            location,
         });
     }
 

@@ -8,7 +8,7 @@
 use super::{Instance, Kind};
 use crate::model::admin::{
     AdminCollection, AdminConfig, AdminDeployment, AdminGroup, AdminMember, Deployment,
-    IntentPolicyServices,
+    IntentPolicyServices, Region,
 };
 use crate::model::admin_build::{build_admin_rule, RawAdminAddress, RawAdminRule};
 use crate::model::values::{Dialect, RawList, RawRule};
@@ -69,6 +69,8 @@ pub fn lower<I: Instance>(rtype: &str, i: &mut I, out: &mut Network) {
                 None => Val::Known(Vec::new()),
             },
             scope_access: text(i, "scope_access"),
+            // One deployment resource per region.
+            regions: Val::Known(vec![Region::new(text(i, "location"))]),
             address: i.address().to_string(),
             span: i.span(),
         }),
@@ -77,7 +79,8 @@ pub fn lower<I: Instance>(rtype: &str, i: &mut I, out: &mut Network) {
     }
 }
 
-fn text<I: Instance>(i: &mut I, attr: &'static str) -> crate::model::Field<String> {
+/// A string argument; Unknown (saying so) when it is not set.
+pub fn text<I: Instance>(i: &mut I, attr: &'static str) -> crate::model::Field<String> {
     match i.scalar(attr) {
         Some(f) => Spanned::new(
             match f.value {
@@ -128,6 +131,7 @@ fn config<I: Instance>(i: &mut I, problems: &mut Vec<Problem>) -> AdminConfig {
         resource,
         intent_policy_services: mode,
         deployment: Deployment::NotDeployed,
+        regions: Vec::new(),
     }
 }
 

@@ -21,6 +21,7 @@ pub fn vnet<I: Instance>(i: &mut I, problems: &mut Vec<Problem>) -> Vnet {
         resource,
         address_space,
         peerings: Vec::new(),
+        location: crate::model::admin::Region::new(super::admin::text(i, "location")),
     }
 }
 
