@@ -6,8 +6,15 @@
 //! bounded so hostile input cannot overflow the stack; errors carry the offset where parsing
 //! stopped. Object members keep their order and duplicates (the last one wins on lookup, as in
 //! most JSON readers).
+//!
+//! [`parse_lazy`] is for documents that may be large (ARM templates): it validates the whole
+//! text first without building anything, then builds only the root, keeping every container of
+//! at least [`LAZY_MIN_LEN`] bytes below it as a [`Json::Lazy`] byte range that is built the
+//! first time it is read (through [`Node::resolved`] or any accessor). A 200 MB variable
+//! nobody references then costs its text and nothing else.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 /// Deepest nesting accepted; real templates and plans stay far below.
 pub const MAX_DEPTH: usize = 256;
@@ -21,6 +28,78 @@ pub enum Json {
     String(Box<str>),
     Array(Vec<Node>),
     Object(Vec<Member>),
+    /// A large array or object of a validated document, built when first read (only
+    /// [`parse_lazy`] makes these; read it through [`Node::resolved`]).
+    Lazy(Arc<Lazy>),
+}
+
+/// A container of a validated document that is not built yet.
+pub struct Lazy {
+    doc: Arc<LazyDoc>,
+    mark: Mark,
+    node: OnceLock<Node>,
+}
+
+/// The text of a document [`parse_lazy`] validated, and its large containers.
+struct LazyDoc {
+    text: Arc<String>,
+    comments: bool,
+    /// Sorted by start.
+    marks: Vec<Mark>,
+}
+
+/// A large container: its byte range, the nodes building it makes (its descendants, a large
+/// descendant counting as one node) and the nodes of its whole subtree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Mark {
+    start: u32,
+    end: u32,
+    own: u32,
+    total: u32,
+}
+
+impl Lazy {
+    /// The built container (built now if it was not yet).
+    pub fn node(&self) -> &Node {
+        self.node.get_or_init(|| {
+            let mut p = Parser::new(&self.doc.text, self.doc.comments);
+            p.lazy = Some(&self.doc);
+            p.pos = self.mark.start as usize;
+            let whole = self.mark.start;
+            p.value_skipping(0, whole).unwrap_or(Node {
+                // Unreachable: the range was validated with the same grammar.
+                value: Json::Null,
+                start: self.mark.start,
+                end: self.mark.end,
+            })
+        })
+    }
+
+    pub fn is_built(&self) -> bool {
+        self.node.get().is_some()
+    }
+
+    /// How many nodes building it makes (a large container inside counts as one).
+    pub fn own_nodes(&self) -> u64 {
+        u64::from(self.mark.own)
+    }
+
+    /// How many nodes its whole subtree has.
+    pub fn total_nodes(&self) -> u64 {
+        u64::from(self.mark.total)
+    }
+}
+
+impl fmt::Debug for Lazy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.node(), f)
+    }
+}
+
+impl PartialEq for Lazy {
+    fn eq(&self, other: &Lazy) -> bool {
+        self.node() == other.node()
+    }
 }
 
 /// A JSON value and its byte range `[start, end)`.
@@ -40,9 +119,22 @@ pub struct Member {
 }
 
 impl Node {
+    /// The node itself, or the built container when it is [`Json::Lazy`].
+    pub fn resolved(&self) -> &Node {
+        match &self.value {
+            Json::Lazy(l) => l.node(),
+            _ => self,
+        }
+    }
+
+    /// The value, built first when it is [`Json::Lazy`] (never `Json::Lazy` itself).
+    pub fn json(&self) -> &Json {
+        &self.resolved().value
+    }
+
     /// Member `key` of an object (exact match; the last duplicate wins).
     pub fn get(&self, key: &str) -> Option<&Node> {
-        match &self.value {
+        match self.json() {
             Json::Object(members) => members
                 .iter()
                 .rev()
@@ -54,7 +146,7 @@ impl Node {
 
     /// Member `key` compared case-insensitively (ARM property names are case-insensitive).
     pub fn get_ci(&self, key: &str) -> Option<&Node> {
-        match &self.value {
+        match self.json() {
             Json::Object(members) => members
                 .iter()
                 .rev()
@@ -65,48 +157,48 @@ impl Node {
     }
 
     pub fn members(&self) -> &[Member] {
-        match &self.value {
+        match self.json() {
             Json::Object(m) => m,
             _ => &[],
         }
     }
 
     pub fn items(&self) -> &[Node] {
-        match &self.value {
+        match self.json() {
             Json::Array(a) => a,
             _ => &[],
         }
     }
 
     pub fn as_str(&self) -> Option<&str> {
-        match &self.value {
+        match self.json() {
             Json::String(s) => Some(s),
             _ => None,
         }
     }
 
     pub fn as_f64(&self) -> Option<f64> {
-        match &self.value {
+        match self.json() {
             Json::Number(n) => n.parse().ok(),
             _ => None,
         }
     }
 
     pub fn as_bool(&self) -> Option<bool> {
-        match &self.value {
+        match self.json() {
             Json::Bool(b) => Some(*b),
             _ => None,
         }
     }
 
     pub fn is_null(&self) -> bool {
-        matches!(self.value, Json::Null)
+        matches!(self.json(), Json::Null)
     }
 
     /// Convert to `serde_json::Value` (positions dropped), for code that only needs values.
     pub fn to_value(&self) -> serde_json::Value {
         use serde_json::Value;
-        match &self.value {
+        match self.json() {
             Json::Null => Value::Null,
             Json::Bool(b) => Value::Bool(*b),
             Json::Number(n) => serde_json::from_str(n).unwrap_or(Value::Null),
@@ -118,6 +210,7 @@ impl Node {
                     .map(|m| (m.key.to_string(), m.value.to_value()))
                     .collect(),
             ),
+            Json::Lazy(l) => l.node().to_value(),
         }
     }
 }
@@ -137,45 +230,177 @@ impl fmt::Display for JsonError {
 
 /// Parse a whole document. `comments`: accept `//` and `/* */` comments.
 pub fn parse(text: &str, comments: bool) -> Result<Node, JsonError> {
-    parse_collecting(text, comments, &mut Vec::new())
+    Parser::new(text, comments).document()
 }
 
 /// The byte ranges of the comments of a JSON-with-comments document, as its parser skips them
 /// (never text inside a string). Empty when the document does not parse.
 pub fn comments(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut found = Vec::new();
-    match parse_collecting(text, true, &mut found) {
+    match validate(text, true, Some(&mut found)) {
         Ok(_) => found,
         Err(_) => Vec::new(),
     }
 }
 
-fn parse_collecting(
+/// Containers at least this long are kept unbuilt by [`parse_lazy`] until read: big enough
+/// that the ranges remembered cost little beside the text, small enough that what a template
+/// reads is built in small pieces.
+pub const LAZY_MIN_LEN: usize = 4096;
+
+/// Parse a whole document lazily: validate all of it (the same grammar, errors and depth limit
+/// as [`parse`]), build the root, and leave each container of at least [`LAZY_MIN_LEN`] bytes
+/// below it as [`Json::Lazy`], built on first read with exact positions.
+pub fn parse_lazy(text: &Arc<String>, comments: bool) -> Result<Node, JsonError> {
+    let marks = validate(text, comments, None)?;
+    let doc = Arc::new(LazyDoc {
+        text: Arc::clone(text),
+        comments,
+        marks,
+    });
+    let mut p = Parser::new(&doc.text, comments);
+    p.lazy = Some(&doc);
+    p.document()
+}
+
+/// Check that `text` is one JSON value without building it, and return its large containers
+/// (sorted by start). `found`: where to put the comments skipped.
+fn validate(
     text: &str,
     comments: bool,
-    found: &mut Vec<std::ops::Range<usize>>,
-) -> Result<Node, JsonError> {
-    let mut p = Parser {
-        bytes: text.as_bytes(),
-        text,
-        pos: 0,
-        comments,
-        items: Vec::new(),
-        members: Vec::new(),
-        found_comments: std::mem::take(found),
+    found: Option<&mut Vec<std::ops::Range<usize>>>,
+) -> Result<Vec<Mark>, JsonError> {
+    let mut v = Validator {
+        p: Parser::new(text, comments),
+        marks: Vec::new(),
     };
-    // A UTF-8 byte-order mark is common in files saved by Windows tools.
-    if text.starts_with('\u{feff}') {
-        p.pos = 3;
+    v.p.skip_bom();
+    v.p.skip_ws()?;
+    v.value(0)?;
+    v.p.skip_ws()?;
+    if v.p.pos < v.p.bytes.len() {
+        return Err(v.p.error("unexpected text after the JSON value"));
     }
-    p.skip_ws()?;
-    let node = p.value(0)?;
-    p.skip_ws()?;
-    if p.pos < p.bytes.len() {
-        return Err(p.error("unexpected text after the JSON value"));
+    if let Some(found) = found {
+        *found = std::mem::take(&mut v.p.found_comments);
     }
-    *found = p.found_comments;
-    Ok(node)
+    let mut marks = v.marks;
+    marks.sort_unstable_by_key(|m| m.start);
+    Ok(marks)
+}
+
+/// The member `key` (case-insensitive) of the root object of `text`, found without building
+/// the rest of the document (the whole text is validated). For sniffing a file's kind.
+pub fn root_member(text: &str, comments: bool, key: &str) -> Option<Node> {
+    let marks = validate(text, comments, None).ok()?;
+    // Large containers below the root stay unbuilt (as `null`); the member found is then
+    // built on its own when it is one of them.
+    let mut p = Parser::new(text, comments);
+    p.skip = Some(&marks);
+    let root = p.document().ok()?;
+    let member = root.get_ci(key)?;
+    let mut p = Parser::new(text, comments);
+    p.pos = member.start as usize;
+    p.value(0).ok()
+}
+
+/// A validating pass over a document that builds nothing: the [`Parser`]'s grammar, errors and
+/// offsets, counting nodes and remembering where large containers end.
+struct Validator<'a> {
+    p: Parser<'a>,
+    marks: Vec<Mark>,
+}
+
+impl Validator<'_> {
+    /// Validate one value; returns the nodes its parent builds for it (1 for a scalar or a
+    /// large container, its whole subtree otherwise) and the nodes of its subtree.
+    fn value(&mut self, depth: usize) -> Result<(u32, u32), JsonError> {
+        if depth > MAX_DEPTH {
+            return Err(self
+                .p
+                .error(format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        let start = self.p.pos;
+        let (own, total) = match self.p.peek() {
+            Some(b'{') => self.container(depth, true)?,
+            Some(b'[') => self.container(depth, false)?,
+            Some(b'"') => {
+                self.p.skip_string()?;
+                return Ok((1, 1));
+            }
+            Some(b't' | b'f' | b'n' | b'-' | b'0'..=b'9') => {
+                // Scalars other than strings: the parser's own code, which allocates nothing
+                // but the number's text.
+                self.p.scalar()?;
+                return Ok((1, 1));
+            }
+            Some(_) => return Err(self.p.error("expected a JSON value")),
+            None => {
+                return Err(self
+                    .p
+                    .error("unexpected end of input, expected a JSON value"))
+            }
+        };
+        let end = self.p.pos;
+        if end - start >= LAZY_MIN_LEN {
+            if let (Ok(s), Ok(e)) = (u32::try_from(start), u32::try_from(end)) {
+                self.marks.push(Mark {
+                    start: s,
+                    end: e,
+                    own,
+                    total,
+                });
+                return Ok((1, total));
+            }
+        }
+        Ok((own, total))
+    }
+
+    fn container(&mut self, depth: usize, object: bool) -> Result<(u32, u32), JsonError> {
+        let close = if object { b'}' } else { b']' };
+        let (mut own, mut total) = (1u32, 1u32);
+        self.p.pos += 1;
+        self.p.skip_ws()?;
+        if self.p.peek() == Some(close) {
+            self.p.pos += 1;
+            return Ok((own, total));
+        }
+        loop {
+            self.p.skip_ws()?;
+            if object {
+                if self.p.peek() != Some(b'"') {
+                    return Err(self.p.error("expected a quoted member name"));
+                }
+                self.p.skip_string()?;
+                self.p.skip_ws()?;
+                if self.p.peek() != Some(b':') {
+                    return Err(self.p.error("expected `:` after a member name"));
+                }
+                self.p.pos += 1;
+                self.p.skip_ws()?;
+            }
+            let (o, t) = self.value(depth + 1)?;
+            own = own.saturating_add(o);
+            total = total.saturating_add(t);
+            self.p.skip_ws()?;
+            match self.p.peek() {
+                Some(b',') => {
+                    self.p.pos += 1;
+                    self.p.skip_ws()?;
+                    if self.p.comments && self.p.peek() == Some(close) {
+                        self.p.pos += 1;
+                        return Ok((own, total));
+                    }
+                }
+                Some(c) if c == close => {
+                    self.p.pos += 1;
+                    return Ok((own, total));
+                }
+                _ if object => return Err(self.p.error("expected `,` or `}` in an object")),
+                _ => return Err(self.p.error("expected `,` or `]` in an array")),
+            }
+        }
+    }
 }
 
 struct Parser<'a> {
@@ -189,9 +414,136 @@ struct Parser<'a> {
     members: Vec<Member>,
     /// Comments skipped so far (for suppressions).
     found_comments: Vec<std::ops::Range<usize>>,
+    /// Lazy parsing: large containers of this document (other than the one at `whole`) become
+    /// [`Json::Lazy`].
+    lazy: Option<&'a Arc<LazyDoc>>,
+    /// Sniffing: large containers are skipped (built as `null`).
+    skip: Option<&'a [Mark]>,
+    /// Where the container being built starts (never made lazy itself).
+    whole: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    fn new(text: &'a str, comments: bool) -> Parser<'a> {
+        Parser {
+            bytes: text.as_bytes(),
+            text,
+            pos: 0,
+            comments,
+            items: Vec::new(),
+            members: Vec::new(),
+            found_comments: Vec::new(),
+            lazy: None,
+            skip: None,
+            whole: usize::MAX,
+        }
+    }
+
+    /// A UTF-8 byte-order mark is common in files saved by Windows tools.
+    fn skip_bom(&mut self) {
+        if self.pos == 0 && self.text.starts_with('\u{feff}') {
+            self.pos = 3;
+        }
+    }
+
+    /// The whole document: one value, with only whitespace and comments around it.
+    fn document(&mut self) -> Result<Node, JsonError> {
+        self.skip_bom();
+        self.skip_ws()?;
+        // The root is always built.
+        self.whole = self.pos;
+        let node = self.value(0)?;
+        self.skip_ws()?;
+        if self.pos < self.bytes.len() {
+            return Err(self.error("unexpected text after the JSON value"));
+        }
+        Ok(node)
+    }
+
+    /// Build the container at `whole` (the current position), large ones inside it lazily.
+    fn value_skipping(&mut self, depth: usize, whole: u32) -> Result<Node, JsonError> {
+        self.whole = whole as usize;
+        self.value(depth)
+    }
+
+    /// The large container starting here, if lazy parsing or sniffing keeps it unbuilt.
+    fn unbuilt(&mut self) -> Option<Node> {
+        if self.pos == self.whole {
+            return None;
+        }
+        let marks: &[Mark] = match (self.lazy, self.skip) {
+            (Some(doc), _) => &doc.marks,
+            (None, Some(marks)) => marks,
+            (None, None) => return None,
+        };
+        let at = u32::try_from(self.pos).ok()?;
+        let i = marks.binary_search_by_key(&at, |m| m.start).ok()?;
+        let mark = *marks.get(i)?;
+        self.pos = mark.end as usize;
+        let value = match self.lazy {
+            Some(doc) => Json::Lazy(Arc::new(Lazy {
+                doc: Arc::clone(doc),
+                mark,
+                node: OnceLock::new(),
+            })),
+            None => Json::Null,
+        };
+        Some(Node {
+            value,
+            start: mark.start,
+            end: mark.end,
+        })
+    }
+
+    /// A number, `true`, `false` or `null` (validation: nothing kept).
+    fn scalar(&mut self) -> Result<(), JsonError> {
+        match self.peek() {
+            Some(b't') => self.keyword("true", Json::Null).map(drop),
+            Some(b'f') => self.keyword("false", Json::Null).map(drop),
+            Some(b'n') => self.keyword("null", Json::Null).map(drop),
+            _ => self.number_end().map(drop),
+        }
+    }
+
+    /// Validate a string without decoding it: the errors and offsets of [`Parser::string`].
+    fn skip_string(&mut self) -> Result<(), JsonError> {
+        let open = self.pos;
+        self.pos += 1;
+        loop {
+            let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+            let run = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
+            self.pos += run;
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let c = self
+                        .peek()
+                        .ok_or_else(|| self.error("unterminated escape"))?;
+                    self.pos += 1;
+                    match c {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => {
+                            self.hex4()?;
+                        }
+                        _ => return Err(self.error("invalid escape in a string")),
+                    }
+                }
+                Some(_) => return Err(self.error("control character in a string")),
+                None => {
+                    self.pos = open;
+                    return Err(self.error("unterminated string"));
+                }
+            }
+        }
+    }
+
     fn error(&self, message: impl Into<String>) -> JsonError {
         JsonError {
             message: message.into(),
@@ -244,6 +596,11 @@ impl Parser<'_> {
         if depth > MAX_DEPTH {
             return Err(self.error(format!("nesting deeper than {MAX_DEPTH} levels")));
         }
+        if matches!(self.peek(), Some(b'{' | b'[')) {
+            if let Some(node) = self.unbuilt() {
+                return Ok(node);
+            }
+        }
         let start = self.pos;
         let value = match self.peek() {
             Some(b'{') => self.object(depth)?,
@@ -273,6 +630,14 @@ impl Parser<'_> {
     }
 
     fn number(&mut self) -> Result<Json, JsonError> {
+        let start = self.number_end()?;
+        Ok(Json::Number(
+            self.text.get(start..self.pos).unwrap_or("0").into(),
+        ))
+    }
+
+    /// Move past a number; returns where it started.
+    fn number_end(&mut self) -> Result<usize, JsonError> {
         let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
@@ -302,9 +667,7 @@ impl Parser<'_> {
                 return Err(self.error("expected exponent digits"));
             }
         }
-        Ok(Json::Number(
-            self.text.get(start..self.pos).unwrap_or("0").into(),
-        ))
+        Ok(start)
     }
 
     fn string(&mut self) -> Result<Box<str>, JsonError> {
@@ -533,6 +896,115 @@ mod tests {
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
         let text = "[".repeat(100_000);
         assert!(parse(&text, false).unwrap_err().message.contains("nesting"));
+    }
+
+    /// Build every lazy container of `node` (a copy with no `Json::Lazy` left).
+    fn built(node: &Node) -> Node {
+        let node = node.resolved();
+        let value = match &node.value {
+            Json::Array(items) => Json::Array(items.iter().map(built).collect()),
+            Json::Object(members) => Json::Object(
+                members
+                    .iter()
+                    .map(|m| Member {
+                        value: built(&m.value),
+                        ..m.clone()
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        Node { value, ..*node }
+    }
+
+    fn lazy(text: &str, comments: bool) -> Result<Node, JsonError> {
+        parse_lazy(&Arc::new(text.to_string()), comments)
+    }
+
+    /// A document with large containers at several depths, comments and escapes.
+    fn large_document() -> String {
+        let numbers = (0..2000)
+            .map(|i| (i % 1000).to_string())
+            .collect::<Vec<_>>();
+        let numbers = numbers.join(", ");
+        let rules = (0..200)
+            .map(|i| format!(r#"{{"name": "r\u00e9{i}", "p": [{i}, -1.5e3, true, null] /* c */}}"#))
+            .collect::<Vec<_>>()
+            .join(",\n");
+        format!(
+            "\u{feff}// head\n{{\"$schema\": \"s\", \"variables\": {{\"numbers\": [{numbers}], \"small\": [1,]}},\n\"resources\": [{rules}],\n\"outputs\": {{}}}}"
+        )
+    }
+
+    #[test]
+    fn lazy_parsing_builds_the_same_tree_with_the_same_positions() {
+        let text = large_document();
+        let eager = parse(&text, true).unwrap();
+        let root = lazy(&text, true).unwrap();
+        let numbers = root.get("variables").unwrap().get("numbers").unwrap();
+        let Json::Lazy(l) = &numbers.value else {
+            panic!("a large array is lazy: {numbers:?}")
+        };
+        assert!(!l.is_built());
+        assert_eq!(l.own_nodes(), 2001);
+        assert_eq!(&text[numbers.start as usize..][..3], "[0,");
+        assert_eq!(built(&root), eager);
+        assert!(l.is_built());
+    }
+
+    #[test]
+    fn validation_has_the_parsers_errors_and_offsets() {
+        let big = format!("[{}]", "1,".repeat(LAZY_MIN_LEN));
+        for bad in [
+            "",
+            "{",
+            "[1,",
+            "[1,]",
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "{1: 2}",
+            "\"abc",
+            "\"a\u{1}\"",
+            "\"\\x\"",
+            "\"\\",
+            "\"\\ud83d\\u12\"",
+            "tru",
+            "nul",
+            "-",
+            "1.",
+            "1e",
+            "01",
+            "{\"a\":1}x",
+            "\"\\u12\"",
+            "/* open",
+            "// c\n{}",
+            &big,
+            &format!("{big}x"),
+            &format!("{{\"a\": {big}, \"b\": [1 2]}}"),
+        ] {
+            for comments in [false, true] {
+                let eager = parse(bad, comments).map(|n| built(&n));
+                let lazily = lazy(bad, comments).map(|n| built(&n));
+                assert_eq!(eager, lazily, "{bad:?} comments={comments}");
+            }
+        }
+        let deep = "[".repeat(100_000);
+        assert!(lazy(&deep, false).unwrap_err().message.contains("nesting"));
+    }
+
+    #[test]
+    fn sniffing_a_root_member_and_comments_build_nothing_large() {
+        let text = large_document();
+        let schema = root_member(&text, true, "$SCHEMA").unwrap();
+        assert_eq!(schema.as_str(), Some("s"));
+        // A large member is built on its own when it is the one asked for.
+        let rules = root_member(&text, true, "resources").unwrap();
+        assert_eq!(rules.items().len(), 200);
+        assert!(root_member(&text, false, "$schema").is_none());
+        assert!(root_member("[1]", true, "$schema").is_none());
+        let found = comments(&text);
+        assert_eq!(found.len(), 201);
+        assert_eq!(&text[found[0].clone()], "// head");
     }
 
     #[test]

@@ -202,6 +202,20 @@ impl<'a> Machine<'a> {
         }
     }
 
+    /// A machine with a smaller budget, to test what happens where it ends.
+    #[cfg(test)]
+    pub fn with_budget(file: FileId, text: &'a str, limit: u64) -> Machine<'a> {
+        Machine {
+            budget: Budget::new("ARM template evaluation", limit),
+            ..Machine::new(file, text)
+        }
+    }
+
+    #[cfg(test)]
+    pub fn budget_used(&self) -> u64 {
+        self.budget.used()
+    }
+
     pub fn span(&self, node: &Node) -> Span {
         Span::new(self.file, node.start as usize, node.end as usize)
     }
@@ -278,8 +292,23 @@ impl<'a> Machine<'a> {
 
     /// Evaluate a JSON node: expressions are evaluated, property `copy` loops expanded.
     pub fn eval_node(&self, node: &'a Node, env: &Env) -> Value {
+        self.eval_node_charged(node, env, false)
+    }
+
+    /// [`Machine::eval_node`]; `charged`: the array's items were charged already.
+    fn eval_node_charged(&self, node: &'a Node, env: &Env, charged: bool) -> Value {
         let span = self.span(node);
         self.nested(span, || match &node.value {
+            // A large container left unbuilt by the parser: every node building it makes is
+            // charged before it is built, so a huge variable that is referenced ends at the
+            // budget (NSG030) instead of taking memory in proportion to its size.
+            Json::Lazy(l) => {
+                let what = || format!("a value of {} JSON nodes", l.total_nodes());
+                if !self.charge_at(l.own_nodes(), span, what) {
+                    return self.exhausted_value(span);
+                }
+                self.eval_node_charged(l.node(), env, true)
+            }
             Json::Null => Value::null(span),
             Json::Bool(b) => Value::bool(*b, span),
             Json::Number(n) => number(n, span),
@@ -291,7 +320,7 @@ impl<'a> Machine<'a> {
                 }
             }
             Json::Array(items) => {
-                if !self.charge(items.len() as u64) {
+                if !charged && !self.charge(items.len() as u64) {
                     return self.exhausted_value(span);
                 }
                 Value::array(items.iter().map(|i| self.eval_node(i, env)).collect(), span)
@@ -1083,7 +1112,7 @@ impl<'a> Machine<'a> {
     /// produces it. `None` when absent or null.
     pub fn get(&self, l: &Lazy<'a>, key: &str, env: &Env) -> Option<Lazy<'a>> {
         let found = match l {
-            Lazy::Node(n) => match &n.value {
+            Lazy::Node(n) => match n.json() {
                 Json::Object(_) => match n.get_ci(key) {
                     // An expression is evaluated once here, not again for each of its members.
                     Some(m) if matches!(&m.value, Json::String(s) if expr::is_expression(s)) => {
@@ -1180,7 +1209,7 @@ pub fn root_scope(span: Span) -> Scope {
 /// is charged when its own loop runs). A resource copy loop charges this per instance up front,
 /// so 800 NSGs × 800 rules is charged as 640,000 rules before any is built.
 pub fn expanded_weight(node: &Node) -> u64 {
-    match &node.value {
+    match node.json() {
         Json::Array(items) => items
             .iter()
             .fold(1u64, |w, i| w.saturating_add(expanded_weight(i))),
@@ -1206,7 +1235,7 @@ pub fn expanded_weight(node: &Node) -> u64 {
 
 pub fn is_copy_loops(node: &Node) -> bool {
     let items = node.items();
-    matches!(node.value, Json::Array(_))
+    matches!(node.json(), Json::Array(_))
         && !items.is_empty()
         && items
             .iter()

@@ -919,6 +919,7 @@ fn from_json(node: &crate::frontend::json::Node, span: Span, depth: usize) -> Va
         return Value::unknown("`json()` value nested too deeply", span);
     }
     match &node.value {
+        Json::Lazy(l) => from_json(l.node(), span, depth),
         Json::Null => Value::null(span),
         Json::Bool(b) => Value::bool(*b, span),
         Json::Number(t) => match t.parse::<i64>() {

@@ -220,7 +220,7 @@ impl<'a> Tree for Instance<'_, '_, 'a> {
         match node {
             // Objects and arrays written as JSON are read member by member, never evaluated
             // as a whole.
-            Lazy::Node(n) => match &n.value {
+            Lazy::Node(n) => match n.json() {
                 Json::Object(_) => Prop::Object,
                 Json::Array(items) => Prop::List(items.iter().map(Lazy::Node).collect()),
                 _ => prop(&self.m.eval_node(n, &self.inst.env)),

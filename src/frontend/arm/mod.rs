@@ -59,13 +59,11 @@ pub fn detect(text: &str) -> bool {
     if !contains_ci(text, "deploymenttemplate.json") {
         return false;
     }
-    match json::parse(text, true) {
-        Ok(root) => root
-            .get_ci("$schema")
-            .and_then(Node::as_str)
-            .is_some_and(is_template_schema),
-        Err(_) => false,
-    }
+    // Only `$schema` is built; the rest of the text is validated, not kept.
+    json::root_member(text, true, "$schema")
+        .as_ref()
+        .and_then(Node::as_str)
+        .is_some_and(is_template_schema)
 }
 
 /// Whether a template says the Bicep compiler made it (`metadata._generator.name` is `bicep`,
@@ -74,15 +72,12 @@ pub fn compiled_from_bicep(text: &str) -> bool {
     if !contains_ci(text, "_generator") {
         return false;
     }
-    match json::parse(text, true) {
-        Ok(root) => root
-            .get_ci("metadata")
-            .and_then(|m| m.get_ci("_generator"))
-            .and_then(|g| g.get_ci("name"))
-            .and_then(Node::as_str)
-            .is_some_and(|n| n.eq_ignore_ascii_case("bicep")),
-        Err(_) => false,
-    }
+    json::root_member(text, true, "metadata")
+        .as_ref()
+        .and_then(|m| m.get_ci("_generator"))
+        .and_then(|g| g.get_ci("name"))
+        .and_then(Node::as_str)
+        .is_some_and(|n| n.eq_ignore_ascii_case("bicep"))
 }
 
 /// Whether `text` is an ARM parameters file (`…deploymentParameters.json#`), which a directory
@@ -91,13 +86,10 @@ pub fn is_parameters_file(text: &str) -> bool {
     if !contains_ci(text, "deploymentparameters.json") {
         return false;
     }
-    match json::parse(text, true) {
-        Ok(root) => root
-            .get_ci("$schema")
-            .and_then(Node::as_str)
-            .is_some_and(params::is_parameters_schema),
-        Err(_) => false,
-    }
+    json::root_member(text, true, "$schema")
+        .as_ref()
+        .and_then(Node::as_str)
+        .is_some_and(params::is_parameters_schema)
 }
 
 fn contains_ci(hay: &str, needle: &str) -> bool {
@@ -175,7 +167,9 @@ fn parse_file(sources: &Sources, file: FileId, what: &str) -> Result<Node, Input
         .get(file)
         .map(|f| f.text.clone())
         .unwrap_or_default();
-    let root = json::parse(&text, true).map_err(|e| {
+    // Lazily: large parts (a variable of a million numbers) are built only if evaluation
+    // reads them.
+    let root = json::parse_lazy(&text, true).map_err(|e| {
         let at = e.offset as usize;
         input_error(
             sources,
@@ -188,7 +182,7 @@ fn parse_file(sources: &Sources, file: FileId, what: &str) -> Result<Node, Input
             Some(Span::new(file, at, at)),
         )
     })?;
-    if !matches!(root.value, json::Json::Object(_)) {
+    if !matches!(root.json(), json::Json::Object(_)) {
         return Err(input_error(
             sources,
             file,

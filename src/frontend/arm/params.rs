@@ -25,7 +25,7 @@ pub fn read(root: &Node, file: FileId) -> Result<Supplied, String> {
     let Some(params) = root.get_ci("parameters") else {
         return Err("the parameters file has no `parameters` object".into());
     };
-    if !matches!(params.value, Json::Object(_)) {
+    if !matches!(params.json(), Json::Object(_)) {
         return Err("`parameters` must be an object".into());
     }
     let mut out = HashMap::new();
@@ -62,6 +62,7 @@ pub fn literal(node: &Node, file: FileId, depth: usize) -> Value {
         return Value::unknown("value nested too deeply", span);
     }
     match &node.value {
+        Json::Lazy(l) => literal(l.node(), file, depth),
         Json::Null => Value::null(span),
         Json::Bool(b) => Value::bool(*b, span),
         Json::Number(n) => match n.parse::<i64>() {

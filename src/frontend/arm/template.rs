@@ -257,7 +257,7 @@ pub fn add_ctx<'a>(
 pub fn expand<'a>(m: &Machine<'a>, ctx_id: CtxId, ctx: &Ctx<'a>) -> Table<'a> {
     let mut out = Vec::new();
     let env = Env::root(ctx_id);
-    match ctx.template.get_ci("resources").map(|r| (&r.value, r)) {
+    match ctx.template.get_ci("resources").map(|r| (r.json(), r)) {
         None => {}
         Some((Json::Array(items), _)) => {
             for item in items {
@@ -322,7 +322,7 @@ fn expand_decl<'a>(
     env: &Env,
     out: &mut Vec<Inst<'a>>,
 ) {
-    if !matches!(node.value, Json::Object(_)) {
+    if !matches!(node.json(), Json::Object(_)) {
         m.problem(Problem::invalid(
             "a resource must be an object",
             m.span(node),
@@ -331,7 +331,7 @@ fn expand_decl<'a>(
     }
     let copy = node
         .get_ci("copy")
-        .filter(|c| matches!(c.value, Json::Object(_)));
+        .filter(|c| matches!(c.json(), Json::Object(_)));
     let Some(copy) = copy else {
         let inst = make_inst(
             m,
@@ -519,7 +519,7 @@ fn build_nested<'a>(m: &Machine<'a>, inst: &Inst<'a>) -> Option<CtxId> {
     let props = Lazy::Node(inst.node.get_ci("properties")?);
     let env = &inst.env;
     let template = match m.get(&props, "template", env) {
-        Some(Lazy::Node(t)) if matches!(t.value, Json::Object(_)) => t,
+        Some(Lazy::Node(t)) if matches!(t.json(), Json::Object(_)) => t,
         Some(other) => {
             m.problem(Problem::new(
                 ProblemKind::Note,
@@ -591,7 +591,7 @@ fn build_nested<'a>(m: &Machine<'a>, inst: &Inst<'a>) -> Option<CtxId> {
     let mut supplied = HashMap::new();
     if let Some(params) = m.get(&props, "parameters", env) {
         match &params {
-            Lazy::Node(n) if matches!(n.value, Json::Object(_)) => {
+            Lazy::Node(n) if matches!(n.json(), Json::Object(_)) => {
                 for p in n.members() {
                     let key_span = Span::new(m.file, p.key_start as usize, p.key_end as usize);
                     let v = passed_value(m, &Lazy::Node(&p.value), &p.key, env, key_span);
@@ -627,7 +627,7 @@ fn passed_value<'a>(m: &Machine<'a>, p: &Lazy<'a>, name: &str, env: &Env, span: 
     // passes a whole parameter as one expression (`[if(c, createObject('value', x), …)]`) and
     // a looped value as a property `copy` loop named `value`.
     let value = match p {
-        Lazy::Node(n) if matches!(n.value, Json::Object(_)) => match n.get_ci("value") {
+        Lazy::Node(n) if matches!(n.json(), Json::Object(_)) => match n.get_ci("value") {
             Some(v) => Some(m.eval_node(v, env)),
             None => m.get(p, "value", env).map(|l| m.force(&l, env)),
         },

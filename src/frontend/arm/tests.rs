@@ -813,3 +813,85 @@ fn existing_resources_in_another_group_resolve_to_that_group() {
         other => panic!("{other:?}"),
     }
 }
+
+// ---- large templates are built only where evaluation reads them ---------------------------
+
+/// A template whose `numbers` variable holds `count` integers (the `arm-numbers` shape of
+/// `benches/support/adversarial.rs`, small), with an NSG whose rule reads `prefixes`.
+fn numbers_template(count: usize, prefixes: &str) -> String {
+    let numbers = (0..count)
+        .map(|i| (i % 1000).to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    tpl(
+        "{}",
+        &format!(r#"{{"numbers": [{numbers}]}}"#),
+        &format!(
+            r#"[{{"type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2024-05-01", "name": "nsg-n",
+      "properties": {{"securityRules": [{{"name": "AllowSsh", "properties": {{"priority": 100, "direction": "Inbound", "access": "Allow",
+        "protocol": "Tcp", "sourcePortRange": "*", "destinationPortRange": "22", "sourceAddressPrefixes": {prefixes},
+        "destinationAddressPrefix": "*"}}}}]}}}}]"#
+        ),
+    )
+}
+
+/// Load `text` as [`load_files`] does, with an evaluation budget of `limit`; the template's
+/// root (to look at what was built), the network and the problems.
+fn load_with_budget(text: &str, limit: u64) -> (Node, Network, Vec<crate::model::Problem>, u64) {
+    let mut sources = Sources::new();
+    let file = sources.add("t.json", text);
+    let shared = sources.get(file).map(|f| f.text.clone()).unwrap();
+    let root = json::parse_lazy(&shared, true).unwrap();
+    let m = eval::Machine::with_budget(file, text, limit);
+    let names = template::names(&m, &root, HashMap::new(), String::new());
+    let scope = eval::root_scope(Span::new(file, 0, 0));
+    let ctx = template::add_ctx(&m, Rc::new(names), &root, String::new(), 0, scope, true);
+    let mut lowerer = lower::Lowerer::new(&m);
+    lowerer.lower_ctx(ctx);
+    let mut network = lowerer.finish();
+    let problems = std::mem::take(&mut network.problems);
+    let used = m.budget_used();
+    drop(m);
+    (root, network, problems, used)
+}
+
+fn numbers_of(root: &Node) -> &json::Lazy {
+    let numbers = root.get_ci("variables").and_then(|v| v.get_ci("numbers"));
+    match numbers.map(|n| &n.value) {
+        Some(json::Json::Lazy(l)) => l,
+        other => panic!("the numbers variable is not kept lazily: {other:?}"),
+    }
+}
+
+#[test]
+fn a_large_variable_nobody_reads_is_never_built() {
+    let text = numbers_template(5_000, r#"["10.0.0.0/8"]"#);
+    let (root, network, problems, used) = load_with_budget(&text, eval::BUDGET);
+    assert!(!numbers_of(&root).is_built());
+    assert!(used < 1_000, "{used} units for a template of one rule");
+    assert_eq!(network.nsgs.len(), 1);
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+#[test]
+fn a_large_variable_that_is_read_is_charged_before_it_is_built() {
+    let text = numbers_template(5_000, r#""[variables('numbers')]""#);
+    // Enough budget: built and evaluated (5,000 numbers are no prefixes: invalid, not unknown).
+    let (root, _, _, used) = load_with_budget(&text, eval::BUDGET);
+    assert!(numbers_of(&root).is_built());
+    assert!(used >= 5_000, "{used}");
+    // Too little: the run ends at the budget, naming the value, and nothing was built.
+    let (root, _, problems, _) = load_with_budget(&text, 4_000);
+    assert!(!numbers_of(&root).is_built());
+    let finding = problems
+        .iter()
+        .find(|p| p.message.contains("ARM template evaluation budget"))
+        .unwrap_or_else(|| panic!("no budget problem: {problems:?}"));
+    assert!(
+        finding.message.contains("a value of 5001 JSON nodes"),
+        "{}",
+        finding.message
+    );
+    let at = finding.span.start as usize..finding.span.end as usize;
+    assert!(text[at].starts_with("[0,1,2"), "{:?}", finding.span);
+}

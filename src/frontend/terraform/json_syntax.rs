@@ -192,6 +192,7 @@ impl Conv<'_> {
     fn literal(&self, node: &Node) -> Expr {
         let span = self.span(node);
         let kind = match &node.value {
+            Json::Lazy(l) => return self.literal(l.node()),
             Json::Null => ExprKind::Null,
             Json::Bool(b) => ExprKind::Bool(*b),
             Json::Number(n) => match n.parse::<f64>() {

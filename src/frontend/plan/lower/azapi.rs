@@ -242,8 +242,10 @@ impl<'b> Tree for PlanBody<'b> {
         let Some(value) = node.value else {
             return Prop::Null;
         };
+        // `resolved`: a plan is never parsed lazily, but the match must be exhaustive.
+        let value = value.resolved();
         match &value.value {
-            Json::Null => Prop::Null,
+            Json::Null | Json::Lazy(_) => Prop::Null,
             Json::Bool(b) => Prop::Bool(*b),
             Json::Number(n) => Prop::Num(n.parse().unwrap_or(f64::NAN)),
             Json::String(s) => Prop::Str(s.to_string()),
