@@ -201,6 +201,7 @@ fn collection_deployed(n: &Network, c: &AdminCollection) -> Option<Option<Unknow
         Link::Key(k) => Some(Some(Unknown {
             reason: format!("security admin configuration `{}` was not linked", k.value),
             span: k.span,
+            origin: None,
         })),
     }
 }
@@ -219,6 +220,7 @@ fn collection_covers(n: &Network, c: &AdminCollection, vnet: VnetId) -> Option<O
                 maybe.get_or_insert_with(|| Unknown {
                     reason: format!("network group `{}` was not linked", k.value),
                     span: k.span,
+                    origin: None,
                 });
                 continue;
             }
@@ -237,6 +239,7 @@ fn collection_covers(n: &Network, c: &AdminCollection, vnet: VnetId) -> Option<O
                     maybe.get_or_insert_with(|| Unknown {
                         reason: format!("virtual network `{}` was not linked", k.value),
                         span: k.span,
+                        origin: None,
                     });
                 }
             }
@@ -281,6 +284,7 @@ pub fn scope_of(n: &Network, vnet: VnetId) -> AdminScope {
                 Some(Unknown {
                     reason: format!("admin rule collection `{}` was not linked", k.value),
                     span: k.span,
+                    origin: None,
                 }),
             ),
         };
@@ -355,6 +359,7 @@ pub(super) fn settle(n: &mut Network, problems: &mut Vec<Problem>) {
         let why = |reason: String| Unknown {
             reason,
             span: p.span,
+            origin: None,
         };
         match &p.group {
             Link::Resolved(g) => {

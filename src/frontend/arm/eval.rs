@@ -932,6 +932,7 @@ impl<'a> Machine<'a> {
             reason: reason.into(),
             span,
             sym: Some(Rc::new(vec![Part::Atom(rest_atom)])),
+            fresh: None,
         };
         Value::new(
             Kind::Object(Rc::new(Obj {
@@ -954,6 +955,7 @@ impl<'a> Machine<'a> {
                 reason: reason.into(),
                 span,
                 sym: None,
+                fresh: None,
             };
             Value::derived(&cause, sym_call(name, args), span)
         };
@@ -983,6 +985,7 @@ impl<'a> Machine<'a> {
             .into(),
             span,
             sym: rest_sym.map(|s| Rc::new(vec![Part::Atom(s)])),
+            fresh: None,
         });
         if name == "reference" {
             if inst.is_deployment() {
@@ -1264,6 +1267,7 @@ pub fn symbolic_string(parts: Vec<Part>, cause: Option<&Unk>, span: Span) -> Val
             reason,
             span: at,
             sym: None,
+            fresh: None,
         },
         Some(Rc::new(parts)),
         span,

@@ -81,6 +81,7 @@ impl Lowering {
                             r.resource.address
                         ),
                         span: k.span,
+                        origin: None,
                     }),
                 Err(u) => Err(u.clone()),
             }
@@ -293,7 +294,7 @@ impl Lowering {
                         "deployment script `{}` may commit security admin configurations; which ones is not known ({})",
                         s.address, u.reason
                     ),
-                    span: u.span,
+                    span: u.span, origin: None,
                 }),
                 Val::Known(text) => {
                     let text = text.to_ascii_lowercase();
@@ -327,6 +328,7 @@ fn missing<Id>(span: Span, key: &str) -> Link<Id> {
     Link::Unknown(Unknown {
         reason: format!("`{key}` is not set"),
         span,
+        origin: None,
     })
 }
 
