@@ -600,6 +600,36 @@ fn flow_denied_under_every_reading_of_an_unknown_is_denied() {
     assert!(out.stdout.contains("verdict: Deny"), "{}", out.stdout);
 }
 
+/// One input value used by several rules is one unknown (issue 15): `DenyAdminRdp` and
+/// `AllowAdminRdp` both name it, so RDP from anywhere is denied whatever its value. SSH is
+/// allowed by a range *derived* from it, another unknown: indeterminate.
+#[test]
+fn flow_one_unknown_used_twice_is_one_variable_and_a_derived_one_is_another() {
+    for (name, dir) in [
+        (
+            "unknown-used-twice-tf",
+            "testdata/terraform/unknown-variable-used-twice",
+        ),
+        (
+            "unknown-used-twice-arm",
+            "testdata/arm/unknown-parameter-used-twice",
+        ),
+    ] {
+        let rdp = ["--from", "203.0.113.5", "--to", "10.6.1.4:3389", dir];
+        let (out, _) = flow_both(&format!("{name}-rdp"), &rdp, &Env::default());
+        assert_eq!(out.code, 1, "{}", out.stdout);
+        assert!(out.stdout.contains("verdict: Deny"), "{}", out.stdout);
+        let ssh = ["--from", "203.0.113.5", "--to", "10.6.1.4:22", dir];
+        let (out, _) = flow_both(&format!("{name}-ssh"), &ssh, &Env::default());
+        assert_eq!(out.code, 1, "{}", out.stdout);
+        assert!(
+            out.stdout.contains("verdict: Indeterminate"),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
 #[test]
 fn flow_outside_every_subnet_says_which_hops_are_not_evaluated() {
     let (out, doc) = flow_both(

@@ -19,6 +19,7 @@
 )]
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 use nsgate::eval::compile::Membership;
@@ -30,7 +31,7 @@ use nsgate::model::builder::{span, NetworkBuilder, RuleSpec};
 use nsgate::model::defaults::default_rules;
 use nsgate::model::{
     Access, AddressItem, AsgId, Direction, Link, Network, NicId, Protocol, ProtocolSpec,
-    SecurityRule, ServiceTag, Spanned, SubnetId, Val,
+    SecurityRule, ServiceTag, Spanned, SubnetId, Unknown, Val,
 };
 use proptest::prelude::*;
 
@@ -51,6 +52,15 @@ impl Answers {
             self.asked.push(key);
         }
         holds
+    }
+}
+
+/// Which variable an unknown value is: its origin (one input value used at several places), else
+/// its reason (every unknown of these networks has the same span).
+fn identity(u: &Unknown) -> String {
+    match &u.origin {
+        Some(origin) => format!("origin {origin}"),
+        None => format!("reason {}", u.reason),
     }
 }
 
@@ -159,7 +169,7 @@ impl Place<'_> {
         ans: &mut Answers,
     ) -> bool {
         match item {
-            Val::Unknown(u) => ans.ask(format!("value {} {side}", u.reason)),
+            Val::Unknown(u) => ans.ask(format!("value {} {side}", identity(u))),
             Val::Known(AddressItem::Any) => true,
             Val::Known(AddressItem::Prefix(n)) => n.contains(&addr),
             Val::Known(AddressItem::Tag(tag)) => match tag {
@@ -219,7 +229,7 @@ impl Place<'_> {
 
     fn rule_matches(&self, r: &SecurityRule, f: &Flow, ans: &mut Answers) -> bool {
         let proto = match &r.protocol.value {
-            Val::Unknown(u) => ans.ask(format!("value {} protocol", u.reason)),
+            Val::Unknown(u) => ans.ask(format!("value {} protocol", identity(u))),
             Val::Known(ProtocolSpec::Any) => true,
             Val::Known(ProtocolSpec::Only(p)) => *p == f.protocol,
         };
@@ -238,7 +248,7 @@ impl Place<'_> {
             };
             let mut unknown_hit = false;
             for u in spec.items.iter().filter_map(|i| i.value.as_unknown()) {
-                unknown_hit |= ans.ask(format!("value {} {side}", u.reason));
+                unknown_hit |= ans.ask(format!("value {} {side}", identity(u)));
             }
             hit || unknown_hit
         };
@@ -307,7 +317,7 @@ fn reference_nsg(
             let access = match &rule.access.value {
                 Val::Known(a) => *a,
                 Val::Unknown(u) => {
-                    if ans.ask(format!("value {} access", u.reason)) {
+                    if ans.ask(format!("value {} access", identity(u))) {
                         Access::Allow
                     } else {
                         Access::Deny
@@ -595,6 +605,8 @@ struct RandRule {
     dst: Side,
     src_ports: Option<usize>,
     dst_ports: Option<usize>,
+    /// Which unknown this rule's unknown fields are (see [`unknown`]).
+    unknown: usize,
 }
 
 fn side() -> impl Strategy<Value = Side> {
@@ -621,24 +633,39 @@ fn rand_rule() -> impl Strategy<Value = RandRule> {
         side(),
         maybe(prop_oneof![4 => Just(0usize), 1 => 0..PORTS.len()]),
         maybe(0..PORTS.len()),
+        0..UNKNOWN_KINDS,
     )
         .prop_map(
-            |(priority, direction, access, protocol, src, dst, src_ports, dst_ports)| RandRule {
-                priority,
-                direction,
-                access,
-                protocol,
-                src,
-                dst,
-                src_ports,
-                dst_ports,
+            |(priority, direction, access, protocol, src, dst, src_ports, dst_ports, unknown)| {
+                RandRule {
+                    priority,
+                    direction,
+                    access,
+                    protocol,
+                    src,
+                    dst,
+                    src_ports,
+                    dst_ports,
+                    unknown,
+                }
             },
         )
 }
 
-/// Two unknowns, so some rules share one (correlated) and some do not.
-fn unknown<T>(which: usize) -> Val<T> {
-    Val::unknown(format!("random unknown {}", which % 2), span())
+const UNKNOWN_KINDS: usize = 4;
+
+/// The unknowns rules may use, so some rules share one (correlated) and some do not: two
+/// identified by their reason; one input value (an origin) that each rule reports with a reason
+/// of its own, as front ends do at each use; and a value derived from something else, whose
+/// reason and span are those of the first unknown but whose origin is its own.
+fn unknown<T>(which: usize, rule: &str) -> Val<T> {
+    let u = match which % UNKNOWN_KINDS {
+        0 | 1 => Unknown::new(format!("random unknown {}", which % 2), span()),
+        2 => Unknown::new(format!("input `a`, used by {rule}"), span())
+            .with_origin(Some(Arc::from("input a"))),
+        _ => Unknown::new("random unknown 0", span()).with_origin(Some(Arc::from("derived"))),
+    };
+    Val::Unknown(u)
 }
 
 fn to_rule(r: &RandRule, nsg: usize, i: usize) -> SecurityRule {
@@ -679,31 +706,32 @@ fn to_rule(r: &RandRule, nsg: usize, i: usize) -> SecurityRule {
         Side::Unknown => {}
     }
     let mut rule = spec.build();
+    let name = rule.name.value.clone();
     if r.priority.is_none() {
-        rule.priority.value = unknown(i);
+        rule.priority.value = unknown(r.unknown, &name);
     }
     if r.direction.is_none() {
-        rule.direction.value = unknown(i);
+        rule.direction.value = unknown(r.unknown, &name);
     }
     if r.access.is_none() {
-        rule.access.value = unknown(i);
+        rule.access.value = unknown(r.unknown, &name);
     }
     if r.protocol.is_none() {
-        rule.protocol.value = unknown(i);
+        rule.protocol.value = unknown(r.unknown, &name);
     }
     if matches!(r.src, Side::Unknown) {
-        rule.source.items = vec![Spanned::new(unknown(i), span())];
+        rule.source.items = vec![Spanned::new(unknown(r.unknown, &name), span())];
     }
     if matches!(r.dst, Side::Unknown) {
-        rule.destination.items = vec![Spanned::new(unknown(i), span())];
+        rule.destination.items = vec![Spanned::new(unknown(r.unknown, &name), span())];
     }
     if r.src_ports.is_none() {
         rule.source_ports
             .items
-            .push(Spanned::new(unknown(i), span()));
+            .push(Spanned::new(unknown(r.unknown, &name), span()));
     }
     if r.dst_ports.is_none() {
-        rule.destination_ports.items = vec![Spanned::new(unknown(i), span())];
+        rule.destination_ports.items = vec![Spanned::new(unknown(r.unknown, &name), span())];
     }
     rule
 }

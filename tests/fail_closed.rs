@@ -85,10 +85,7 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 fn unknown(what: &str) -> Unknown {
-    Unknown {
-        reason: format!("{what} is unknown"),
-        span: span(),
-    }
+    Unknown::new(format!("{what} is unknown"), span())
 }
 
 /// How many unknowns a case has, and the candidate counts of each.

@@ -623,6 +623,7 @@ fn answer(root: usize, net: &Network, query: &Query) -> Result<RootAnswer, Strin
                     a.verdict.as_str()
                 ),
                 span: a.span,
+                origin: None,
             });
             report.verdict = Verdict::Indeterminate;
         }

@@ -74,6 +74,7 @@ fn read_action(rule: &crate::model::admin::AdminRule, reading: Reading) -> Secur
                 Reading::Always => format!("{} (whether it is AlwaysAllow)", u.reason),
             },
             span: u.span,
+            origin: None,
         }),
     };
     r

@@ -21,6 +21,7 @@ use crate::model::{
     PortSpec, ProtocolSpec, SecurityRule, ServiceTag, Unknown, Val, VnetId,
 };
 use crate::source::Span;
+use std::sync::Arc;
 
 /// ASG memberships of one end of a flow: `Known` when the end is a specific NIC IP
 /// configuration (or a host with no NIC in the model, which belongs to no ASG), `Unknown` when
@@ -78,6 +79,26 @@ pub enum Atom {
     /// The VNet is in scope of a security admin rule whose scope is not knowable offline (a
     /// network group filled by Azure Policy, a link that did not resolve): `why` says which.
     Member { why: Unknown, vnet: VnetId },
+    /// As `Value`, for an unknown whose origin is known (`var.admin_cidr`, a template
+    /// parameter): every use of that one input value asks the same question.
+    Input { origin: Arc<str>, part: Part },
+}
+
+impl Atom {
+    /// The question "does unknown `u` hold the flow's `part`?": one per origin when `u` has
+    /// one, else one per unknown (reason and span).
+    pub fn value(u: &Unknown, part: Part) -> Atom {
+        match &u.origin {
+            Some(origin) => Atom::Input {
+                origin: Arc::clone(origin),
+                part,
+            },
+            None => Atom::Value {
+                unknown: u.clone(),
+                part,
+            },
+        }
+    }
 }
 
 /// The atoms that hold; every other atom does not.
@@ -254,10 +275,7 @@ fn compile_with(
     let access = match &rule.access.value {
         Val::Known(a) => Some(*a),
         Val::Unknown(u) => {
-            let atom = Atom::Value {
-                unknown: u.clone(),
-                part: Part::Access,
-            };
+            let atom = Atom::value(u, Part::Access);
             match reader.pick(atom, u, None, Some(Access::Allow)) {
                 (_, Some(a)) if reader.resolution.is_some() => Some(a),
                 _ if reader.resolution.is_some() => Some(Access::Deny),
@@ -269,10 +287,7 @@ fn compile_with(
         Val::Known(ProtocolSpec::Any) => (ProtoSet::ALL, ProtoSet::ALL),
         Val::Known(ProtocolSpec::Only(p)) => (ProtoSet::only(*p), ProtoSet::only(*p)),
         Val::Unknown(u) => {
-            let atom = Atom::Value {
-                unknown: u.clone(),
-                part: Part::Protocol,
-            };
+            let atom = Atom::value(u, Part::Protocol);
             reader.pick(atom, u, ProtoSet::EMPTY, ProtoSet::ALL)
         }
     };
@@ -342,10 +357,7 @@ fn ports(
         match &item.value {
             Val::Known(r) => known.push(*r),
             Val::Unknown(u) => {
-                let atom = Atom::Value {
-                    unknown: u.clone(),
-                    part,
-                };
+                let atom = Atom::value(u, part);
                 unknown |= reader.pick(atom, u, false, true).1;
             }
         }
@@ -382,10 +394,7 @@ fn addresses(
     for item in &spec.items {
         let b = match &item.value {
             Val::Unknown(u) => {
-                let atom = Atom::Value {
-                    unknown: u.clone(),
-                    part: side,
-                };
+                let atom = Atom::value(u, side);
                 let (lo, hi) = reader.pick(atom, u, AddrSet::empty(), AddrSet::full());
                 Bounds { lo, hi }
             }
@@ -399,6 +408,7 @@ fn addresses(
                     let why = Unknown {
                         reason: tag_reason(tag, ctx.tags),
                         span: item.span,
+                        origin: None,
                     };
                     let atom = match tag {
                         ServiceTag::Other(name) => Atom::Tag {
@@ -449,10 +459,7 @@ fn tag_end_bounds(
     for item in &spec.items {
         let item_bounds = match &item.value {
             Val::Unknown(u) => {
-                let atom = Atom::Value {
-                    unknown: u.clone(),
-                    part: side,
-                };
+                let atom = Atom::value(u, side);
                 let (lo, hi) = reader.pick(atom, u, AddrSet::empty(), AddrSet::full());
                 total = total.union(&Bounds { lo, hi });
                 continue;
@@ -484,11 +491,9 @@ fn tag_end_bounds(
                         .unwrap_or_default()
                 ),
                 span: item.span,
+                origin: None,
             };
-            let atom = Atom::Value {
-                unknown: why.clone(),
-                part: side,
-            };
+            let atom = Atom::value(&why, side);
             let (lo, hi) = reader.pick(atom, &why, AddrSet::empty(), AddrSet::full());
             Bounds { lo, hi }
         };
@@ -529,10 +534,7 @@ fn asg_bounds(
         Link::Resolved(s) => s.value,
         _ => {
             let u = unlinked(link);
-            let atom = Atom::Value {
-                unknown: u.clone(),
-                part: side,
-            };
+            let atom = Atom::value(&u, side);
             let (lo, hi) = reader.pick(atom, &u, AddrSet::empty(), AddrSet::full());
             return Bounds { lo, hi };
         }
@@ -549,6 +551,7 @@ fn asg_bounds(
             let why = Unknown {
                 reason: "a member of the application security group has a dynamic address".into(),
                 span: link.span(),
+                origin: None,
             };
             let (lo, hi) = reader.pick(Atom::AsgMember { asg: id, side }, &why, b.lo, b.hi);
             Bounds { lo, hi }
@@ -563,10 +566,12 @@ fn unlinked(link: &Link<AsgId>) -> Unknown {
         Link::Key(k) => Unknown {
             reason: format!("application security group `{}` was not linked", k.value),
             span: k.span,
+            origin: None,
         },
         Link::Resolved(s) => Unknown {
             reason: "application security group".into(),
             span: s.span,
+            origin: None,
         },
     }
 }

@@ -403,11 +403,13 @@ fn hop_nsg(link: Option<&Link<NsgId>>, network: &Network) -> HopNsg {
         Some(Link::Resolved(s)) => HopNsg::Unknown(Unknown {
             reason: "association points at a missing network security group".into(),
             span: s.span,
+            origin: None,
         }),
         Some(Link::Unknown(u)) => HopNsg::Unknown(u.clone()),
         Some(Link::Key(k)) => HopNsg::Unknown(Unknown {
             reason: format!("network security group `{}` was not linked", k.value),
             span: k.span,
+            origin: None,
         }),
     }
 }

@@ -263,6 +263,7 @@ fn collection_deployed(n: &Network, c: &AdminCollection, vnet: VnetId) -> Option
         Link::Key(k) => Some(vec![Unknown {
             reason: format!("security admin configuration `{}` was not linked", k.value),
             span: k.span,
+            origin: None,
         }]),
     }
 }
@@ -302,6 +303,7 @@ pub fn deployed_to_vnet(n: &Network, config: &AdminConfig, vnet: VnetId) -> Opti
                 config.resource.name.value, v.resource.name.value
             ),
             span: config.resource.name.span,
+            origin: None,
         }]),
     }
 }
@@ -324,11 +326,13 @@ fn region_question(vnet: &super::Vnet, region: &Region) -> Unknown {
                 Val::Unknown(r) => r.span,
                 Val::Known(_) => u.span,
             },
+            origin: None,
         },
         // Both known: never asked.
         (Val::Known(_), Val::Known(_)) => Unknown {
             reason: format!("whether virtual network `{name}` is in the region"),
             span: region.name.span,
+            origin: None,
         },
     }
 }
@@ -347,6 +351,7 @@ fn collection_covers(n: &Network, c: &AdminCollection, vnet: VnetId) -> Option<O
                 maybe.get_or_insert_with(|| Unknown {
                     reason: format!("network group `{}` was not linked", k.value),
                     span: k.span,
+                    origin: None,
                 });
                 continue;
             }
@@ -365,6 +370,7 @@ fn collection_covers(n: &Network, c: &AdminCollection, vnet: VnetId) -> Option<O
                     maybe.get_or_insert_with(|| Unknown {
                         reason: format!("virtual network `{}` was not linked", k.value),
                         span: k.span,
+                        origin: None,
                     });
                 }
             }
@@ -409,6 +415,7 @@ pub fn scope_of(n: &Network, vnet: VnetId) -> AdminScope {
                 Some(Unknown {
                     reason: format!("admin rule collection `{}` was not linked", k.value),
                     span: k.span,
+                    origin: None,
                 }),
             ),
         };
@@ -484,6 +491,7 @@ pub(super) fn settle(n: &mut Network, problems: &mut Vec<Problem>) {
         let why = |reason: String| Unknown {
             reason,
             span: p.span,
+            origin: None,
         };
         match &p.group {
             Link::Resolved(g) => {

@@ -210,6 +210,7 @@ pub fn subnet(name: &str, prefixes: &[&str]) -> Subnet {
         vnet: Link::Unknown(crate::model::Unknown {
             reason: "no virtual network given".into(),
             span: span(),
+            origin: None,
         }),
         prefixes: prefixes.iter().map(|p| prefix_field(p)).collect(),
         nsg: None,

@@ -123,6 +123,7 @@ fn demote<Id>(link: &mut Link<Id>) {
         *link = Link::Unknown(Unknown {
             reason: "link resolved inside a fragment before merging".into(),
             span: s.span,
+            origin: None,
         });
     }
 }
@@ -271,12 +272,14 @@ impl KeyIndex {
                 *link = Link::Unknown(Unknown {
                     reason: format!("`{}` names several {}s", key.value, self.kind),
                     span,
+                    origin: None,
                 });
             }
             _ => {
                 *link = Link::Unknown(Unknown {
                     reason: format!("{} `{}` is not defined in the input", self.kind, key.value),
                     span,
+                    origin: None,
                 })
             }
         }
@@ -598,6 +601,7 @@ fn float(list: &mut Vec<Unknown>, problem: &Problem) {
         list.push(Unknown {
             reason: problem.message.clone(),
             span: problem.span,
+            origin: None,
         });
     }
 }

@@ -20,6 +20,7 @@ pub mod values;
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
@@ -40,10 +41,42 @@ impl<T> Spanned<T> {
 
 /// Why a value could not be resolved, and the span responsible (the variable without a value,
 /// the data source, the `after_unknown` attribute…).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `origin` says *which value* is unknown when a front end knows it is one input value (a
+/// variable without a value, a template parameter, one attribute known only after apply), or an
+/// exact copy of one: two unknowns with the same origin are one variable wherever they are used
+/// (nsg-semantics §2.10). A value derived from an unknown (`cidrsubnet(var.x, 8, 1)`) is
+/// another value: its origin is not its operand's. Without an origin an unknown is identified
+/// by its reason and span.
+///
+/// `==` compares what a report shows (reason and span), so lists of reasons stay free of
+/// repeats; evaluation asks about an unknown by its origin ([`crate::eval::compile::Atom::value`]).
+#[derive(Debug, Clone, Eq)]
 pub struct Unknown {
     pub reason: String,
     pub span: Span,
+    pub origin: Option<Arc<str>>,
+}
+
+impl PartialEq for Unknown {
+    fn eq(&self, other: &Unknown) -> bool {
+        self.reason == other.reason && self.span == other.span
+    }
+}
+
+impl Unknown {
+    pub fn new(reason: impl Into<String>, span: Span) -> Unknown {
+        Unknown {
+            reason: reason.into(),
+            span,
+            origin: None,
+        }
+    }
+
+    pub fn with_origin(mut self, origin: Option<Arc<str>>) -> Unknown {
+        self.origin = origin;
+        self
+    }
 }
 
 /// A value that is either known or explicitly unknown — never silently defaulted.
@@ -55,10 +88,7 @@ pub enum Val<T> {
 
 impl<T> Val<T> {
     pub fn unknown(reason: impl Into<String>, span: Span) -> Val<T> {
-        Val::Unknown(Unknown {
-            reason: reason.into(),
-            span,
-        })
+        Val::Unknown(Unknown::new(reason, span))
     }
 
     pub fn known(&self) -> Option<&T> {

@@ -83,6 +83,7 @@ impl Network {
                 Some(Link::Key(k)) => Some(Unknown {
                     reason: format!("subnet `{}` was not linked", k.value),
                     span: k.span,
+                    origin: None,
                 }),
                 _ => None,
             });
@@ -148,6 +149,7 @@ impl Network {
                     why.reason
                 ),
                 span: why.span,
+                origin: None,
             };
             net.subnets.push(Subnet {
                 resource: hypothetical_resource(&name, &address, why.span),

@@ -961,6 +961,7 @@ impl<'a> Machine<'a> {
             reason: reason.into(),
             span,
             sym: Some(Rc::new(vec![Part::Atom(rest_atom)])),
+            fresh: None,
         };
         Value::new(
             Kind::Object(Rc::new(Obj {
@@ -983,6 +984,7 @@ impl<'a> Machine<'a> {
                 reason: reason.into(),
                 span,
                 sym: None,
+                fresh: None,
             };
             Value::derived(&cause, sym_call(name, args), span)
         };
@@ -1012,6 +1014,7 @@ impl<'a> Machine<'a> {
             .into(),
             span,
             sym: rest_sym.map(|s| Rc::new(vec![Part::Atom(s)])),
+            fresh: None,
         });
         if name == "reference" {
             if inst.is_deployment() {
@@ -1293,6 +1296,7 @@ pub fn symbolic_string(parts: Vec<Part>, cause: Option<&Unk>, span: Span) -> Val
             reason,
             span: at,
             sym: None,
+            fresh: None,
         },
         Some(Rc::new(parts)),
         span,

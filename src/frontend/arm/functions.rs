@@ -221,6 +221,7 @@ fn runtime(name: &str, args: &[Value], span: Span) -> Value {
                 reason: reason.into(),
                 span,
                 sym: Some(sym),
+                fresh: None,
             })),
             span,
         ),

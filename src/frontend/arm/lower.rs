@@ -150,6 +150,7 @@ impl<'m, 'a> Lowerer<'m, 'a> {
                     None => "the name is not known".to_string(),
                 },
                 span,
+                origin: None,
             });
         };
         let mut segments = value::split_sym(&sym, '/');
@@ -163,6 +164,7 @@ impl<'m, 'a> Lowerer<'m, 'a> {
             return Err(Unknown {
                 reason: format!("{reason} unless its unknown parts hold the `/`"),
                 span,
+                origin: None,
             });
         }
         let message = match form {
@@ -172,7 +174,11 @@ impl<'m, 'a> Lowerer<'m, 'a> {
             _ => format!("child resource name {reason}"),
         };
         self.problem(Problem::invalid(message, span));
-        Err(Unknown { reason, span })
+        Err(Unknown {
+            reason,
+            span,
+            origin: None,
+        })
     }
 
     /// A link to another resource of the instance's deployment scope: `ty` named `name`.
@@ -186,6 +192,7 @@ impl<'m, 'a> Lowerer<'m, 'a> {
             .ok_or_else(|| Unknown {
                 reason: format!("the parent of `{}` could not be determined", inst.address),
                 span,
+                origin: None,
             })
     }
 }
@@ -198,6 +205,7 @@ fn own_target(inst: &Inst<'_>) -> Target {
             None => Unknown {
                 reason: format!("the id of `{}` could not be computed", inst.address),
                 span: inst.name.span,
+                origin: None,
             },
         }),
     }
@@ -294,10 +302,7 @@ fn prop<'a>(v: &Value) -> Prop<Lazy<'a>> {
 }
 
 fn to_unknown(u: &value::Unk) -> Unknown {
-    Unknown {
-        reason: u.reason.to_string(),
-        span: u.span,
-    }
+    u.to_model()
 }
 
 /// A name segment as a rule-name field: a symbolic name is shown as written (`{parameters('x')}`).

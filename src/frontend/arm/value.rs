@@ -9,6 +9,7 @@
 
 use std::fmt::Write;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::source::Span;
 
@@ -60,6 +61,27 @@ pub struct Unk {
     pub reason: Rc<str>,
     pub span: Span,
     pub sym: Option<Sym>,
+    /// Set on a value derived from another unknown without a symbol: which derivation it is.
+    /// Two such values are two unknowns even when their cause (reason and span) is one, and
+    /// neither is its cause (nsg-semantics §2.10: only one value is one variable).
+    pub fresh: Option<u64>,
+}
+
+/// Numbers for [`Unk::fresh`]; only equality matters, never the number itself.
+static FRESH: AtomicU64 = AtomicU64::new(1);
+
+impl Unk {
+    /// The model's Unknown: its origin is the symbol (with the file of the unknown's cause,
+    /// so two templates' `parameters('x')` stay apart), or its derivation.
+    pub fn to_model(&self) -> crate::model::Unknown {
+        let origin = match (&self.sym, self.fresh) {
+            (Some(sym), _) => Some(format!("arm:{}:{}", self.span.file.0, render_sym(sym))),
+            (None, Some(n)) => Some(format!("arm:#{n}")),
+            (None, None) => None,
+        };
+        crate::model::Unknown::new(self.reason.to_string(), self.span)
+            .with_origin(origin.map(std::sync::Arc::from))
+    }
 }
 
 /// A symbolic string: literal text and opaque atoms (canonical expression text).
@@ -113,6 +135,7 @@ impl Value {
                 reason: reason.into(),
                 span,
                 sym: None,
+                fresh: None,
             })),
             span,
         )
@@ -127,6 +150,7 @@ impl Value {
                 reason: reason.into(),
                 span,
                 sym,
+                fresh: None,
             })),
             span,
         )
@@ -139,6 +163,10 @@ impl Value {
             Kind::Unknown(Rc::new(Unk {
                 reason: cause.reason.clone(),
                 span: cause.span,
+                fresh: match sym {
+                    Some(_) => None,
+                    None => Some(FRESH.fetch_add(1, Ordering::Relaxed)),
+                },
                 sym,
             })),
             span,

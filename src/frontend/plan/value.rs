@@ -149,6 +149,7 @@ impl<'a, 'p> View<'a, 'p> {
         Unknown {
             reason: format!("known after apply: {}", self.path()),
             span: self.span(),
+            origin: None,
         }
     }
 

@@ -153,6 +153,8 @@ pub struct Evaluator<'a> {
     /// `terraform.workspace` (`--workspace`); unknown when not given: which workspace a
     /// pipeline applies in is not written in the configuration.
     pub workspace: Option<String>,
+    /// Unknowns derived so far (each gets its own origin: [`Evaluator::derived`]).
+    pub derivations: u64,
 }
 
 impl<'a> Evaluator<'a> {
@@ -170,6 +172,7 @@ impl<'a> Evaluator<'a> {
             configs: HashMap::new(),
             manifest: None,
             workspace: None,
+            derivations: 0,
         }
     }
 

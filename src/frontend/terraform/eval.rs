@@ -87,8 +87,11 @@ impl Evaluator<'_> {
             return Value::unknown(self.budget.reason(), e.span);
         }
         self.depth += 1;
-        let v = self.eval_inner(e, scope);
+        let mut v = self.eval_inner(e, scope);
         self.depth -= 1;
+        if derives(&e.kind) {
+            v = self.derived(v);
+        }
         // A reference produces its whole value, even when it is shared: charge its size.
         if matches!(e.kind, ExprKind::Var(_) | ExprKind::Traversal(..)) {
             if let Err(u) = self.charge_walk(std::slice::from_ref(&v), e.span, || {
@@ -106,6 +109,48 @@ impl Evaluator<'_> {
             return Value::unknown("the value is too large for nsgate to evaluate", e.span);
         }
         v
+    }
+
+    /// An unknown computed from other values is a value of its own, not its operand (see
+    /// [`super::value::Unk::origin`]): each evaluation that derives one gets a new origin.
+    /// Sound, though two evaluations of one expression with equal inputs are then two values.
+    pub fn derived(&mut self, v: Value) -> Value {
+        if !v.is_unknown() {
+            return v;
+        }
+        self.derivations += 1;
+        let origin = format!("{}#{}", self.root_origin(), self.derivations);
+        v.with_origin(Rc::from(origin))
+    }
+
+    /// `tf:<root directory>`: origins of one root never meet another root's.
+    pub fn root_origin(&self) -> String {
+        format!("tf:{}", self.config(0).dir)
+    }
+
+    /// An unknown value traversed further (`var.cfg.cidr`, `var.list[0]`): a part of the
+    /// input it comes from, named by the steps; a step the name cannot follow (an unknown
+    /// key, a splat) makes a derived value.
+    fn part_of(&mut self, value: Value, ops: &[TOp], scope: &Scope) -> Value {
+        let Some(origin) = value.origin().cloned() else {
+            return value;
+        };
+        if ops.is_empty() {
+            return value;
+        }
+        let mut name = origin.to_string();
+        for op in ops {
+            match op {
+                // `.a` and `["a"]` are one step.
+                TOp::Attr(attr, _) => name.push_str(&format!("[{attr:?}]")),
+                TOp::Index(e) => match self.eval(e, scope).to_text("an index") {
+                    Ok(key) => name.push_str(&format!("[{key:?}]")),
+                    Err(_) => return self.derived(value),
+                },
+                TOp::AttrSplat(_) | TOp::FullSplat(_) => return self.derived(value),
+            }
+        }
+        value.with_origin(Rc::from(name))
     }
 
     fn eval_inner(&mut self, e: &Expr, scope: &Scope) -> Value {
@@ -129,7 +174,7 @@ impl Evaluator<'_> {
                 match cond.to_bool("the condition") {
                     Ok(true) => self.eval(t, scope),
                     Ok(false) => self.eval(f, scope),
-                    Err(u) => u,
+                    Err(u) => self.derived(u),
                 }
             }
             ExprKind::Unary(op, x) => {
@@ -472,11 +517,18 @@ impl Evaluator<'_> {
     pub fn apply_ops(&mut self, mut value: Value, ops: &[TOp], scope: &Scope, span: Span) -> Value {
         let mut i = 0;
         while let Some(op) = ops.get(i) {
+            if value.is_unknown() {
+                return self.part_of(value, ops.get(i..).unwrap_or(&[]), scope);
+            }
             i += 1;
             value = match op {
                 TOp::Attr(name, op_span) => get_attr(&value, name, *op_span),
                 TOp::Index(e) => {
                     let key = self.eval(e, scope);
+                    if key.is_unknown() {
+                        // An element chosen by an unknown key is not the key.
+                        return self.derived(key);
+                    }
                     index(&value, &key, e.span)
                 }
                 TOp::AttrSplat(_) | TOp::FullSplat(_) => {
@@ -509,6 +561,18 @@ impl Evaluator<'_> {
             }
         }
         value
+    }
+}
+
+/// Whether an expression computes a new value from its operands (its unknown result is not
+/// any operand's). References, `"${x}"`, and a conditional's chosen branch are the value itself.
+fn derives(kind: &ExprKind) -> bool {
+    match kind {
+        ExprKind::Call { .. } | ExprKind::Unary(..) | ExprKind::Binary(..) | ExprKind::For(_) => {
+            true
+        }
+        ExprKind::Template(parts) => !matches!(parts.as_slice(), [Part::Interp(_)]),
+        _ => false,
     }
 }
 

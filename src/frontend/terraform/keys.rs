@@ -79,10 +79,7 @@ pub fn id_link<Id>(value: &Value, field: &str) -> Option<Link<Id>> {
             format!("`{field}` = `{s}` is not an Azure resource id"),
             value,
         )),
-        V::Unknown(u) => Some(Link::Unknown(Unknown {
-            reason: u.reason.clone(),
-            span: u.span,
-        })),
+        V::Unknown(u) => Some(Link::Unknown(u.to_model())),
         _ => Some(unknown(
             format!(
                 "`{field}` must be a resource id, not a {}",
@@ -97,6 +94,7 @@ fn unknown<Id>(reason: String, value: &Value) -> Link<Id> {
     Link::Unknown(Unknown {
         reason,
         span: value.span,
+        origin: None,
     })
 }
 
@@ -128,13 +126,11 @@ pub fn name_link<Id>(
 
 fn unknown_of<Id>(v: &Value, field: &str) -> Link<Id> {
     match v.unk() {
-        Some(u) => Link::Unknown(Unknown {
-            reason: u.reason.clone(),
-            span: u.span,
-        }),
+        Some(u) => Link::Unknown(u.to_model()),
         None => Link::Unknown(Unknown {
             reason: format!("`{field}` is not set"),
             span: v.span,
+            origin: None,
         }),
     }
 }

@@ -385,6 +385,103 @@ mod tests {
         );
     }
 
+    /// One input value is one unknown wherever it is used (issue 15): a variable read directly,
+    /// through a local or a module input, and one attribute of an object variable; a value an
+    /// expression derives from it is another unknown at each evaluation.
+    #[test]
+    fn unknowns_carry_the_origin_of_the_input_value_they_are() {
+        let rule = |name: &str, source: &str| {
+            format!(
+                r#"  security_rule {{
+    name = "{name}"
+    priority = 100
+    direction = "Inbound"
+    access = "Allow"
+    protocol = "Tcp"
+    source_port_range = "*"
+    destination_port_range = "22"
+    source_address_prefix = {source}
+    destination_address_prefix = "*"
+  }}
+"#
+            )
+        };
+        let sources = [
+            ("direct", "var.x"),
+            ("local", "local.copy"),
+            ("template", "\"${var.x}\""),
+            ("derived", "cidrsubnet(var.x, 8, 1)"),
+            ("derived_again", "cidrsubnet(var.x, 8, 1)"),
+            ("local_derived", "local.derived"),
+            ("local_derived_again", "local.derived"),
+            ("attr_a", "var.cfg.a"),
+            ("attr_b", "var.cfg.b"),
+            ("attr_a_again", "var.cfg[\"a\"]"),
+            ("chosen", "true ? var.x : \"10.0.0.0/8\""),
+            ("undecided", "var.flag ? var.x : \"10.0.0.0/8\""),
+        ];
+        let rules: String = sources.iter().map(|(n, s)| rule(n, s)).collect();
+        let main = format!(
+            r#"variable "x" {{}}
+variable "cfg" {{}}
+variable "flag" {{}}
+locals {{
+  copy = var.x
+  derived = cidrsubnet(var.x, 8, 2)
+}}
+module "m" {{
+  source = "./m"
+  y = var.x
+}}
+resource "azurerm_network_security_group" "t" {{
+  name = "t"
+  resource_group_name = "rg"
+{rules}}}
+"#
+        );
+        let module = format!(
+            r#"variable "y" {{}}
+variable "z" {{}}
+resource "azurerm_network_security_group" "m" {{
+  name = "m"
+  resource_group_name = "rg"
+{}{}}}
+"#,
+            rule("module_input", "var.y"),
+            rule("module_unset", "var.z")
+        );
+        let (n, errors) = load_mem(&[("main.tf", main.as_str()), ("m/main.tf", module.as_str())]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let origin = |name: &str| {
+            let rule = n
+                .nsgs
+                .iter()
+                .flat_map(|g| g.rules.iter())
+                .find(|r| r.name.value == name)
+                .unwrap();
+            let u = rule.source.items[0].value.as_unknown().unwrap();
+            u.origin.as_deref().unwrap().to_string()
+        };
+        let direct = origin("direct");
+        for same in ["local", "template", "chosen", "module_input"] {
+            assert_eq!(origin(same), direct, "{same}");
+        }
+        for other in [
+            "derived",
+            "local_derived",
+            "attr_a",
+            "undecided",
+            "module_unset",
+        ] {
+            assert_ne!(origin(other), direct, "{other}");
+        }
+        assert_ne!(origin("derived"), origin("derived_again"));
+        assert_ne!(origin("derived"), origin("local_derived"));
+        assert_eq!(origin("local_derived"), origin("local_derived_again"));
+        assert_eq!(origin("attr_a"), origin("attr_a_again"));
+        assert_ne!(origin("attr_a"), origin("attr_b"));
+    }
+
     #[test]
     fn unknown_for_each_gives_a_placeholder_with_unknown_fields() {
         let text = r#"variable "rules" {}

@@ -226,7 +226,12 @@ impl Evaluator<'_> {
                         None => Value::unknown(
                             format!("variable `{}` of module `{path}` has no value", var.name),
                             block.span,
-                        ),
+                        )
+                        .with_origin(Rc::from(format!(
+                            "tf:{}:{path}.var.{}",
+                            self.config(0).dir,
+                            var.name
+                        ))),
                     },
                 };
                 let v = match &var.type_expr {

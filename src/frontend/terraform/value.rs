@@ -25,6 +25,18 @@ pub struct Unk {
     pub span: Span,
     /// An evaluation error rather than a value that is not known before apply.
     pub error: bool,
+    /// Which value this is, when it is one input value or an exact copy of one (`var.x`,
+    /// `module.net.var.x`, `var.cfg.cidr`) or one evaluation of an expression that derived it
+    /// (`#7`): see [`crate::model::Unknown`]. `None`: identified by reason and span.
+    pub origin: Option<Rc<str>>,
+}
+
+impl Unk {
+    /// The model's Unknown for this one, keeping its origin.
+    pub fn to_model(&self) -> crate::model::Unknown {
+        crate::model::Unknown::new(self.reason.clone(), self.span)
+            .with_origin(self.origin.as_deref().map(std::sync::Arc::from))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +88,7 @@ impl Value {
                 reason: reason.into(),
                 span,
                 error: false,
+                origin: None,
             })),
             span,
         )
@@ -86,9 +99,26 @@ impl Value {
                 reason: reason.into(),
                 span,
                 error: true,
+                origin: None,
             })),
             span,
         )
+    }
+
+    /// An unknown value as the value `origin` names (see [`Unk::origin`]); other values as
+    /// they are.
+    pub fn with_origin(mut self, origin: Rc<str>) -> Value {
+        if let V::Unknown(u) = &self.v {
+            self.v = V::Unknown(Rc::new(Unk {
+                origin: Some(origin),
+                ..u.as_ref().clone()
+            }));
+        }
+        self
+    }
+
+    pub fn origin(&self) -> Option<&Rc<str>> {
+        self.unk().and_then(|u| u.origin.as_ref())
     }
 
     pub fn with_of(mut self, of: Option<Rc<str>>) -> Value {

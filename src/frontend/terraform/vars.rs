@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use super::ast::{Body, ExprKind};
 use super::config::{ModuleConfig, VariableDef};
@@ -71,7 +72,8 @@ pub fn root_vars(
             Some(v) => v,
             None => match &var.default {
                 Some(d) => ev.eval_detached(&d.expr),
-                None => Value::unknown(format!("variable `{}` has no value", var.name), var.span),
+                None => Value::unknown(format!("variable `{}` has no value", var.name), var.span)
+                    .with_origin(Rc::from(format!("tf:{}:var.{}", config.dir, var.name))),
             },
         };
         let v = match &var.type_expr {

@@ -427,6 +427,7 @@ fn tag_unknowns(net: &Network, s: SubnetId, tag: &ServiceTag, tags: &TagContext)
     vec![Unknown {
         reason: format!("the addresses of service tag `{tag}` are not known offline"),
         span,
+        origin: None,
     }]
 }
 
@@ -592,6 +593,7 @@ fn check_pairs(
                     let why = Unknown {
                         reason: format!("the evaluation is too complex to be exact ({e})"),
                         span,
+                        origin: None,
                     };
                     report.uncertain.push((
                         flows.clone(),
@@ -638,6 +640,7 @@ fn record(
                 let why = Unknown {
                     reason: format!("the evaluation is too complex to be exact ({e})"),
                     span,
+                    origin: None,
                 };
                 let all = result.allowed.clone();
                 report

@@ -127,6 +127,7 @@ impl Lowerer<'_> {
             Some(crate::model::Link::Resolved(_)) | None => Err(Unknown {
                 reason: format!("`{attr}` is not set"),
                 span: v.span(),
+                origin: None,
             }),
         }
     }
@@ -210,6 +211,7 @@ impl PlanBody<'_> {
         Unknown {
             reason: format!("known after apply: {}", node.path),
             span: self.span_of(node),
+            origin: None,
         }
     }
 }
@@ -284,11 +286,13 @@ impl<'b> Tree for PlanBody<'b> {
                             many.join(", ")
                         ),
                         span: self.span_of(node),
+                        origin: None,
                     }),
                 },
                 Err(why) => IdKey::Unknown(Unknown {
                     reason: format!("known after apply: {}; {why}", node.path),
                     span: self.span_of(node),
+                    origin: None,
                 }),
             };
         }

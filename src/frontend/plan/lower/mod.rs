@@ -277,11 +277,13 @@ impl<'c> Lowerer<'c> {
                         many.join(", ")
                     ),
                     span,
+                    origin: None,
                 }),
             },
             Err(why) => Link::Unknown(Unknown {
                 reason: format!("known after apply: {path}; {why}"),
                 span,
+                origin: None,
             }),
         }
     }
@@ -335,6 +337,7 @@ impl<'c> Lowerer<'c> {
         Link::Unknown(Unknown {
             reason: format!("`{attr}` is not set"),
             span: view.span(),
+            origin: None,
         })
     }
 
@@ -725,6 +728,7 @@ impl Lowerer<'_> {
                 Err(why) => vec![Link::Unknown(Unknown {
                     reason: format!("known after apply: {}; {why}", view.path()),
                     span: view.span(),
+                    origin: None,
                 })],
             };
             return Some(links);
@@ -743,6 +747,7 @@ impl Lowerer<'_> {
                 None => Link::Unknown(Unknown {
                     reason: format!("{} is not a resource id", item.path()),
                     span: item.span(),
+                    origin: None,
                 }),
             })
             .collect();

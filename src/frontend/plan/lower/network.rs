@@ -189,6 +189,7 @@ pub(super) fn prefixes(view: &View<'_, '_>, problems: &mut Vec<Problem>) -> Vec<
                 Val::Unknown(Unknown {
                     reason: format!("invalid prefix `{text}`"),
                     span: item.span(),
+                    origin: None,
                 })
             }
         };

@@ -82,6 +82,7 @@ pub fn lower(ev: &mut Evaluator, rtype: &str, res: &Res, out: &mut vocab::Loweri
             None => Err(Unknown {
                 reason: "`resource_id` is not set".into(),
                 span: res.span,
+                origin: None,
             }),
         };
         out.update(&tree, &ty, &body, &target, &res.address, res.span);
@@ -175,6 +176,7 @@ fn target(tree: &Body, id: &Value) -> vocab::Target {
         IdKey::Invalid(text) => Err(Unknown {
             reason: format!("`{text}` is not an Azure resource id"),
             span: id.span,
+            origin: None,
         }),
     }
 }

@@ -133,13 +133,11 @@ fn push_values<'b>(v: Value, out: &mut Vec<Item<'b>>) {
 /// The model's Unknown for a value that is unknown (or an error).
 pub fn unknown_of(v: &Value) -> Unknown {
     match v.unk() {
-        Some(u) => Unknown {
-            reason: u.reason.clone(),
-            span: u.span,
-        },
+        Some(u) => u.to_model(),
         None => Unknown {
             reason: format!("unexpected {}", v.type_name()),
             span: v.span,
+            origin: None,
         },
     }
 }
@@ -198,6 +196,7 @@ pub fn raw_list(arg: Option<Arg>, name: &str, problems: &mut Vec<Problem>) -> Op
                 RawList::Unknown(Unknown {
                     reason: msg,
                     span: arg.value.span,
+                    origin: None,
                 }),
                 arg.value.span,
             ))
@@ -360,6 +359,7 @@ impl vocab::Instance for HclInstance<'_, '_, '_, '_> {
             None => Link::Unknown(Unknown {
                 reason: format!("`{attr}` is not set"),
                 span: res.span,
+                origin: None,
             }),
         }
     }
@@ -501,6 +501,7 @@ fn got(ev: &mut Evaluator, item: &Item, attr: &'static str, read: vocab::Read) -
                             a.value.type_name()
                         ),
                         span: a.value.span,
+                        origin: None,
                     })],
                 };
                 vocab::Got::Links(Some(links), a.at)

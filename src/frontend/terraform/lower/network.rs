@@ -52,6 +52,7 @@ pub fn required_link<Id>(ev: &mut Evaluator, res: &Res, field: &str) -> Link<Id>
         None => Link::Unknown(Unknown {
             reason: format!("`{field}` is not set"),
             span: res.span,
+            origin: None,
         }),
     }
 }

@@ -39,6 +39,7 @@ pub fn nic(ev: &mut Evaluator, res: &Res, out: &mut Network) {
                 _ => vec![Link::Unknown(Unknown {
                     reason: "`application_security_group_ids` must be a list of ids".into(),
                     span: a.value.span,
+                    origin: None,
                 })],
             };
             Spanned::new(links, a.at)

@@ -77,6 +77,7 @@ impl Attrs for Hcl<'_, '_, '_, '_, '_> {
             _ => vec![Link::Unknown(Unknown {
                 reason: format!("`{attr}` must be a list of ids"),
                 span: arg.value.span,
+                origin: None,
             })],
         };
         Some(Spanned::new(links, arg.at))

@@ -86,6 +86,7 @@ impl Lowering {
                             r.resource.address
                         ),
                         span: k.span,
+                        origin: None,
                     }),
                 Err(u) => Err(u.clone()),
             }
@@ -230,6 +231,7 @@ impl Lowering {
                 Prop::Str(e) if e.starts_with('[') => Link::Unknown(Unknown {
                     reason: format!("the network group is the policy expression `{e}`"),
                     span: t.span(&id),
+                    origin: None,
                 }),
                 _ => self.id_link(t, &id),
             })
@@ -237,6 +239,7 @@ impl Lowering {
                 Link::Unknown(Unknown {
                     reason: "the policy rule names no network group".into(),
                     span: r.resource.span,
+                    origin: None,
                 })
             });
         self.net
@@ -352,7 +355,7 @@ impl Lowering {
                         "deployment script `{}` may commit security admin configurations; which ones is not known ({})",
                         s.address, u.reason
                     ),
-                    span: u.span,
+                    span: u.span, origin: None,
                 }),
                 Val::Known(text) => {
                     let text = text.to_ascii_lowercase();
@@ -407,6 +410,7 @@ impl Lowering {
                         s.address, u.reason
                     ),
                     span: u.span,
+                    origin: None,
                 }),
             };
             self.net.admin_deployments.push(AdminDeployment {
@@ -464,6 +468,7 @@ impl Lowering {
                 return Err(Unknown {
                     reason: format!("`{key}` is not set"),
                     span,
+                    origin: None,
                 });
             };
             match t.read(&n) {
@@ -472,6 +477,7 @@ impl Lowering {
                 other => Err(Unknown {
                     reason: format!("`{key}` is a {}, not a list", other.type_name()),
                     span: t.span(&n),
+                    origin: None,
                 }),
             }
         };
@@ -605,6 +611,7 @@ fn missing<Id>(span: Span, key: &str) -> Link<Id> {
     Link::Unknown(Unknown {
         reason: format!("`{key}` is not set"),
         span,
+        origin: None,
     })
 }
 

@@ -84,6 +84,7 @@ impl Lowering {
                                     roles_unknown = Some(Unknown {
                                         reason: "a role of the role profile has no name".into(),
                                         span: t.span(item),
+                                        origin: None,
                                     })
                                 }
                             }
@@ -116,6 +117,7 @@ impl Lowering {
                     reason: "neither the role profile nor the service configuration names a role"
                         .into(),
                     span: r.resource.span,
+                    origin: None,
                 },
             };
             let role = Spanned::new("<roles>".to_string(), u.span);
@@ -188,11 +190,13 @@ impl Lowering {
                     Unknown {
                         reason: e.message,
                         span,
+                        origin: None,
                     }
                 }),
                 Prop::Unknown(u) => Err(Unknown {
                     reason: format!("the service configuration is not known ({})", u.reason),
                     span,
+                    origin: None,
                 }),
                 other => {
                     let message = format!(
@@ -203,6 +207,7 @@ impl Lowering {
                     Err(Unknown {
                         reason: message,
                         span,
+                        origin: None,
                     })
                 }
             };
@@ -215,6 +220,7 @@ impl Lowering {
                 "the service configuration is deployed from `configurationUrl` and {reason}"
             ),
             span: at,
+            origin: None,
         })
     }
 
@@ -225,8 +231,16 @@ impl Lowering {
         c: &Configuration,
         role: &Spanned<String>,
     ) -> Vec<(Link<SubnetId>, Span)> {
-        let unknown =
-            |reason: String, span: Span| vec![(Link::Unknown(Unknown { reason, span }), span)];
+        let unknown = |reason: String, span: Span| {
+            vec![(
+                Link::Unknown(Unknown {
+                    reason,
+                    span,
+                    origin: None,
+                }),
+                span,
+            )]
+        };
         let Some(address) = c
             .addresses
             .iter()
@@ -273,6 +287,7 @@ impl Lowering {
                             subnet.value, site.value
                         ),
                         span: subnet.span,
+                        origin: None,
                     }),
                 };
                 (link, subnet.span)

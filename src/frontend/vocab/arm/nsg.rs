@@ -50,6 +50,7 @@ impl Lowering {
             Val::Unknown(Unknown {
                 reason: format!("{what}: {}", u.reason),
                 span: u.span,
+                origin: None,
             }),
             span,
         );
@@ -114,6 +115,7 @@ impl Lowering {
             None => link(&Err(Unknown {
                 reason: format!("the NSG of `{}` is not known", r.resource.address),
                 span: r.resource.span,
+                origin: None,
             })),
         };
         let origin = RuleOrigin::Standalone {

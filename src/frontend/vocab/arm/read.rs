@@ -138,6 +138,7 @@ impl Lowering {
                     Link::Unknown(Unknown {
                         reason: "the reference has no `id`".into(),
                         span,
+                        origin: None,
                     })
                 }
             },
@@ -171,7 +172,11 @@ impl Lowering {
             IdKey::Invalid(text) => {
                 let reason = format!("`{text}` is not a resource id");
                 self.problem(Problem::invalid(reason.clone(), span));
-                Link::Unknown(Unknown { reason, span })
+                Link::Unknown(Unknown {
+                    reason,
+                    span,
+                    origin: None,
+                })
             }
         }
     }

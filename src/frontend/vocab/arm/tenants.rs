@@ -46,12 +46,14 @@ impl Lowering {
             Prop::Unknown(u) => Err(Unknown {
                 reason: format!("{what} could not be resolved ({})", u.reason),
                 span: t.span(&list),
+                origin: None,
             }),
             _ => {
                 self.unresolved_list(t, &list, what);
                 Err(Unknown {
                     reason: format!("{what} are not an array"),
                     span: t.span(&list),
+                    origin: None,
                 })
             }
         }
@@ -228,6 +230,7 @@ impl Lowering {
             None => Link::Unknown(Unknown {
                 reason: "the subnet has no id a reference could use".into(),
                 span: subnet.span,
+                origin: None,
             }),
         };
         let items = match self.items(t, props, "delegations", "the delegations of this subnet") {

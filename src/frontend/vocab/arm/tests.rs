@@ -30,6 +30,7 @@ impl Tree for Json {
             Value::String(s) if s == "?" => Prop::Unknown(Unknown {
                 reason: "not known".into(),
                 span: span(),
+                origin: None,
             }),
             Value::String(s) => Prop::Str(s.clone()),
             Value::Array(items) => Prop::List(items.clone()),
@@ -46,6 +47,7 @@ impl Tree for Json {
             Some("?") => IdKey::Unknown(Unknown {
                 reason: "not known".into(),
                 span: span(),
+                origin: None,
             }),
             Some(id) => IdKey::Key(format!("id:{}", id.to_ascii_lowercase())),
             None => IdKey::Invalid(node.to_string()),
@@ -140,6 +142,7 @@ fn unknown_values_stay_unknown_and_are_never_invalid() {
     r.parent = Some(Err(Unknown {
         reason: "the name is not known".into(),
         span: span(),
+        origin: None,
     }));
     l.resource(&Json, &r);
     let net = l.finish();

@@ -203,6 +203,7 @@ fn policy<I: Instance>(i: &mut I, out: &mut Network) {
             None => Link::Unknown(Unknown {
                 reason: "the policy rule names no network group".into(),
                 span: rule.span,
+                origin: None,
             }),
         },
         Val::Unknown(_) => i.required_link("policy_rule", Kind::NetworkGroup),

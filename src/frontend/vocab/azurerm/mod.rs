@@ -183,6 +183,7 @@ pub fn typed<Id>(link: Link<Untyped>) -> Link<Id> {
         Link::Resolved(r) => Link::Unknown(crate::model::Unknown {
             reason: "linked before its kind was known".into(),
             span: r.span,
+            origin: None,
         }),
     }
 }

@@ -170,6 +170,7 @@ fn parse_ip(field: &RawField, address: &str, problems: &mut Vec<Problem>) -> Fie
                 Val::Unknown(Unknown {
                     reason: msg,
                     span: field.span,
+                    origin: None,
                 }),
                 field.span,
             )

@@ -83,6 +83,7 @@ pub fn standalone_nsg<I: Instance>(i: &mut I, problems: &mut Vec<Problem>) -> Li
         return Link::Unknown(Unknown {
             reason: "the rule names no network security group".into(),
             span: i.span(),
+            origin: None,
         });
     }
     link

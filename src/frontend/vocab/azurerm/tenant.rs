@@ -307,6 +307,7 @@ fn port_field(f: &Field<String>, address: &str, problems: &mut Vec<Problem>) -> 
             Val::Unknown(f.value.as_unknown().cloned().unwrap_or_else(|| Unknown {
                 reason: "unknown port".into(),
                 span: f.span,
+                origin: None,
             })),
             f.span,
         );
@@ -416,6 +417,7 @@ fn pool_address_member<I: Instance>(i: &mut I) -> LbMember {
                 "IP-based backend {ip}: nsgate does not place backend pool addresses in a subnet"
             ),
             span: at,
+            origin: None,
         })),
         address: i.address().to_string(),
         span: at,
@@ -570,6 +572,7 @@ fn not_set<Id>(attr: &str, at: Span) -> Link<Id> {
     Link::Unknown(Unknown {
         reason: format!("`{attr}` is not set"),
         span: at,
+        origin: None,
     })
 }
 
