@@ -214,6 +214,13 @@ impl Sources {
         id
     }
 
+    /// The text of a file, shared (empty for an id from another run).
+    pub fn text(&self, id: FileId) -> Arc<String> {
+        self.get(id)
+            .map(|f| Arc::clone(&f.text))
+            .unwrap_or_default()
+    }
+
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }

@@ -2,6 +2,9 @@
 //! Fuzz the Terraform loader: the input is split on byte 0x01 into a root `main.tf`, a
 //! `terraform.tfvars`, a local module `modules/m/main.tf` and a `main.tf.json`, loaded from
 //! memory, then linked and validated. Any panic, hang or stack overflow is a bug.
+//!
+//! Every native HCL part also goes through the parser's literal-tuple pre-pass with every tuple
+//! taken (not only the large ones a load takes): the tree must be exactly hcl-edit's own.
 
 use libfuzzer_sys::fuzz_target;
 use nsgate::frontend::terraform::{fs::MemFs, load_dir};
@@ -19,6 +22,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    for (name, part) in NAMES.iter().zip(text.split('\u{1}')) {
+        if !name.ends_with(".json") {
+            if let Err(diff) = nsgate::frontend::terraform::parse::prepass_agrees(part, 1) {
+                panic!("the literal-tuple pre-pass changed the tree of {name}:\n{diff}");
+            }
+        }
+    }
     let mut fs = MemFs::new();
     for (name, part) in NAMES.iter().zip(text.split('\u{1}')) {
         fs.add(name, part);

@@ -87,6 +87,10 @@ pub enum ExprKind {
     Str(String),
     Template(Vec<Part>),
     Array(Vec<Expr>),
+    /// A tuple of this many plain literals that parsing left in the source text (see
+    /// `parse::literal_tuples`): the evaluator reads its elements from the text at this
+    /// expression's span when it is evaluated, so an unused one costs nothing.
+    Literals(u32),
     Object(Vec<(ObjKey, Expr)>),
     Var(String),
     Traversal(Box<Expr>, Vec<TOp>),

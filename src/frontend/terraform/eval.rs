@@ -28,6 +28,27 @@ pub const BUDGET: u64 = 10_000_000;
 /// Longest string and list a value may hold (doubling chains of locals stop here).
 pub const MAX_VALUE_LEN: usize = 1 << 20;
 
+/// The values of a tuple of literals taken out by the parser (`tuple` is its text at `span`).
+pub fn literal_values(tuple: &str, span: Span) -> Value {
+    use super::parse::literal_tuples::{read_back, Lit};
+    let Some(items) = read_back(tuple, span.start as usize) else {
+        return Value::error("nsgate could not read this list back from its source", span);
+    };
+    let items = items
+        .into_iter()
+        .map(|(lit, r)| {
+            let at = Span::new(span.file, r.start, r.end);
+            match lit {
+                Lit::Null => Value::null(at),
+                Lit::Bool(b) => Value::bool(b, at),
+                Lit::Num(n) => Value::num(n, at),
+                Lit::Str(s) => Value::str(s, at),
+            }
+        })
+        .collect();
+    Value::list(items, span)
+}
+
 /// Source text shortened for a message.
 fn short(s: &str) -> String {
     match s.char_indices().nth(60) {
@@ -165,6 +186,7 @@ impl Evaluator<'_> {
                 let items = items.iter().map(|x| self.eval(x, scope)).collect();
                 Value::list(items, span)
             }
+            ExprKind::Literals(count) => self.literals(*count, span),
             ExprKind::Object(members) => self.object(members, scope, span),
             ExprKind::Var(name) => self.traversal_root(name, &[], scope, span).0,
             ExprKind::Traversal(base, ops) => self.traversal(base, ops, scope, span),
@@ -205,6 +227,18 @@ impl Evaluator<'_> {
             }
             ExprKind::For(f) => self.for_expr(f, scope, span),
         }
+    }
+
+    /// A tuple of literals parsing left in the source: every element is charged, then read
+    /// from the text with its span, so a huge one ends at the budget, not in memory.
+    fn literals(&mut self, count: u32, span: Span) -> Value {
+        if count as usize > MAX_VALUE_LEN {
+            return Value::unknown("the value is too large for nsgate to evaluate", span);
+        }
+        if let Err(u) = self.charge(u64::from(count), span, || "this list".into()) {
+            return u;
+        }
+        literal_values(self.sources.slice(span), span)
     }
 
     fn object(&mut self, members: &[(ObjKey, Expr)], scope: &Scope, span: Span) -> Value {

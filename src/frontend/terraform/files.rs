@@ -83,7 +83,9 @@ pub fn load_module_dir(
                 continue;
             }
         };
-        let file = sources.add(shown.clone(), text.clone());
+        // The sources keep the one copy of the text; parsing reads it there.
+        let file = sources.add(shown.clone(), text);
+        let text = sources.text(file);
         if let Some(body) = parse_config_text(file, &text, kind, &shown, errors) {
             if is_override(&name) {
                 overrides.push(body);

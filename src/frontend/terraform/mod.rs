@@ -569,4 +569,85 @@ resource "azurerm_network_security_group" "t" {
             .message
             .contains("cannot be read when the configuration is given as text")));
     }
+
+    /// A `locals` block holding `numbers` integers nobody reads (the `tf-numbers` shape of
+    /// issue 16, small) beside a rule of `prefixes` source prefixes (the `big-nsg` shape).
+    fn literal_lists(numbers: usize, prefixes: usize) -> String {
+        let nums: Vec<String> = (0..numbers).map(|i| (i % 1000).to_string()).collect();
+        let list: Vec<String> = (0..prefixes)
+            .map(|i| format!("\"10.{}.{}.0/24\"", i / 256, i % 256))
+            .collect();
+        format!(
+            "locals {{\n  numbers = [{}]\n  prefixes = [\n    {},\n  ]\n}}\n",
+            nums.join(","),
+            list.join(",\n    ")
+        )
+    }
+
+    #[test]
+    fn large_literal_lists_are_read_from_the_source_only_when_used() {
+        let text = literal_lists(200_000, 300);
+        let mut fs = MemFs::new();
+        fs.add("root/main.tf", text.clone());
+        let mut sources = Sources::new();
+        let mut ev = Evaluator::new(&fs, &mut sources);
+        let config = ev.module_config(Path::new("root"));
+        // Parsing built one node for each list, not one per element.
+        assert_eq!(
+            config.locals["numbers"].expr.kind,
+            ast::ExprKind::Literals(200_000)
+        );
+        assert_eq!(
+            config.locals["prefixes"].expr.kind,
+            ast::ExprKind::Literals(300)
+        );
+        ev.insts.push(Instance::new(config, None, String::new()));
+        let span = crate::source::Span::new(crate::source::FileId(1), 0, 0);
+        let prefixes = ev.local(0, "prefixes", span);
+        // Only the list read was evaluated: one unit per element and a few for the reference.
+        assert!(ev.budget.used() < 400, "{}", ev.budget.used());
+        let items = prefixes.elements("prefixes").unwrap();
+        assert_eq!(items.len(), 300);
+        for (i, item) in items.iter().enumerate() {
+            let written = format!("\"10.{}.{}.0/24\"", i / 256, i % 256);
+            assert_eq!(ev.sources.slice(item.span), written);
+            assert_eq!(item.to_text("x").unwrap(), written.trim_matches('"'));
+        }
+    }
+
+    #[test]
+    fn large_literal_lists_are_charged_per_element() {
+        let text = literal_lists(1_000, 0).replace("prefixes = [\n    ,\n  ]", "p = 1");
+        let mut fs = MemFs::new();
+        fs.add("root/main.tf", text);
+        let mut sources = Sources::new();
+        let mut ev = Evaluator::new(&fs, &mut sources);
+        let config = ev.module_config(Path::new("root"));
+        ev.insts.push(Instance::new(config, None, String::new()));
+        let span = crate::source::Span::new(crate::source::FileId(1), 0, 0);
+        assert!(ev.budget.charge(ev.budget.left() - 500, span, String::new));
+        let numbers = ev.local(0, "numbers", span);
+        assert!(numbers.is_unknown(), "{numbers}");
+        let finding = ev
+            .budget
+            .problem()
+            .expect("the budget names what it stopped");
+        assert!(
+            finding.message.contains("Terraform evaluation"),
+            "{}",
+            finding.message
+        );
+    }
+
+    #[test]
+    fn a_long_line_of_numbers_loads_its_network() {
+        // The tf-numbers shape: one long line of integers beside an NSG.
+        let text = format!(
+            "{}\nresource \"azurerm_network_security_group\" \"n\" {{\n  name = \"n\"\n  resource_group_name = \"rg\"\n}}\n",
+            literal_lists(100_000, 100)
+        );
+        let (n, errors) = load_mem(&[("main.tf", &text)]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(n.nsgs.len(), 1);
+    }
 }

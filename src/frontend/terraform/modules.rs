@@ -235,7 +235,7 @@ impl Evaluator<'_> {
                     },
                 };
                 let v = match &var.type_expr {
-                    Some(t) => conform(v, &t.expr),
+                    Some(t) => conform(self.sources, v, &t.expr),
                     None => v,
                 };
                 vars.push((var.name.clone(), v));

@@ -3,6 +3,7 @@
 //! hcl-edit parses with spans and bounds nesting depth itself, so hostile input cannot overflow
 //! the stack here; this module only converts its tree into ours.
 
+use std::cell::Cell;
 use std::ops::Range;
 
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
@@ -14,6 +15,7 @@ use super::ast::{Attr, Block, Body, Expr, ExprKind, ForExpr, Label, ObjKey, Part
 use crate::source::{FileId, Span};
 
 mod dup_keys;
+pub mod literal_tuples;
 
 /// A syntax error: message and byte offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,12 +26,87 @@ pub struct SyntaxError {
 
 /// Parse a whole `.tf` or `.tfvars` file.
 ///
+/// Large tuples of plain literals are first taken out of the text hcl-edit parses
+/// ([`literal_tuples`]) and become [`ExprKind::Literals`], read from the source when evaluated.
+/// When hcl-edit does not find an empty tuple at every range taken, or the blanked text has a
+/// syntax error, the original text is parsed instead: the pre-pass never changes the tree or
+/// the error, only what it costs.
+pub fn parse_body(file: FileId, text: &str) -> Result<Body, SyntaxError> {
+    if let Some(body) = parse_taking(file, text, literal_tuples::MIN_ELEMENTS, Taking::Lazy) {
+        return Ok(body);
+    }
+    parse_text(file, text, &Taken::none())
+}
+
+/// How a converted tree holds a taken tuple.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Taking {
+    /// [`ExprKind::Literals`], read back by the evaluator.
+    Lazy,
+    /// The elements, read back at once (to compare with hcl-edit's own tree).
+    Expanded,
+}
+
+/// The tree of `text` with tuples of `min_elements` or more taken out, or `None` when nothing
+/// was taken or the blanked text does not stand for the original (see [`parse_body`]).
+fn parse_taking(file: FileId, text: &str, min_elements: u32, how: Taking) -> Option<Body> {
+    let blanked = literal_tuples::blank(text, min_elements)?;
+    let taken = Taken {
+        list: &blanked.taken,
+        original: text,
+        how,
+        found: Cell::new(0),
+    };
+    let body = parse_text(file, &blanked.text, &taken).ok()?;
+    (taken.found.get() == blanked.taken.len()).then_some(body)
+}
+
+/// Whether parsing `text` with tuples of `min_elements` or more literals taken out (and read
+/// back at once) gives exactly hcl-edit's own tree: `Ok(true)` when it does, `Ok(false)` when
+/// the pre-pass took nothing or fell back to the original text, `Err` with both trees when
+/// they differ. For the tests and the fuzzer.
+#[doc(hidden)]
+pub fn prepass_agrees(text: &str, min_elements: u32) -> Result<bool, String> {
+    let file = FileId(1);
+    let Some(with) = parse_taking(file, text, min_elements, Taking::Expanded) else {
+        return Ok(false);
+    };
+    match parse_text(file, text, &Taken::none()) {
+        Ok(without) if without == with => Ok(true),
+        without => Err(format!(
+            "with the pre-pass: {with:?}\nhcl-edit alone: {without:?}"
+        )),
+    }
+}
+
+/// The tuples taken out of the text being parsed, and how many of them hcl-edit's tree had.
+struct Taken<'t> {
+    list: &'t [literal_tuples::Taken],
+    original: &'t str,
+    how: Taking,
+    found: Cell<usize>,
+}
+
+impl Taken<'_> {
+    fn none() -> Taken<'static> {
+        Taken {
+            list: &[],
+            original: "",
+            how: Taking::Lazy,
+            found: Cell::new(0),
+        }
+    }
+}
+
+/// hcl-edit's tree of `text` converted, with the repeated keys Terraform allows (see
+/// [`dup_keys`]).
+///
 /// Terraform accepts an object constructor that repeats a key (the last value wins); hcl-edit
 /// rejects it. Each repeated key hcl-edit reports is renamed, in a copy of the text, to a
 /// placeholder of the same length (so every span stays put) and mapped back to its name when
 /// converting; the members keep their order, so evaluation lets the last one win. Each gets
 /// a note.
-pub fn parse_body(file: FileId, text: &str) -> Result<Body, SyntaxError> {
+fn parse_text(file: FileId, text: &str, taken: &Taken) -> Result<Body, SyntaxError> {
     let mut renamed = dup_keys::Renamed::default();
     let mut patched: Option<String> = None;
     let body = loop {
@@ -57,37 +134,83 @@ pub fn parse_body(file: FileId, text: &str) -> Result<Body, SyntaxError> {
         base: 0,
         len: text.len(),
         renamed: &renamed,
+        taken,
     };
     let mut out = conv.body(&body, 0..text.len());
     out.notes = renamed.notes(file);
     Ok(out)
 }
 
+impl From<literal_tuples::Lit> for ExprKind {
+    fn from(lit: literal_tuples::Lit) -> ExprKind {
+        match lit {
+            literal_tuples::Lit::Null => ExprKind::Null,
+            literal_tuples::Lit::Bool(b) => ExprKind::Bool(b),
+            literal_tuples::Lit::Num(n) => ExprKind::Num(n),
+            literal_tuples::Lit::Str(s) => ExprKind::Str(s),
+        }
+    }
+}
+
 /// The byte ranges of the comments (`#`, `//`, `/* */`) of a native HCL file. hcl-edit knows
 /// where every string, template and heredoc is — the only places a comment marker can be
 /// text — so markers outside them start comments. Empty when the file does not parse.
 pub fn comments(text: &str) -> Vec<Range<usize>> {
-    use hcl_edit::visit::{visit_heredoc_template, visit_string_template, Visit};
-    struct Literals(Vec<Range<usize>>);
+    use hcl_edit::visit::{visit_array, visit_heredoc_template, visit_string_template, Visit};
+    #[derive(Default)]
+    struct Literals {
+        spans: Vec<Range<usize>>,
+        empty_tuples: Vec<Range<usize>>,
+    }
     impl Visit for Literals {
         fn visit_string(&mut self, node: &hcl_edit::Decorated<String>) {
-            self.0.extend(node.span());
+            self.spans.extend(node.span());
         }
         fn visit_string_template(&mut self, node: &hcl_edit::template::StringTemplate) {
-            self.0.extend(node.span());
+            self.spans.extend(node.span());
             visit_string_template(self, node);
         }
         fn visit_heredoc_template(&mut self, node: &hcl_edit::template::HeredocTemplate) {
-            self.0.extend(node.span());
+            self.spans.extend(node.span());
             visit_heredoc_template(self, node);
         }
+        fn visit_array(&mut self, node: &hcl_edit::expr::Array) {
+            if node.is_empty() {
+                self.empty_tuples.extend(node.span());
+            }
+            visit_array(self, node);
+        }
     }
-    let Ok(body) = hcl_edit::parser::parse_body(text) else {
-        return Vec::new();
+    let visit = |body: &hcl_edit::structure::Body| {
+        let mut literals = Literals::default();
+        literals.visit_body(body);
+        literals
     };
-    let mut literals = Literals(Vec::new());
-    literals.visit_body(&body);
-    let mut nested = literals.0;
+    // The tuples the pre-pass takes (when hcl-edit sees each as an empty tuple) are literal
+    // text here, and the comments inside them are the pre-pass's.
+    let blanked = literal_tuples::blank(text, literal_tuples::MIN_ELEMENTS);
+    let with_taken = blanked.as_ref().and_then(|b| {
+        let literals = visit(&hcl_edit::parser::parse_body(&b.text).ok()?);
+        let mut empty = literals.empty_tuples.clone();
+        empty.sort_by_key(|r| r.start);
+        let all_found = b.taken.iter().all(|t| {
+            empty
+                .binary_search_by_key(&t.range.start, |r| r.start)
+                .is_ok_and(|i| empty.get(i).is_some_and(|r| r.end == t.range.end))
+        });
+        all_found.then_some((literals, b))
+    });
+    let (mut nested, inside) = match with_taken {
+        Some((literals, b)) => {
+            let mut spans = literals.spans;
+            spans.extend(b.taken.iter().map(|t| t.range.clone()));
+            (spans, b.comments.as_slice())
+        }
+        None => match hcl_edit::parser::parse_body(text) {
+            Ok(body) => (visit(&body).spans, &[][..]),
+            Err(_) => return Vec::new(),
+        },
+    };
     nested.sort_by_key(|r| r.start);
     // Disjoint and sorted, so each lookup is a binary search.
     let mut spans: Vec<Range<usize>> = Vec::with_capacity(nested.len());
@@ -123,6 +246,10 @@ pub fn comments(text: &str) -> Vec<Range<usize>> {
         out.push(at..end);
         at = end;
     }
+    if !inside.is_empty() {
+        out.extend_from_slice(inside);
+        out.sort_by_key(|r| r.start);
+    }
     out
 }
 
@@ -144,6 +271,7 @@ pub fn parse_template(
         base,
         len: file_len,
         renamed: &dup_keys::Renamed::default(),
+        taken: &Taken::none(),
     };
     Ok(conv.template(&template, 0..text.len()))
 }
@@ -165,6 +293,7 @@ pub fn parse_expr_at(
         base,
         len: file_len,
         renamed: &dup_keys::Renamed::default(),
+        taken: &Taken::none(),
     };
     Ok(conv.expr(&expr, 0..text.len()))
 }
@@ -174,9 +303,39 @@ struct Conv<'r> {
     base: usize,
     len: usize,
     renamed: &'r dup_keys::Renamed,
+    taken: &'r Taken<'r>,
 }
 
 impl Conv<'_> {
+    /// The tuple taken out at exactly `range` (an empty tuple to hcl-edit), counted as found.
+    fn taken_at(&self, range: &Range<usize>) -> Option<ExprKind> {
+        let (start, end) = (self.base + range.start, self.base + range.end);
+        let list = self.taken.list;
+        let i = list.partition_point(|t| t.range.start < start);
+        let t = list
+            .get(i)
+            .filter(|t| t.range.start == start && t.range.end == end)?;
+        self.taken.found.set(self.taken.found.get() + 1);
+        Some(match self.taken.how {
+            Taking::Lazy => ExprKind::Literals(t.count),
+            Taking::Expanded => {
+                let tuple = self.taken.original.get(t.range.clone()).unwrap_or_default();
+                match literal_tuples::read_back(tuple, t.range.start) {
+                    Some(items) => ExprKind::Array(
+                        items
+                            .into_iter()
+                            .map(|(lit, r)| {
+                                Expr::new(lit.into(), Span::new(self.file, r.start, r.end))
+                            })
+                            .collect(),
+                    ),
+                    // A tuple the pre-pass took but cannot read back: shows as a difference.
+                    None => ExprKind::Var("<unreadable literal tuple>".into()),
+                }
+            }
+        })
+    }
+
     fn span(&self, range: Option<Range<usize>>, fallback: &Range<usize>) -> Span {
         let r = range.unwrap_or_else(|| fallback.clone());
         let start = (self.base + r.start).min(self.len);
@@ -238,9 +397,10 @@ impl Conv<'_> {
                 None => ExprKind::Null,
             },
             Expression::String(s) => ExprKind::Str(s.value().to_string()),
-            Expression::Array(a) => {
-                ExprKind::Array(a.iter().map(|x| self.expr(x, range.clone())).collect())
-            }
+            Expression::Array(a) => match self.taken_at(&range).filter(|_| a.is_empty()) {
+                Some(kind) => kind,
+                None => ExprKind::Array(a.iter().map(|x| self.expr(x, range.clone())).collect()),
+            },
             Expression::Object(o) => ExprKind::Object(
                 o.iter()
                     .map(|(k, v)| {
@@ -417,5 +577,186 @@ mod tests {
             body.attr("c").unwrap().expr.kind,
             ExprKind::For(_)
         ));
+    }
+
+    /// A tuple of `n` literals, each written with spaces, line breaks or comments around it.
+    fn big_tuple(n: usize, item: &str) -> String {
+        let items: Vec<String> = (0..n).map(|i| item.replace('N', &i.to_string())).collect();
+        format!("[\n  {}, # last\n]", items.join(",\n  "))
+    }
+
+    #[test]
+    fn large_literal_tuples_are_left_in_the_source() {
+        let text = format!(
+            "locals {{\n  a = {}\n  b = [1, local.x]\n}}\n",
+            big_tuple(100, "\"10.0.N.0/24\"")
+        );
+        let body = parse(&text);
+        let a = &body.blocks[0].body.attr("a").unwrap().expr;
+        assert_eq!(a.kind, ExprKind::Literals(100));
+        assert_eq!(
+            &text[a.span.start as usize..a.span.end as usize],
+            big_tuple(100, "\"10.0.N.0/24\"")
+        );
+        assert_eq!(prepass_agrees(&text, MIN), Ok(true));
+    }
+
+    #[test]
+    fn comments_inside_large_literal_tuples_are_found() {
+        let text = format!(
+            "a = {} # nsgate:ignore NSG001\nb = \"# not\"\n",
+            big_tuple(70, "\"x#N\" /* c */")
+        );
+        let found: Vec<&str> = comments(&text).into_iter().map(|r| &text[r]).collect();
+        let mut expected = vec!["/* c */"; 70];
+        expected.push("# last");
+        expected.push("# nsgate:ignore NSG001");
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn syntax_errors_inside_or_around_literal_tuples_are_hcl_edits() {
+        for text in [
+            format!("a = x{}\n", big_tuple(70, "N")),
+            format!("a = {}\n", big_tuple(70, "N").replace("69", "6 9")),
+            format!("a = {}\n", big_tuple(70, "\"\\qN\"")),
+            format!("a = [{}\n", big_tuple(70, "N")),
+        ] {
+            let plain = parse_text(FileId(1), &text, &Taken::none()).unwrap_err();
+            assert_eq!(parse_body(FileId(1), &text).unwrap_err(), plain, "{text}");
+        }
+    }
+
+    /// Smallest tuple taken in the differential tests: every tuple, to exercise the pre-pass.
+    const MIN: u32 = 1;
+
+    mod differential {
+        use super::*;
+        use crate::frontend::terraform::context::Evaluator;
+        use crate::frontend::terraform::fs::MemFs;
+        use crate::source::Sources;
+        use proptest::prelude::*;
+
+        fn element() -> impl Strategy<Value = String> {
+            let piece = prop::sample::select(vec![
+                "a",
+                "é",
+                "\\n",
+                "\\\"",
+                "\\\\",
+                "\\t",
+                "\\u00e9",
+                "\\U0001F600",
+                "$${x}",
+                "%%{y}",
+                "#",
+                "//",
+                "/*",
+                "*/",
+                "[",
+                "]",
+                ",",
+                "$",
+                "%",
+                " ",
+                "}",
+                "<<EOT",
+            ]);
+            prop_oneof![
+                any::<u64>().prop_map(|n| n.to_string()),
+                any::<i32>().prop_map(|n| n.to_string()),
+                (0u32..1000, 0u32..1000, -30i32..30).prop_map(|(a, b, e)| format!("{a}.{b}e{e}")),
+                (1u32..9, 0usize..30).prop_map(|(d, z)| format!("{d}{}", "0".repeat(z))),
+                prop::collection::vec(piece, 0..6).prop_map(|p| format!("\"{}\"", p.concat())),
+                prop::sample::select(vec!["true", "false", "null", "-0", "0.0"])
+                    .prop_map(String::from),
+            ]
+        }
+
+        fn tuple() -> impl Strategy<Value = String> {
+            let sep =
+                prop::sample::select(vec![", ", ",\n  ", " , # c [1]\n", ",/* c ] */", ",\r\n"]);
+            (prop::collection::vec((element(), sep), 1..8), any::<bool>()).prop_map(
+                |(items, trailing)| {
+                    let mut out = String::from("[");
+                    for (i, (item, sep)) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(sep);
+                        }
+                        out.push_str(item);
+                    }
+                    if trailing {
+                        out.push(',');
+                    }
+                    out.push(']');
+                    out
+                },
+            )
+        }
+
+        /// Where a tuple can stand in a body (`@`), all of them valid HCL.
+        fn context() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec![
+                "@",
+                "[@, local.x]",
+                "[@, @]",
+                "{ k = @, \"q\" = [@] }",
+                "f(@, 1)",
+                "\"${length(@)} $${x} %{ for v in @ }${v}%{ endfor }\"",
+                "[for v in @ : v if v != null]",
+                "<<-EOT\n  ${@}\n  EOT",
+                "@[0]",
+                "local.x ? @ : []",
+            ])
+        }
+
+        fn body() -> impl Strategy<Value = String> {
+            (tuple(), prop::collection::vec((context(), tuple()), 0..5)).prop_map(
+                |(first, attrs)| {
+                    std::iter::once(("@", first))
+                        .chain(attrs)
+                        .collect::<Vec<_>>()
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (ctx, t))| format!("a{i} = {}\n", ctx.replace('@', t)))
+                        .collect::<Vec<_>>()
+                        .join("block \"x\" {\n}\n")
+                },
+            )
+        }
+
+        proptest! {
+            #[test]
+            fn the_prepass_keeps_hcl_edits_tree(text in body()) {
+                prop_assert_eq!(prepass_agrees(&text, MIN), Ok(true), "{}", text);
+            }
+
+            #[test]
+            fn the_prepass_never_changes_a_tree_or_an_error(
+                text in (body(), prop::sample::select(vec!["", "x", "[", "]", "\"", "${", "#", "\n", "<<EOT\n", "}", "\"[\" # "]), any::<prop::sample::Index>())
+                    .prop_map(|(t, junk, at)| {
+                        let cut = at.index(t.len() + 1);
+                        let cut = (0..=cut).rev().find(|&i| t.is_char_boundary(i)).unwrap_or(0);
+                        format!("{}{junk}{}", &t[..cut], &t[cut..])
+                    })
+            ) {
+                prop_assert!(prepass_agrees(&text, MIN).is_ok(), "{}", text);
+            }
+
+            #[test]
+            fn evaluated_tuples_have_the_same_values_and_spans(t in tuple()) {
+                let text = format!("a = {t}\n");
+                let mut sources = Sources::new();
+                let file = sources.add("main.tf", text.clone());
+                let lazy = parse_taking(file, &text, MIN, Taking::Lazy).unwrap();
+                let plain = parse_text(file, &text, &Taken::none()).unwrap();
+                prop_assert!(matches!(lazy.attrs[0].expr.kind, ExprKind::Literals(_)));
+                let fs = MemFs::new();
+                let mut ev = Evaluator::new(&fs, &mut sources);
+                let from_source = ev.eval_detached(&lazy.attrs[0].expr);
+                let from_tree = ev.eval_detached(&plain.attrs[0].expr);
+                prop_assert_eq!(from_source, from_tree);
+            }
+        }
     }
 }

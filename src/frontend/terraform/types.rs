@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 
 use super::ast::{Expr, ExprKind, ObjKey};
 use super::value::{Value, V};
+use crate::source::Sources;
 
-pub fn conform(value: Value, ty: &Expr) -> Value {
+/// `sources` holds the text of tuples of literals the parser left there (a default's).
+pub fn conform(sources: &Sources, value: Value, ty: &Expr) -> Value {
     if value.is_unknown() || value.is_null() {
         return value;
     }
@@ -17,12 +19,12 @@ pub fn conform(value: Value, ty: &Expr) -> Value {
         ExprKind::Call { name, args, .. } => {
             let inner = args.first();
             match (name.as_str(), inner) {
-                ("list" | "set", Some(t)) => each_element(value, t),
+                ("list" | "set", Some(t)) => each_element(sources, value, t),
                 ("map", Some(t)) => match &value.v {
                     V::Map(items) => {
                         let items = items
                             .iter()
-                            .map(|(k, v)| (k.clone(), conform(v.clone(), t)))
+                            .map(|(k, v)| (k.clone(), conform(sources, v.clone(), t)))
                             .collect();
                         Value::map(items, value.span).with_of(value.of.clone())
                     }
@@ -34,7 +36,7 @@ pub fn conform(value: Value, ty: &Expr) -> Value {
                         kind: ExprKind::Object(attrs),
                         ..
                     }),
-                ) => object(value, attrs),
+                ) => object(sources, value, attrs),
                 (
                     "tuple",
                     Some(Expr {
@@ -47,7 +49,7 @@ pub fn conform(value: Value, ty: &Expr) -> Value {
                             .iter()
                             .enumerate()
                             .map(|(i, v)| match types.get(i) {
-                                Some(t) => conform(v.clone(), t),
+                                Some(t) => conform(sources, v.clone(), t),
                                 None => v.clone(),
                             })
                             .collect();
@@ -55,7 +57,7 @@ pub fn conform(value: Value, ty: &Expr) -> Value {
                     }
                     _ => value,
                 },
-                ("optional", Some(t)) => conform(value, t),
+                ("optional", Some(t)) => conform(sources, value, t),
                 _ => value,
             }
         }
@@ -78,17 +80,20 @@ fn primitive(value: Value, name: &str) -> Value {
     }
 }
 
-fn each_element(value: Value, t: &Expr) -> Value {
+fn each_element(sources: &Sources, value: Value, t: &Expr) -> Value {
     match &value.v {
         V::List(items) => {
-            let items = items.iter().map(|v| conform(v.clone(), t)).collect();
+            let items = items
+                .iter()
+                .map(|v| conform(sources, v.clone(), t))
+                .collect();
             Value::list(items, value.span).with_of(value.of.clone())
         }
         _ => value,
     }
 }
 
-fn object(value: Value, attrs: &[(ObjKey, Expr)]) -> Value {
+fn object(sources: &Sources, value: Value, attrs: &[(ObjKey, Expr)]) -> Value {
     let V::Map(items) = &value.v else {
         return value;
     };
@@ -108,13 +113,13 @@ fn object(value: Value, attrs: &[(ObjKey, Expr)]) -> Value {
         };
         match out.get(&name).cloned() {
             Some(v) if !v.is_null() => {
-                out.insert(name, conform(v, ty));
+                out.insert(name, conform(sources, v, ty));
             }
             _ => {
                 if let ExprKind::Call { name: f, args, .. } = &ty.kind {
                     if f == "optional" {
                         let default = match args.get(1) {
-                            Some(d) => literal(d),
+                            Some(d) => literal(sources, d),
                             None => Value::null(value.span),
                         };
                         out.insert(name, default);
@@ -127,21 +132,24 @@ fn object(value: Value, attrs: &[(ObjKey, Expr)]) -> Value {
 }
 
 /// A default inside `optional(type, default)`: literals only.
-fn literal(e: &Expr) -> Value {
+fn literal(sources: &Sources, e: &Expr) -> Value {
     match &e.kind {
         ExprKind::Bool(b) => Value::bool(*b, e.span),
         ExprKind::Num(n) => Value::num(*n, e.span),
         ExprKind::Str(s) => Value::str(s.clone(), e.span),
-        ExprKind::Array(items) => Value::list(items.iter().map(literal).collect(), e.span),
+        ExprKind::Array(items) => {
+            Value::list(items.iter().map(|i| literal(sources, i)).collect(), e.span)
+        }
+        ExprKind::Literals(_) => super::eval::literal_values(sources.slice(e.span), e.span),
         ExprKind::Object(members) => Value::map(
             members
                 .iter()
                 .filter_map(|(k, v)| match k {
-                    ObjKey::Ident(n, _) => Some((n.clone(), literal(v))),
+                    ObjKey::Ident(n, _) => Some((n.clone(), literal(sources, v))),
                     ObjKey::Expr(Expr {
                         kind: ExprKind::Str(s),
                         ..
-                    }) => Some((s.clone(), literal(v))),
+                    }) => Some((s.clone(), literal(sources, v))),
                     _ => None,
                 })
                 .collect(),
@@ -169,6 +177,7 @@ mod tests {
         m.insert("priority".to_string(), Value::str("100", sp));
         let v = Value::map(m, sp);
         let out = conform(
+            &Sources::new(),
             v,
             &ty("object({name = string, priority = number, description = optional(string), access = optional(string, \"Allow\")})"),
         );

@@ -77,7 +77,7 @@ pub fn root_vars(
             },
         };
         let v = match &var.type_expr {
-            Some(t) => conform(v, &t.expr),
+            Some(t) => conform(ev.sources, v, &t.expr),
             None => v,
         };
         out.insert(var.name.clone(), v);
@@ -131,7 +131,8 @@ fn read_file(
             return;
         }
     };
-    let file = ev.sources.add(shown.clone(), text.clone());
+    let file = ev.sources.add(shown.clone(), text);
+    let text = ev.sources.text(file);
     let parsed = if shown.ends_with(".json") {
         json_syntax::parse_tfvars(file, &text)
     } else {
