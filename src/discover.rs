@@ -558,16 +558,17 @@ fn classify_json(path: &Path) -> Json {
         Ok(b) => b,
         Err(e) => return Json::Unreadable(e.to_string()),
     };
-    let marked = looks_like_input(&bytes);
-    let Some(text) = read::decode(bytes) else {
-        return if marked {
-            Json::Unreadable(
+    // The markers are searched only where they change the answer: a plan or template that
+    // decodes is recognised by its content, without another pass over a 100 MB file.
+    let text = match read::decode_or_keep(bytes) {
+        Ok(text) => text,
+        Err(bytes) if looks_like_input(&bytes) => {
+            return Json::Unreadable(
                 "it looks like an ARM template or a plan but is neither UTF-8 nor UTF-16 text"
                     .into(),
             )
-        } else {
-            Json::Undecodable
-        };
+        }
+        Err(_) => return Json::Undecodable,
     };
     if plan::detect(&text) {
         Json::Root(RootKind::Plan)
@@ -589,14 +590,34 @@ fn classify_json(path: &Path) -> Json {
 }
 
 /// Whether raw bytes carry what marks an ARM template or a plan (ASCII, so it is found in any
-/// byte-compatible encoding).
+/// byte-compatible encoding, in any case). One pass over the bytes, stopping at the answer.
 fn looks_like_input(bytes: &[u8]) -> bool {
-    let has = |needle: &[u8]| {
-        bytes
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
+    static MARKERS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    let markers = MARKERS.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                &b"deploymenttemplate.json"[..],
+                b"\"format_version\"",
+                b"\"planned_values\"",
+            ])
+            .ok()
+    });
+    let Some(markers) = markers else {
+        return false;
     };
-    has(b"deploymenttemplate.json") || (has(b"\"format_version\"") && has(b"\"planned_values\""))
+    let mut seen = [false; 3];
+    for m in markers.find_overlapping_iter(bytes) {
+        if let Some(s) = seen.get_mut(m.pattern().as_usize()) {
+            *s = true;
+        }
+        let [template, format_version, planned_values] = seen;
+        if template || (format_version && planned_values) {
+            return true;
+        }
+    }
+    false
 }
 
 fn is_terraform_file(path: &Path) -> bool {
@@ -630,5 +651,25 @@ fn error(path: &str, message: String, help: Option<String>) -> InputError {
         span: None,
         path: path.to_string(),
         help,
+    }
+}
+
+#[cfg(test)]
+mod marker_tests {
+    use super::looks_like_input;
+
+    #[test]
+    fn markers_are_found_in_any_case_and_only_together_for_plans() {
+        let schema = br#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "x": ["#;
+        assert!(looks_like_input(schema));
+        assert!(looks_like_input(
+            br#"{"FORMAT_VERSION": "1.2", "x": 1, "Planned_Values": {"#
+        ));
+        assert!(!looks_like_input(
+            br#"{"format_version": "1.2", "values": {}}"#
+        ));
+        assert!(!looks_like_input(br#"{"planned_values": {}}"#));
+        assert!(!looks_like_input(b"\xff\xfe\x00garbage"));
+        assert!(!looks_like_input(b""));
     }
 }

@@ -85,12 +85,18 @@ pub fn regular_file(meta: &std::fs::Metadata) -> Result<(), ReadError> {
 
 /// UTF-8 (a byte-order mark is dropped), or UTF-16 with a byte-order mark.
 pub fn decode(bytes: Vec<u8>) -> Option<String> {
-    match bytes.as_slice() {
+    decode_or_keep(bytes).ok()
+}
+
+/// [`decode`], giving the bytes back when they are not text.
+pub fn decode_or_keep(bytes: Vec<u8>) -> Result<String, Vec<u8>> {
+    let decoded = match bytes.as_slice() {
         [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8(rest.to_vec()).ok(),
         [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
         [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
-        _ => String::from_utf8(bytes).ok(),
-    }
+        _ => return String::from_utf8(bytes).map_err(|e| e.into_bytes()),
+    };
+    decoded.ok_or(bytes)
 }
 
 fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Option<String> {

@@ -35,15 +35,23 @@ use crate::source::{FileId, Sources, Span};
 
 /// Whether `text` is a Terraform plan JSON: a top-level object with `format_version` and
 /// `planned_values` or `resource_changes` (any `format_version`: [`load_text`] rejects the
-/// majors it does not read, and malformed JSON with an error). One pass over the text, no
-/// allocation beyond the top-level member list.
+/// majors it does not read, and malformed JSON with an error). Walks the top-level members
+/// only until both are seen: Terraform writes them first, so a 100 MB plan is recognised
+/// without scanning it.
 pub fn detect(text: &str) -> bool {
     let doc = skim::Doc::unchecked(text);
-    let members = doc.members(doc.root.clone());
-    members.iter().any(|m| m.key == "format_version")
-        && members
-            .iter()
-            .any(|m| m.key == "planned_values" || m.key == "resource_changes")
+    let (mut version, mut parts) = (false, false);
+    for m in doc.member_iter(doc.root.clone()) {
+        match m.key.as_ref() {
+            "format_version" => version = true,
+            "planned_values" | "resource_changes" => parts = true,
+            _ => {}
+        }
+        if version && parts {
+            return true;
+        }
+    }
+    false
 }
 
 /// Load a plan file (`-` reads standard input).

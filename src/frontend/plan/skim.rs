@@ -355,32 +355,45 @@ impl<'a> Doc<'a> {
     /// The members of the object at `range` (a range of this document). Anything that is not
     /// an object has no members.
     pub fn members(&self, range: Range<usize>) -> Vec<SkimMember<'a>> {
+        self.member_iter(range).collect()
+    }
+
+    /// [`Doc::members`] one at a time, so a caller that finds what it looks for early (such
+    /// as [`detect`](super::detect) on a 100 MB plan) does not walk the rest.
+    pub fn member_iter<'d>(
+        &'d self,
+        range: Range<usize>,
+    ) -> impl Iterator<Item = SkimMember<'a>> + 'd {
         let text = self.text;
         let bytes = text.as_bytes();
-        let mut out = Vec::new();
-        if bytes.get(range.start) != Some(&b'{') {
-            return out;
-        }
-        let mut pos = skip_ws(bytes, range.start + 1);
-        while pos < range.end && bytes.get(pos) == Some(&b'"') {
+        let is_object = bytes.get(range.start) == Some(&b'{');
+        let mut pos = if is_object {
+            skip_ws(bytes, range.start + 1)
+        } else {
+            range.end
+        };
+        std::iter::from_fn(move || {
+            if pos >= range.end || bytes.get(pos) != Some(&b'"') {
+                return None;
+            }
             let key_end = string_end(bytes, pos);
             let key = decode_string(text, pos..key_end);
             let colon = skip_ws(bytes, key_end);
             let value_start = skip_ws(bytes, colon + 1);
             let value_end = self.end(value_start);
-            out.push(SkimMember {
+            let member = SkimMember {
                 key,
                 key_range: pos..key_end,
                 value: value_start..value_end,
-            });
-            pos = skip_ws(bytes, value_end);
-            if bytes.get(pos) == Some(&b',') {
-                pos = skip_ws(bytes, pos + 1);
+            };
+            let next = skip_ws(bytes, value_end);
+            pos = if bytes.get(next) == Some(&b',') {
+                skip_ws(bytes, next + 1)
             } else {
-                break;
-            }
-        }
-        out
+                range.end
+            };
+            Some(member)
+        })
     }
 
     /// The member `key` of the object at `range` (the last one when duplicated, like

@@ -29,6 +29,14 @@ fn detection_by_content() {
     assert!(!detect(r#"{"format_version":"1.0","values":{}}"#));
     assert!(!detect(r#"{"$schema":"x","resources":[]}"#));
     assert!(!detect("not json"));
+    // Members are read until both are seen, in any order; the rest is not walked.
+    assert!(detect(
+        r#"{"resource_changes":[],"x":1,"format_version":"1.2"}"#
+    ));
+    assert!(detect(
+        r#"{"format_version":"1.2","planned_values":{},"resource_changes":[{"#
+    ));
+    assert!(!detect(r#"[{"format_version":"1.2","planned_values":{}}]"#));
 }
 
 #[test]
