@@ -140,3 +140,21 @@ fn the_fuzz_target_body_survives_the_corpus_whole_and_cut() {
         }
     }
 }
+
+/// A module's `scope: resourceGroup(…)` deploys its resources into that group (the compiled
+/// nested deployment's `subscriptionId`/`resourceGroup`): their ids name it, so a NIC in the
+/// entry file's group that names `nsg-net` by `resourceId()` in its own group does not reach
+/// the module's NSG, while the module's output id does.
+#[test]
+fn a_module_scope_places_its_resources_in_that_group() {
+    let out = common::nsgate(&["inventory", "testdata/bicep-scope/main.bicep"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let text = out.stdout;
+    assert!(
+        text.contains("NIC nic-own-group — NSG <unknown: network security group `arm:microsoft.network/networksecuritygroups/nsg-net` is not defined in the input>"),
+        "{text}"
+    );
+    assert!(text.contains("NIC nic-net-group — NSG nsg-net;"), "{text}");
+    assert!(text.contains("NIC nic-other-sub — NSG nsg-net;"), "{text}");
+    assert_eq!(text.matches("NSG nsg-net (nsg)").count(), 2, "{text}");
+}

@@ -975,24 +975,11 @@ impl<'a> Machine<'a> {
     // ---- reference() and resourceInfo() -------------------------------------------------
 
     fn reference(&self, name: &str, args: &[Value], env: &Env, span: Span) -> Value {
-        let runtime = || {
-            let reason = format!(
-                "`{}()` reads the state of a deployed resource",
-                functions::pretty(name)
-            );
-            let cause = Unk {
-                reason: reason.into(),
-                span,
-                sym: None,
-                fresh: None,
-            };
-            Value::derived(&cause, sym_call(name, args), span)
-        };
         let Some(target) = args.first() else {
             return arity(name, span);
         };
         let Some(inst) = self.find_resource(env.ctx, target) else {
-            return runtime();
+            return runtime_state(name, sym_call(name, args), span);
         };
         let full = args
             .get(2)
@@ -1004,18 +991,7 @@ impl<'a> Machine<'a> {
             ("name".to_string(), inst.name.clone()),
             ("type".to_string(), Value::str(inst.ty.as_str(), span)),
         ];
-        let rest_sym = sym_call(name, args).map(|s| render_sym_arg(&s));
-        let rest = Rc::new(Unk {
-            reason: format!(
-                "`{}()` of `{}`: this property is known only after deployment",
-                functions::pretty(name),
-                inst.address
-            )
-            .into(),
-            span,
-            sym: rest_sym.map(|s| Rc::new(vec![Part::Atom(s)])),
-            fresh: None,
-        });
+        let rest = after_deployment(name, &inst.local_address, sym_call(name, args), span);
         if name == "reference" {
             if inst.is_deployment() {
                 members.push(("outputs".to_string(), self.outputs(&inst, span)));
@@ -1188,6 +1164,39 @@ fn short(s: &str) -> String {
         Some((i, _)) => format!("{}…", s.get(..i).unwrap_or(s)),
         None => s.to_string(),
     }
+}
+
+/// What `reference()` (or `resourceInfo()`) of a resource the deployment does not declare, or
+/// whose id is not known, gives: the state of a deployed resource.
+pub fn runtime_state(name: &str, sym: Option<value::Sym>, span: Span) -> Value {
+    let cause = Unk {
+        reason: format!(
+            "`{}()` reads the state of a deployed resource",
+            functions::pretty(name)
+        )
+        .into(),
+        span,
+        fresh: None,
+        sym: None,
+    };
+    Value::derived(&cause, sym, span)
+}
+
+/// A property of a declared resource that its declaration does not set (`subscriptionId` of a
+/// subscription alias, `provisioningState`): known only after deployment. `address` names the
+/// resource as its template does (symbolic name, else `Type/name`), without the deployment
+/// path, so a Bicep file and its compiled template give the same reason.
+pub fn after_deployment(name: &str, address: &str, sym: Option<value::Sym>, span: Span) -> Rc<Unk> {
+    Rc::new(Unk {
+        reason: format!(
+            "`{}()` of `{address}`: this property is known only after deployment",
+            functions::pretty(name)
+        )
+        .into(),
+        span,
+        fresh: None,
+        sym: sym.map(|s| Rc::new(vec![Part::Atom(render_sym_arg(&s))])),
+    })
 }
 
 /// The root deployment's scope.

@@ -267,8 +267,9 @@ mod tests;
 
 // ---- for other evaluators (Bicep) ---------------------------------------------------------
 
+pub(crate) use eval::Scope;
 pub(crate) use params::Supplied;
-pub(crate) use value::{Kind, Value};
+pub(crate) use value::{Kind, Obj, Value};
 
 /// The ARM function library, for an evaluator of another language that compiles to ARM
 /// (Bicep): one implementation of every function, evaluated against the root deployment
@@ -294,10 +295,20 @@ impl Library<'_, '_> {
     pub fn take_problems(&self) -> Vec<crate::model::Problem> {
         self.m.take_problems()
     }
+
+    /// The deployment scope the functions evaluate against.
+    pub fn scope(&self) -> Scope {
+        self.m.scope_of(&self.env)
+    }
 }
 
-/// Run `f` with the function library; spans the library makes up point into `file`.
-pub(crate) fn with_library<R>(file: FileId, f: impl FnOnce(&Library<'_, '_>) -> R) -> R {
+/// Run `f` with the function library; spans the library makes up point into `file`. `scope`
+/// is the deployment's (a Bicep module's `scope:`), else the root deployment's.
+pub(crate) fn with_library<R>(
+    file: FileId,
+    scope: Option<Scope>,
+    f: impl FnOnce(&Library<'_, '_>) -> R,
+) -> R {
     let empty = Node {
         value: json::Json::Object(Vec::new()),
         start: 0,
@@ -305,7 +316,7 @@ pub(crate) fn with_library<R>(file: FileId, f: impl FnOnce(&Library<'_, '_>) -> 
     };
     let m = eval::Machine::new(file, "");
     let names = template::names(&m, &empty, HashMap::new(), String::new());
-    let scope = eval::root_scope(Span::new(file, 0, 0));
+    let scope = scope.unwrap_or_else(|| eval::root_scope(Span::new(file, 0, 0)));
     let ctx = template::add_ctx(&m, Rc::new(names), &empty, String::new(), 0, scope, true);
     let lib = Library {
         m: &m,
@@ -316,18 +327,20 @@ pub(crate) fn with_library<R>(file: FileId, f: impl FnOnce(&Library<'_, '_>) -> 
 
 /// Evaluate and lower a template already parsed, whose offsets point into `file` (`text` is
 /// that file's text, or empty when the tree was built by another front end), with parameter
-/// values supplied by the caller and the Cloud Services files read with it. Returns the template's outputs, by name as written.
+/// values supplied by the caller and the Cloud Services files read with it, deployed into
+/// `scope` (else the root deployment's). Returns the template's outputs, by name as written.
 pub(crate) fn lower_template(
     file: FileId,
     text: &str,
     root: &Node,
+    scope: Option<Scope>,
     supplied: Supplied,
     service_files: ServiceFiles,
     network: &mut crate::model::Network,
 ) -> Vec<(String, Value)> {
     let m = eval::Machine::new(file, text);
     let names = template::names(&m, root, supplied, String::new());
-    let scope = eval::root_scope(Span::new(file, 0, 0));
+    let scope = scope.unwrap_or_else(|| eval::root_scope(Span::new(file, 0, 0)));
     let ctx = template::add_ctx(&m, Rc::new(names), root, String::new(), 0, scope, true);
     let env = eval::Env::root(ctx);
     let mut outputs = Vec::new();
@@ -348,7 +361,7 @@ pub(crate) fn lower_template(
     outputs
 }
 
-pub(crate) use eval::{index_value, member};
+pub(crate) use eval::{after_deployment, index_value, member, runtime_state, sym_call};
 pub(crate) use value::equals;
 
 /// A literal JSON value (a file read by `loadJsonContent`), spans pointing into `file`.

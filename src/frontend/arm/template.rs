@@ -34,6 +34,8 @@ pub struct Inst<'a> {
     pub existing: bool,
     /// Human address: the symbolic name or `Type/name`, prefixed by the deployment path.
     pub address: String,
+    /// The address within its own template: the symbolic name or `Type/name`.
+    pub local_address: String,
     nested: RefCell<Nested>,
 }
 
@@ -481,7 +483,7 @@ fn make_inst<'a>(
         None => address_of(&ty, &name),
     };
     let address = if ctx.path.is_empty() {
-        local
+        local.clone()
     } else {
         format!("{}::{local}", ctx.path)
     };
@@ -495,6 +497,7 @@ fn make_inst<'a>(
         condition,
         existing,
         address,
+        local_address: local,
         nested: RefCell::new(Nested::NotBuilt),
     }
 }

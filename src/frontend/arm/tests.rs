@@ -895,3 +895,49 @@ fn a_large_variable_that_is_read_is_charged_before_it_is_built() {
     let at = finding.span.start as usize..finding.span.end as usize;
     assert!(text[at].starts_with("[0,1,2"), "{:?}", finding.span);
 }
+
+/// The shape `bicep build` gives `resourceId(…, createLzNsg[i].?outputs.name)` inside a module's
+/// `for` parameter (AVM `lz/sub-vending`): `reference('<symbol>[<i>]')` of a looped module,
+/// inside a parameter `copy` loop of another nested deployment.
+#[test]
+fn reference_to_a_looped_module_inside_a_parameter_copy_loop() {
+    let text = format!(
+        r#"{{ "$schema": "{SCHEMA}", "languageVersion": "2.0", "contentVersion": "1.0.0.0",
+  "parameters": {{
+    "subnets": {{ "type": "array", "defaultValue": [ {{ "name": "a", "addressPrefix": "10.0.0.0/25" }}, {{ "name": "b", "addressPrefix": "10.0.0.128/25" }} ] }}
+  }},
+  "resources": {{
+    "nsgs": {{
+      "copy": {{ "name": "nsgs", "count": "[length(parameters('subnets'))]" }},
+      "condition": "[not(empty(parameters('subnets')))]",
+      "type": "Microsoft.Resources/deployments", "apiVersion": "2025-04-01",
+      "name": "[format('nsg-{{0}}', copyIndex())]",
+      "properties": {{ "expressionEvaluationOptions": {{ "scope": "inner" }}, "mode": "Incremental",
+        "parameters": {{ "name": {{ "value": "[format('nsg-{{0}}', parameters('subnets')[copyIndex()].name)]" }} }},
+        "template": {{ "$schema": "{SCHEMA}", "languageVersion": "2.0", "contentVersion": "1.0.0.0",
+          "parameters": {{ "name": {{ "type": "string" }} }},
+          "resources": {{ "nsg": {{ "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2024-05-01", "name": "[parameters('name')]" }} }},
+          "outputs": {{ "name": {{ "type": "string", "value": "[parameters('name')]" }} }} }} }} }},
+    "vnet": {{
+      "type": "Microsoft.Resources/deployments", "apiVersion": "2025-04-01", "name": "vnet",
+      "properties": {{ "expressionEvaluationOptions": {{ "scope": "inner" }}, "mode": "Incremental",
+        "parameters": {{
+          "subnets": {{
+            "copy": [ {{ "name": "value", "count": "[length(parameters('subnets'))]",
+              "input": "[createObject('name', parameters('subnets')[copyIndex('value')].name, 'addressPrefix', parameters('subnets')[copyIndex('value')].addressPrefix, 'nsgId', resourceId('Microsoft.Network/networkSecurityGroups', format('{{0}}', tryGet(if(not(empty(parameters('subnets'))), reference(format('nsgs[{{0}}]', copyIndex('value'))), null()), 'outputs', 'name', 'value'))))]" }} ] }}
+        }},
+        "template": {{ "$schema": "{SCHEMA}", "languageVersion": "2.0", "contentVersion": "1.0.0.0",
+          "parameters": {{ "subnets": {{ "type": "array" }} }},
+          "resources": {{
+            "vnet": {{ "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2024-05-01", "name": "vnet",
+              "properties": {{ "addressSpace": {{ "addressPrefixes": ["10.0.0.0/24"] }},
+                "copy": [ {{ "name": "subnets", "count": "[length(parameters('subnets'))]",
+                  "input": {{ "name": "[parameters('subnets')[copyIndex('subnets')].name]",
+                    "properties": {{ "addressPrefix": "[parameters('subnets')[copyIndex('subnets')].addressPrefix]",
+                      "networkSecurityGroup": {{ "id": "[parameters('subnets')[copyIndex('subnets')].nsgId]" }} }} }} }} ] }} }} }} }} }} }}
+  }} }}"#
+    );
+    let d = dumped(&text, None);
+    assert!(d.contains("prefixes=10.0.0.0/25 nsg=nsg-a"), "{d}");
+    assert!(d.contains("prefixes=10.0.0.128/25 nsg=nsg-b"), "{d}");
+}

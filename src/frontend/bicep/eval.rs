@@ -21,6 +21,10 @@ use crate::source::{FileId, Span};
 
 /// Deepest expression nesting evaluated (guards the Rust stack against hostile input).
 const MAX_DEPTH: u32 = 200;
+/// Members of a `resourceGroup(…)` / `subscription(…)` scope value that a module's `scope:`
+/// reads (not Bicep property names, so no source can read them).
+const SCOPE_SUB: &str = "$scope.subscriptionId";
+const SCOPE_RG: &str = "$scope.resourceGroup";
 /// Most items one `for` expression yields (ARM's copy limit).
 const MAX_LOOP: usize = 800;
 
@@ -48,6 +52,8 @@ pub trait Functions {
     fn call(&self, name: &str, args: Vec<Value>, span: Span) -> Value;
     /// Charge `n` evaluation steps; false once the budget is spent.
     fn charge(&self, n: u64) -> bool;
+    /// The deployment scope of the file being evaluated.
+    fn scope(&self) -> arm::Scope;
 }
 
 impl Functions for Library<'_, '_> {
@@ -57,17 +63,21 @@ impl Functions for Library<'_, '_> {
     fn charge(&self, n: u64) -> bool {
         Library::charge(self, n)
     }
+    fn scope(&self) -> arm::Scope {
+        Library::scope(self)
+    }
 }
 
 /// What a file evaluation needs from the loader: modules and local files.
 pub trait Host {
-    /// Evaluate module `source` (as written) declared in `from_dir`, with parameter values;
-    /// returns its outputs object, or an Unknown saying why not.
+    /// Evaluate module `source` (as written) declared in `from_dir`, with parameter values,
+    /// deployed into `scope`; returns its outputs object, or an Unknown saying why not.
     fn module(
         &self,
         from_dir: &Path,
         source: &str,
         params: Vec<(String, Value)>,
+        scope: arm::Scope,
         span: Span,
     ) -> Value;
     /// Read a file relative to `from_dir` for `loadTextContent` and friends.
@@ -262,6 +272,11 @@ impl<'t, 'l> FileEval<'t, 'l> {
             std::mem::take(&mut *self.instances.borrow_mut()),
             std::mem::take(&mut *self.problems.borrow_mut()),
         )
+    }
+
+    /// Problems raised since [`FileEval::run`] (evaluating outputs and variables).
+    pub fn take_problems(&self) -> Vec<Problem> {
+        std::mem::take(&mut *self.problems.borrow_mut())
     }
 
     /// The file's outputs, by name.
@@ -651,7 +666,7 @@ impl<'t, 'l> FileEval<'t, 'l> {
                 format!("reference('{symbol}').properties"),
             )
         } else {
-            member_or_null(&body, "properties", body_span)
+            self.declared_properties(symbol, &body, &id, body_span)
         };
         self.instances.borrow_mut().push(Instance {
             symbol: symbol.to_string(),
@@ -682,6 +697,37 @@ impl<'t, 'l> FileEval<'t, 'l> {
             cond.unwrap_or_else(|| Value::null(decl_span)),
         ));
         Value::object(members, body_span)
+    }
+
+    /// `res.properties`: what the declaration sets, and for any other property what its
+    /// compiled `reference(<res>)` gives, the state after deployment (the ARM front end's
+    /// reason, so a Bicep file and its compiled template give the same unknowns).
+    fn declared_properties(&self, symbol: &str, body: &Value, id: &Value, span: Span) -> Value {
+        let sym = arm::sym_call("reference", std::slice::from_ref(id));
+        // The compiled `reference()` finds the resource by its id; an id that is not even
+        // symbolic (a name segment that is empty or not a string) finds nothing.
+        if id.to_sym().is_none() {
+            return arm::runtime_state("reference", sym, span);
+        }
+        let rest = arm::after_deployment("reference", symbol, sym, span);
+        let declared = member_or_null(body, "properties", span);
+        match &declared.kind {
+            Kind::Object(o) => Value::new(
+                Kind::Object(Rc::new(arm::Obj {
+                    members: o.members.clone(),
+                    rest: Some(o.rest.clone().unwrap_or(rest)),
+                })),
+                declared.span,
+            ),
+            Kind::Null => Value::new(
+                Kind::Object(Rc::new(arm::Obj {
+                    members: Vec::new(),
+                    rest: Some(rest),
+                })),
+                span,
+            ),
+            _ => declared,
+        }
     }
 
     // ---- modules -------------------------------------------------------------------------
@@ -784,12 +830,61 @@ impl<'t, 'l> FileEval<'t, 'l> {
                 _ => {}
             }
         }
-        let outputs = self.host.module(&self.dir, source, params, span);
+        let scope = self.module_scope(body_val.as_object().and_then(|o| o.get("scope")));
+        let outputs = self.host.module(&self.dir, source, params, scope, span);
         let name = member_or_null(&body_val, "name", span);
         Value::object(
             vec![("name".into(), name), ("outputs".into(), outputs)],
             span,
         )
+    }
+
+    /// The scope a module deploys into: its `scope:` (`resourceGroup(sub, rg)`,
+    /// `resourceGroup(rg)`, `subscription(sub)`) over this file's, as the compiled nested
+    /// deployment's `subscriptionId` and `resourceGroup` do. Management group and tenant
+    /// scopes hold no network resources; they keep this file's.
+    fn module_scope(&self, given: Option<&Value>) -> arm::Scope {
+        let mut scope = self.lib.scope();
+        let Some(o) = given.and_then(Value::as_object) else {
+            return scope;
+        };
+        if let Some(sub) = o.get(SCOPE_SUB) {
+            scope.sub = sub.clone();
+        }
+        if let Some(rg) = o.get(SCOPE_RG) {
+            scope.rg = rg.clone();
+        }
+        scope
+    }
+
+    /// `resourceGroup(…)` / `subscription(…)` with arguments: a scope for a module (the ARM
+    /// functions take none). `resourceGroup(rg)` is in this file's subscription.
+    fn scope_call(&self, name: &str, args: &[Value], span: Span) -> Option<Value> {
+        let (sub, rg) = match (name, args) {
+            ("resourcegroup", [rg]) => (None, Some(rg)),
+            ("resourcegroup", [sub, rg]) => (Some(sub), Some(rg)),
+            ("subscription", [sub]) => (Some(sub), None),
+            _ => return None,
+        };
+        let base = self.lib.call(name, Vec::new(), span);
+        let mut members = Vec::new();
+        if let Some(s) = sub {
+            members.push((SCOPE_SUB.to_string(), s.clone()));
+            members.push(("subscriptionId".to_string(), s.clone()));
+        }
+        if let Some(r) = rg {
+            members.push((SCOPE_RG.to_string(), r.clone()));
+            members.push(("name".to_string(), r.clone()));
+        }
+        let rest = match &base.kind {
+            Kind::Object(o) => o.rest.clone(),
+            Kind::Unknown(u) => Some(u.clone()),
+            _ => None,
+        };
+        Some(Value::new(
+            Kind::Object(Rc::new(arm::Obj { members, rest })),
+            span,
+        ))
     }
 
     // ---- expressions ---------------------------------------------------------------------
@@ -1239,6 +1334,9 @@ impl<'t, 'l> FileEval<'t, 'l> {
             _ => {}
         }
         let args: Vec<Value> = arg_nodes.iter().map(|a| self.expr(*a, env)).collect();
+        if let Some(scope) = self.scope_call(&lower, &args, span) {
+            return scope;
+        }
         match lower.as_str() {
             "any" => args
                 .into_iter()
@@ -1428,7 +1526,19 @@ impl<'t, 'l> FileEval<'t, 'l> {
         let (file, text) = match self.host.read_text(&self.dir, path) {
             Ok(t) => t,
             Err(e) => {
-                self.problem(Problem::invalid(format!("{name}: {e}"), span));
+                // Like a missing module: what depends on the file is unknown, and said so.
+                let pretty = match name {
+                    "loadtextcontent" => "loadTextContent",
+                    "loadjsoncontent" => "loadJsonContent",
+                    "loadyamlcontent" => "loadYamlContent",
+                    _ => "loadFileAsBase64",
+                };
+                self.problem(Problem::new(
+                    ProblemKind::Unresolved,
+                    Severity::Warning,
+                    format!("`{pretty}('{path}')`: the file cannot be read ({e}); what depends on it is unknown"),
+                    span,
+                ));
                 return Value::unknown(format!("`{path}` could not be read: {e}"), span);
             }
         };

@@ -139,7 +139,7 @@ impl<'s> Loader<'s> {
         let Some(tree) = tree else {
             return HashMap::new();
         };
-        arm::with_library(file, |lib| {
+        arm::with_library(file, None, |lib| {
             FileEval::new(
                 file,
                 text,
@@ -178,7 +178,7 @@ impl<'s> Loader<'s> {
     pub fn load_entry_text(&mut self, name: &str, text: &str, supplied: HashMap<String, Value>) {
         push_input(&mut self.state.borrow_mut().inputs, name);
         let (file, text) = self.add_source(name, text.to_string());
-        arm::with_library(file, |lib| {
+        arm::with_library(file, None, |lib| {
             self.eval_bicep(file, &text, dir_of(Path::new(name)), supplied, lib);
         });
     }
@@ -206,8 +206,9 @@ impl<'s> Loader<'s> {
         };
         let fe = FileEval::new(file, text, tree.root_node(), dir, lib, self, supplied)
             .with_rewrites(parsed.nullable, parsed.spreads);
-        let (instances, problems) = fe.run();
+        let (instances, mut problems) = fe.run();
         let outputs = fe.outputs();
+        problems.extend(fe.take_problems());
         let (root, supplied) = emit::template(&instances);
         let service_files = {
             let mut st = self.state.borrow_mut();
@@ -227,14 +228,21 @@ impl<'s> Loader<'s> {
             found
         };
         let mut net = Network::default();
-        arm::lower_template(file, "", &root, supplied, service_files, &mut net);
+        let scope = Some(lib.scope());
+        arm::lower_template(file, "", &root, scope, supplied, service_files, &mut net);
         net.problems.extend(problems);
         net.problems.extend(lib.take_problems());
         self.state.borrow_mut().network.merge(net);
         Value::object(outputs, span)
     }
 
-    fn eval_json(&self, path: &Path, params: Vec<(String, Value)>, span: Span) -> Value {
+    fn eval_json(
+        &self,
+        path: &Path,
+        params: Vec<(String, Value)>,
+        scope: arm::Scope,
+        span: Span,
+    ) -> Value {
         let display = path.display().to_string();
         let (file, text) = match self.read(path) {
             Ok(x) => x,
@@ -261,8 +269,15 @@ impl<'s> Loader<'s> {
             .map(|(k, v)| (k.to_ascii_lowercase(), (k, v.clone(), v.span)))
             .collect();
         let mut net = Network::default();
-        let outputs =
-            arm::lower_template(file, &text, &root, supplied, Default::default(), &mut net);
+        let outputs = arm::lower_template(
+            file,
+            &text,
+            &root,
+            Some(scope),
+            supplied,
+            Default::default(),
+            &mut net,
+        );
         self.state.borrow_mut().network.merge(net);
         Value::object(outputs, span)
     }
@@ -362,6 +377,7 @@ impl Host for Loader<'_> {
         from_dir: &Path,
         source: &str,
         params: Vec<(String, Value)>,
+        scope: arm::Scope,
         span: Span,
     ) -> Value {
         if source.starts_with("ts:") || source.starts_with("ts/") {
@@ -426,7 +442,7 @@ impl Host for Loader<'_> {
             .extension()
             .is_some_and(|x| x.eq_ignore_ascii_case("json"))
         {
-            self.eval_json(&path, params, span)
+            self.eval_json(&path, params, scope, span)
         } else {
             match self.read(&path) {
                 Ok((file, text)) => {
@@ -435,7 +451,7 @@ impl Host for Loader<'_> {
                         &path.display().to_string(),
                     );
                     let supplied = params.into_iter().collect();
-                    arm::with_library(file, |lib| {
+                    arm::with_library(file, Some(scope), |lib| {
                         self.eval_bicep(file, &text, dir_of(&path), supplied, lib)
                     })
                 }

@@ -159,3 +159,20 @@ fn standard_input_is_sniffed_as_bicep_only_when_it_is() {
     assert_eq!(stdin_kind("resource 'x'\n"), None);
     assert_eq!(stdin_kind("resources x 'y'\n"), None);
 }
+
+/// `res.properties.x` compiles to `reference(res).x`: what the declaration sets is known, any
+/// other property only after deployment (the ARM front end's reason), never "no such property".
+#[test]
+fn undeclared_resource_properties_are_known_only_after_deployment() {
+    let text = "resource alias 'Microsoft.Subscription/aliases@2021-10-01' = {\n  name: 'a'\n  properties: { workload: 'Production' }\n}\nresource nic 'Microsoft.Network/networkInterfaces@2024-05-01' = {\n  name: '${alias.properties.workload}-nic'\n  properties: {\n    networkSecurityGroup: { id: resourceId(alias.properties.subscriptionId, 'rg', 'Microsoft.Network/networkSecurityGroups', 'n') }\n  }\n}\n";
+    let (d, out) = net(text);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert!(d.contains("nic Production-nic"), "{d}");
+    // The id is symbolic in the unknown subscription id, read from the alias after deployment.
+    assert!(
+        d.contains("nsg=<unknown: network security group `arm:@{reference('/subscriptions/"),
+        "{d}"
+    );
+    assert!(d.contains("/aliases/a').subscriptionid}/rg/"), "{d}");
+    assert!(!d.contains("has no property"), "{d}");
+}
