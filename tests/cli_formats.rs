@@ -952,7 +952,7 @@ fn flow_shows_the_admin_hop_from_arm_azapi_and_bicep() {
             "{name}: {}",
             out.stdout
         );
-        let hops = doc["protocols"][0]["hops"].as_array().unwrap();
+        let hops = doc["roots"][0]["protocols"][0]["hops"].as_array().unwrap();
         assert!(
             hops.iter()
                 .any(|h| h["hop"] == "destination-admin" && h["decided_by"][0]["action"] == "deny"),
