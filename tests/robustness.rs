@@ -175,3 +175,26 @@ fn small_copy_loops_evaluate_fully() {
     let out = check_shape("arm-copy", 5, "azuredeploy.json");
     assert!(!out.stdout.contains("budget"), "{}", out.stdout);
 }
+
+/// Found by fuzzing `arm_loader`: doubling arrays of a string that holds commas, turned into
+/// one address value by `string()`, is 21 MB with over a million comma-separated parts. It
+/// used to become a million address items whose unknowns each quoted the whole value (26 s in
+/// a debug build). Now the value is one unknown past Azure's 4,000 addresses per rule, and
+/// messages quote an excerpt: the report stays small.
+#[test]
+fn a_megabyte_address_value_with_commas_is_one_unknown_and_quoted_short() {
+    let path = "fuzz/corpus/arm_loader/timeout-comma-doubling.json";
+    let out = nsgate_with(&["check", "--format", "compact", path], &Env::default());
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("comma-separated parts, more than the 4000 addresses"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.len() < 20_000,
+        "report of {} bytes",
+        out.stdout.len()
+    );
+}

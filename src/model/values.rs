@@ -550,10 +550,23 @@ impl Ctx<'_> {
             Val::Known(v) => v.text(),
         };
         if text.contains(',') {
+            let parts = text.split(',').count();
             self.invalid(
-                format!("address value `{text}` contains a comma; Azure does not accept comma-separated addresses, list them in the plural field"),
+                format!("address value `{}` contains a comma; Azure does not accept comma-separated addresses, list them in the plural field", excerpt(&text)),
                 raw.span,
             );
+            // Each part is read as the address it was probably meant to be, up to what a rule
+            // can hold; a longer value is one unknown rather than millions of items.
+            if parts > MAX_RULE_ADDRESSES {
+                out.push(Spanned::new(
+                    Val::unknown(
+                        format!("an address value of {parts} comma-separated parts, more than the {MAX_RULE_ADDRESSES} addresses a rule can hold"),
+                        raw.span,
+                    ),
+                    raw.span,
+                ));
+                return;
+            }
         }
         for part in text.split(',') {
             let parsed = parse_address(part);
@@ -574,7 +587,10 @@ impl Ctx<'_> {
                     out.push(Spanned::new(Val::Known(item), raw.span));
                 }
                 None => out.push(Spanned::new(
-                    Val::unknown(format!("invalid address `{}`", part.trim()), raw.span),
+                    Val::unknown(
+                        format!("invalid address `{}`", excerpt(part.trim())),
+                        raw.span,
+                    ),
                     raw.span,
                 )),
             }
@@ -707,6 +723,24 @@ pub fn parse_address(text: &str) -> ParsedAddress {
     classify_tag(t)
 }
 
+/// Azure's limit on the addresses of one rule (source or destination).
+const MAX_RULE_ADDRESSES: usize = 4000;
+
+/// Longest text quoted whole in a message; longer text is cut (a value built by a template
+/// can be megabytes, and messages are copied into every unknown that cites them).
+const MAX_QUOTED_CHARS: usize = 120;
+
+/// `t`, or its first characters and `…` when it is longer than [`MAX_QUOTED_CHARS`].
+fn excerpt(t: &str) -> std::borrow::Cow<'_, str> {
+    match t.char_indices().nth(MAX_QUOTED_CHARS) {
+        None => std::borrow::Cow::Borrowed(t),
+        Some((end, _)) => {
+            let head = t.get(..end).unwrap_or_default();
+            std::borrow::Cow::Owned(format!("{head}… ({} bytes)", t.len()))
+        }
+    }
+}
+
 fn looks_like_ip(t: &str) -> bool {
     let dotted =
         t.split('.').count() == 4 && t.split('.').all(|p| p.chars().all(|c| c.is_ascii_digit()));
@@ -726,7 +760,10 @@ fn classify_tag(t: &str) -> ParsedAddress {
             item: None,
             notes: vec![AddressNote {
                 severity: NoteSeverity::Error,
-                message: format!("`{t}` is not an address, a CIDR prefix, `*` or a service tag"),
+                message: format!(
+                    "`{}` is not an address, a CIDR prefix, `*` or a service tag",
+                    excerpt(t)
+                ),
             }],
         };
     }
