@@ -118,7 +118,14 @@ fn every_witness_names_the_rule_nsgate_flow_names() {
                     continue;
                 };
                 checked += 1;
-                let hops = report["protocols"][0]["hops"].as_array().unwrap();
+                // The witness's root answers the flow (flow-v2: one answer per root).
+                let Some(hops) = report["roots"][0]["protocols"][0]["hops"].as_array() else {
+                    failures.push(format!(
+                        "{what}: flow answered in no root: {}",
+                        answer.stdout
+                    ));
+                    continue;
+                };
                 let Some(hop) = hops.iter().find(|h| h["hop"] == by["hop"]) else {
                     failures.push(format!("{what}: flow has no such hop: {hops:?}"));
                     continue;
