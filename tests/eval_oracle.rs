@@ -1067,3 +1067,47 @@ proptest! {
         }
     }
 }
+
+/// Shrunk from a CI failure: an admin Allow whose source is an ASG, an endpoint whose ASG
+/// membership is unknown, and a flow the source subnet's NSG denies outbound.
+#[test]
+fn admin_allow_with_asg_source_keeps_the_source_nsg() {
+    let rule = RandRule {
+        priority: Some(100),
+        direction: Some(false),
+        access: Some(false),
+        protocol: Some(0),
+        src: Side::Asgs(vec![0]),
+        dst: Side::Prefixes(vec![0]),
+        src_ports: Some(0),
+        dst_ports: Some(4),
+        unknown: 0,
+    };
+    let c = Case {
+        nsgs: vec![vec![], vec![], vec![]],
+        subnet_nsg: [0, 0],
+        nic_nsg: 0,
+        nic_static: false,
+        nic_asgs: vec![],
+        peered: false,
+        admin: vec![(rule, 0, false)],
+    };
+    let net = build(&c);
+    let eps = endpoints(&net);
+    let (src, src_end) = &eps[4];
+    let (dst, dst_end) = &eps[2];
+    let f = Flow {
+        protocol: Protocol::Tcp,
+        src: "8.8.8.8".parse().unwrap(),
+        src_port: Some(0),
+        dst: "10.1.0.0".parse().unwrap(),
+        dst_port: Some(0),
+    };
+    let (want, _) = reference_path(&net, src_end, dst_end, &f);
+    let result = evaluate_path(&net, &FlowSet::universe(), src, dst).unwrap();
+    let got = classify(&result, &f);
+    assert!(
+        agrees(&got, &want, false),
+        "evaluator {got:?}, reference {want:?}"
+    );
+}

@@ -5,7 +5,9 @@
 //! NSGs, `Allow` (or no match) hands it to the NSGs. The NSG fold decides between two
 //! outcomes, so it runs twice with the actions read two ways — "is the flow dropped?"
 //! (`Deny` against the rest) and "is it always allowed?" (`AlwaysAllow` against the rest) —
-//! and each flow's outcome is certain exactly when both questions have certain answers.
+//! and each flow's outcome is certain exactly when both questions have certain answers. Each
+//! reading ends with a catch-all for "no rule matched" (not dropped; not always allowed), so a
+//! flow an uncertain rule would decide the same way as no match is certain.
 //! Both folds are exact where nothing is unknown, and sound where something is: a flow is
 //! called dropped, always allowed or handed over only when every reading agrees.
 //!
@@ -17,6 +19,7 @@ use crate::eval::compile::{compile, compile_resolved, Atom, Resolution, RuleCont
 use crate::eval::flowset::{FlowSet, TooComplex};
 use crate::eval::fold::{fold_order, FoldResult, RuleRef};
 use crate::model::admin::{AdminAction, AdminScope};
+use crate::model::defaults::default_rules;
 use crate::model::{Access, Direction, Network, SecurityRule, Unknown, Val, VnetId};
 
 /// Flows decided at an admin hop, each part with the admin rule (index into
@@ -126,6 +129,18 @@ fn listing(
         .map(|i| (RuleRef::User(i), false))
         .collect();
     order.extend(placed.into_iter().map(|(_, i, k)| (RuleRef::User(i), k)));
+    // No rule matching is an outcome of its own in each reading (not dropped; not always
+    // allowed), so it ends the list as a catch-all: a flow an uncertain rule may decide alike
+    // is then certain. The catch-all has no admin index.
+    if let Some(all) = default_rules(direction).last() {
+        let mut all = all.clone();
+        all.access.value = Val::Known(match reading {
+            Reading::Dropped => Access::Allow,
+            Reading::Always => Access::Deny,
+        });
+        order.push((RuleRef::User(rules.len()), true));
+        rules.push(all);
+    }
     Listing {
         rules,
         admin,
@@ -429,6 +444,49 @@ mod tests {
         let r = rdp(&net(AdminAction::Deny, true));
         assert!(r.indeterminate.is_empty(), "{:?}", r.indeterminate);
         assert!(!r.denied.is_empty());
+    }
+
+    #[test]
+    fn an_allow_that_may_apply_hands_flows_to_the_nsgs_of_its_side_either_way() {
+        // Matched or not, an outbound `Allow` hands the flows to the source side's NSGs, so the
+        // source subnet's deny decides them, not the destination's.
+        let n = NetworkBuilder::new()
+            .vnet("vnet", &["10.1.0.0/16"])
+            .nsg(
+                "out",
+                vec![RuleSpec::new("NoOut", 400).outbound().deny().build()],
+            )
+            .nsg("in", vec![RuleSpec::new("NoIn", 400).deny().build()])
+            .subnet("a", "vnet", &[SUBNET], Some("out"))
+            .subnet("b", "vnet", &["10.1.1.0/24"], Some("in"))
+            .admin_rule(
+                AdminAction::Allow,
+                RuleSpec::new("Rdp", 10)
+                    .outbound()
+                    .tcp()
+                    .ports("3389")
+                    .build(),
+                "vnet",
+                true,
+            )
+            .build();
+        let flows = FlowSet::from_cube(Cube {
+            protocols: ProtoSet::only(Protocol::Tcp),
+            dst_ports: port_set([PortRange::single(3389)]),
+            ..Cube::universe()
+        });
+        let (a, b) = (
+            Endpoint::subnet_hosts(&n, SubnetId(0)),
+            Endpoint::subnet_hosts(&n, SubnetId(1)),
+        );
+        let r = evaluate_path(&n, &flows, &a, &b).unwrap();
+        assert!(r.indeterminate.is_empty(), "{:?}", r.indeterminate);
+        assert!(!r.denied.is_empty());
+        assert!(
+            r.denied.iter().all(|d| d.hop == HopKind::SourceSubnet),
+            "{:?}",
+            r.denied
+        );
     }
 
     #[test]
