@@ -54,8 +54,46 @@ pub type RawListField = Spanned<RawList>;
 pub enum Dialect {
     /// azurerm provider ≥ 3.0: `protocol`, `access`, `direction` are case-sensitive.
     Terraform,
+    /// azurerm values in a `terraform show -json` plan: the provider already accepted their
+    /// spelling, so enums compare case-insensitively; fields keep their Terraform names.
+    TerraformPlan,
     /// ARM/Bicep and values Azure returns: enums compare case-insensitively.
     Arm,
+}
+
+impl Dialect {
+    /// A rule field's name as the user wrote it: Terraform's snake case, or ARM's camel case
+    /// (`source_port_range` / `sourcePortRange`).
+    fn field(self, snake: &str) -> String {
+        match self {
+            Dialect::Terraform | Dialect::TerraformPlan => snake.to_string(),
+            Dialect::Arm => {
+                let mut out = String::with_capacity(snake.len());
+                let mut upper = false;
+                for c in snake.chars() {
+                    if c == '_' {
+                        upper = true;
+                    } else if upper {
+                        out.push(c.to_ascii_uppercase());
+                        upper = false;
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// The field holding a side's application security groups.
+    fn asg_field(self, side: &str) -> String {
+        match self {
+            Dialect::Terraform | Dialect::TerraformPlan => {
+                format!("{side}_application_security_group_ids")
+            }
+            Dialect::Arm => format!("{side}ApplicationSecurityGroups"),
+        }
+    }
 }
 
 /// A security rule as written. Absent fields are `None`; front ends normalise the plan's
@@ -392,6 +430,7 @@ impl Ctx<'_> {
         single: Option<RawField>,
         plural: Option<RawListField>,
     ) -> PortSpec {
+        let singular_name = self.dialect.field(singular_name);
         let plural_name = format!("{singular_name}s");
         let span = match (&single, &plural) {
             (Some(s), Some(p)) => {
@@ -490,16 +529,18 @@ impl Ctx<'_> {
             .copied()
             .reduce(Span::to)
             .unwrap_or(self.rule_span);
+        let prefix = self.dialect.field(&format!("{side}_address_prefix"));
+        let asgs_name = self.dialect.asg_field(side);
         match set.len() {
             0 => {
                 self.invalid(
-                    format!("one of `{side}_address_prefix`, `{side}_address_prefixes` or `{side}_application_security_group_ids` is required"),
+                    format!("one of `{prefix}`, `{prefix}es` or `{asgs_name}` is required"),
                     self.rule_span,
                 );
             }
             1 => {}
             _ => self.invalid(
-                format!("only one of `{side}_address_prefix`, `{side}_address_prefixes` and `{side}_application_security_group_ids` can be used per security rule"),
+                format!("only one of `{prefix}`, `{prefix}es` and `{asgs_name}` can be used per security rule"),
                 span,
             ),
         }
@@ -864,6 +905,35 @@ mod tests {
                 Val::Known(PortRange::single(20000))
             ]
         );
+    }
+
+    #[test]
+    fn missing_fields_are_named_as_the_language_spells_them() {
+        let mut raw = base();
+        raw.source_address_prefix = None;
+        raw.source_port_range = None;
+        for (dialect, names) in [
+            (
+                Dialect::Terraform,
+                ["`source_address_prefix`, `source_address_prefixes` or `source_application_security_group_ids`", "`source_port_range` or `source_port_ranges`"],
+            ),
+            (
+                Dialect::TerraformPlan,
+                ["`source_address_prefix`, `source_address_prefixes` or `source_application_security_group_ids`", "`source_port_range` or `source_port_ranges`"],
+            ),
+            (
+                Dialect::Arm,
+                ["`sourceAddressPrefix`, `sourceAddressPrefixes` or `sourceApplicationSecurityGroups`", "`sourcePortRange` or `sourcePortRanges`"],
+            ),
+        ] {
+            let (_, problems) = build(raw.clone(), dialect);
+            for name in names {
+                assert!(
+                    problems.iter().any(|p| p.message.contains(&format!("one of {name} is required"))),
+                    "{dialect:?}: {name} in {problems:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -75,7 +75,7 @@ impl Lowerer<'_> {
         let unknown = set.unknown_here();
         let field = Spanned::new(Val::Unknown(unknown.clone()), unknown.span);
         let raw = RawRule::unknown(set.span(), RuleOrigin::Inline, field.clone(), field);
-        let rule = build_rule(raw, Dialect::Arm, &mut self.net.problems);
+        let rule = build_rule(raw, Dialect::TerraformPlan, &mut self.net.problems);
         rules.push(rule);
     }
 

@@ -60,7 +60,7 @@ pub fn rule<A: Attrs>(
 ) -> SecurityRule {
     let dialect = match form {
         Form::Written => Dialect::Terraform,
-        Form::Planned => Dialect::Arm,
+        Form::Planned => Dialect::TerraformPlan,
     };
     build_rule(raw_rule(a, span, origin), dialect, problems)
 }
