@@ -176,6 +176,34 @@ fn files_that_look_like_inputs_but_cannot_be_read_are_errors() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A Bicep module path that names a FIFO is an error, not a hang (modules are read like every
+/// other input: regular files of bounded size).
+#[cfg(unix)]
+#[test]
+fn a_bicep_module_that_is_a_fifo_is_an_error_not_a_hang() {
+    let dir = std::env::temp_dir().join(format!("nsgate-bicep-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("main.bicep"),
+        "module m './pipe.txt' = {\n  name: 'm'\n}\n",
+    )
+    .unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.join("pipe.txt"))
+        .status();
+    assert!(status.is_ok_and(|s| s.success()), "mkfifo");
+    let shown = dir.to_str().unwrap();
+    let (code, _, doc) = findings(&[shown]);
+    assert_eq!(code, 2, "{doc}");
+    let errors = doc["errors"].to_string();
+    assert!(
+        errors.contains("pipe.txt") && errors.contains("not a regular file"),
+        "{errors}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Two roots built from one configuration (a dev and a prod of the same module) have findings
 /// with the same resource addresses; a baseline recorded for one must not hide the other's.
 #[test]

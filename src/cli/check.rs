@@ -101,7 +101,7 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         errors.push(misuse("--only and --skip leave no policy to run"));
     }
     let opts = input_options(&config, &args.input, io, &mut errors);
-    let stdin = read_stdin(&paths, io);
+    let stdin = read_stdin(&paths, io, &mut errors);
     let exclude = exclude_of(&config, io);
     let (roots, skipped) = load_roots(
         &paths,
@@ -160,7 +160,7 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
     let mut baselined: Vec<policy::Finding> = Vec::new();
     if let Some(path) = &args.baseline {
         let display = path.display().to_string();
-        match std::fs::read_to_string(path)
+        match crate::frontend::read::read_text(path)
             .map_err(|e| e.to_string())
             .and_then(|t| policy::suppress::parse_baseline(&t))
         {

@@ -655,7 +655,7 @@ pub(crate) fn flow(args: FlowArgs, io: &mut Io<'_>) -> u8 {
     let paths = relative_paths(&args.paths, &io.cwd);
     let config = load_config(args.config.as_deref(), io, &mut sources, &mut errors);
     let opts = input_options(&config, &args.input, io, &mut errors);
-    let stdin = read_stdin(&paths, io);
+    let stdin = read_stdin(&paths, io, &mut errors);
     let exclude = exclude_of(&config, io);
     let (mut roots, skipped) = load_roots(
         &paths,

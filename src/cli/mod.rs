@@ -135,7 +135,7 @@ pub(crate) fn load_policies(
         };
         for f in files {
             let display = f.display().to_string();
-            let text = match std::fs::read_to_string(&f) {
+            let text = match crate::frontend::read::read_text(&f) {
                 Ok(t) => t,
                 Err(e) => {
                     errors.push(ToolError {
@@ -290,13 +290,26 @@ pub(crate) fn load_options(
     }
 }
 
-pub(crate) fn read_stdin(paths: &[PathBuf], io: &mut Io<'_>) -> Option<String> {
+pub(crate) fn read_stdin(
+    paths: &[PathBuf],
+    io: &mut Io<'_>,
+    errors: &mut Vec<ToolError>,
+) -> Option<String> {
     if !paths.iter().any(|p| p.as_os_str() == "-") {
         return None;
     }
-    let mut text = String::new();
-    io.stdin.read_to_string(&mut text).ok()?;
-    Some(text)
+    match crate::frontend::read::read_stream(&mut *io.stdin) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            errors.push(ToolError {
+                message: format!("cannot read standard input: {e}"),
+                span: None,
+                path: Some("-".into()),
+                help: None,
+            });
+            None
+        }
+    }
 }
 
 pub(crate) fn input_errors(loaded: &mut Loaded) -> Vec<ToolError> {
@@ -333,7 +346,7 @@ pub(crate) fn load_config(
         return policy::config::Config::default();
     };
     let display = path.display().to_string();
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::frontend::read::read_text(&path) {
         Ok(t) => t,
         Err(e) => {
             errors.push(ToolError {

@@ -15,6 +15,8 @@ pub enum ReadError {
     /// Not a regular file (a FIFO, socket or device, or a link to one).
     NotRegular(&'static str),
     TooLarge(u64),
+    /// A stream (standard input) longer than a file may be.
+    StreamTooLarge,
     NotText,
     Io(String),
 }
@@ -27,6 +29,10 @@ impl std::fmt::Display for ReadError {
                 f,
                 "it is {n} bytes, more than the {MAX_FILE_BYTES} bytes nsgate reads from one file"
             ),
+            ReadError::StreamTooLarge => write!(
+                f,
+                "it is longer than the {MAX_FILE_BYTES} bytes nsgate reads from one input"
+            ),
             ReadError::NotText => f.write_str("it is neither UTF-8 nor UTF-16 text"),
             ReadError::Io(e) => f.write_str(e),
         }
@@ -36,6 +42,24 @@ impl std::fmt::Display for ReadError {
 /// Read `path` as text if it is a regular file of bounded size.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
     let bytes = read_bytes(path)?;
+    decode(bytes).ok_or(ReadError::NotText)
+}
+
+/// Read a stream (standard input) as text, bounded like a file: `/dev/zero` piped in is an
+/// error once the bound is passed, not memory exhaustion.
+pub fn read_stream(stream: impl Read) -> Result<String, ReadError> {
+    read_stream_within(stream, MAX_FILE_BYTES)
+}
+
+fn read_stream_within(stream: impl Read, limit: u64) -> Result<String, ReadError> {
+    let mut bytes = Vec::new();
+    stream
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Io(e.to_string()))?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::StreamTooLarge);
+    }
     decode(bytes).ok_or(ReadError::NotText)
 }
 
@@ -115,6 +139,21 @@ fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stream_is_read_up_to_the_bound_and_no_further() {
+        // An endless stream (`/dev/zero` on standard input) ends at the bound.
+        let endless = std::io::repeat(b'a');
+        assert_eq!(
+            read_stream_within(endless, 1000),
+            Err(ReadError::StreamTooLarge)
+        );
+        assert_eq!(read_stream_within(&b"{}"[..], 2).as_deref(), Ok("{}"));
+        assert_eq!(
+            read_stream_within(&b"caf\xE9"[..], 10),
+            Err(ReadError::NotText)
+        );
+    }
 
     #[test]
     fn decodes_utf8_with_and_without_bom_and_utf16_with_bom() {

@@ -17,7 +17,7 @@ use super::eval::{FileEval, Host};
 use super::{dir_of, emit, input_error, parse_checked, push_input};
 use crate::frontend::arm::{self, Library, Supplied, Value};
 use crate::frontend::json::{self, Node};
-use crate::frontend::{service_files, Input, InputError, Loaded};
+use crate::frontend::{read, service_files, Input, InputError, Loaded};
 use crate::model::{Network, Problem, ProblemKind, Severity};
 use crate::source::{FileId, Sources, Span};
 
@@ -32,6 +32,10 @@ struct State<'s> {
     /// Modules being evaluated, outermost first (for cycles).
     /// (canonical path, path as shown).
     stack: Vec<(PathBuf, String)>,
+    /// Files already read, by canonical path: a module used many times (a module loop, or
+    /// one file used by several modules) is one source, so its findings are reported once and
+    /// its text is held once.
+    files: HashMap<PathBuf, (FileId, Rc<str>)>,
 }
 
 pub struct Loader<'s> {
@@ -56,6 +60,7 @@ impl<'s> Loader<'s> {
                 errors: Vec::new(),
                 inputs: Vec::new(),
                 stack: Vec::new(),
+                files: HashMap::new(),
             }),
             config: Config::find(&dir_of(entry)),
         }
@@ -80,8 +85,16 @@ impl<'s> Loader<'s> {
     }
 
     fn read(&self, path: &Path) -> Result<(FileId, Rc<str>), std::io::Error> {
-        let text = std::fs::read_to_string(path)?;
-        Ok(self.add_source(&path.display().to_string(), text))
+        let canon = canonical(path);
+        if let Some(known) = self.state.borrow().files.get(&canon) {
+            return Ok(known.clone());
+        }
+        // A missing file keeps its error kind (a missing module is a note, not an error).
+        std::fs::metadata(path)?;
+        let text = read::read_text(path).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let read = self.add_source(&path.display().to_string(), text);
+        self.state.borrow_mut().files.insert(canon, read.clone());
+        Ok(read)
     }
 
     /// Parameter values from a `.bicepparam` or JSON parameters file.
@@ -156,7 +169,7 @@ impl<'s> Loader<'s> {
 
     pub fn load_entry(&mut self, path: &Path, supplied: HashMap<String, Value>) {
         let display = path.display().to_string();
-        match std::fs::read_to_string(path) {
+        match read::read_text(path) {
             Ok(text) => {
                 self.state
                     .borrow_mut()
@@ -480,7 +493,7 @@ impl Config {
                 d
             };
             let p = d.join("bicepconfig.json");
-            if let Ok(text) = std::fs::read_to_string(&p) {
+            if let Ok(text) = read::read_text(&p) {
                 return Config::parse(&text, d);
             }
         }
@@ -538,7 +551,7 @@ fn expand_home(p: &str) -> PathBuf {
 
 /// The local `.bicep` modules a Bicep file declares (paths as resolved from its folder).
 fn local_modules(path: &Path) -> Vec<PathBuf> {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = read::read_text(path) else {
         return Vec::new();
     };
     let parsed = compat(&text);

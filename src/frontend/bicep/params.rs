@@ -38,7 +38,7 @@ pub fn rewrite(text: &str) -> (String, Vec<String>) {
 
 /// The path a `.bicepparam` file's `using` names, resolved from its folder.
 pub fn using_target(path: &Path) -> Option<PathBuf> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = crate::frontend::read::read_text(path).ok()?;
     let tree = super::syntax::parse(&text)?;
     let root = tree.root_node();
     let mut cursor = root.walk();

@@ -24,7 +24,6 @@ pub mod skim;
 pub mod value;
 mod world;
 
-use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
@@ -58,9 +57,8 @@ pub fn detect(text: &str) -> bool {
 pub fn load(path: &Path, opts: &LoadOptions, sources: &mut Sources, out: &mut Loaded) {
     let display = path.display().to_string();
     if display == "-" {
-        let mut text = String::new();
-        match std::io::stdin().read_to_string(&mut text) {
-            Ok(_) => load_text("<stdin>", text, opts, sources, out),
+        match crate::frontend::read::read_stream(std::io::stdin()) {
+            Ok(text) => load_text("<stdin>", text, opts, sources, out),
             Err(e) => out.errors.push(InputError {
                 message: format!("cannot read standard input: {e}"),
                 span: None,
@@ -70,7 +68,7 @@ pub fn load(path: &Path, opts: &LoadOptions, sources: &mut Sources, out: &mut Lo
         }
         return;
     }
-    match std::fs::read_to_string(path) {
+    match crate::frontend::read::read_text(path) {
         Ok(text) => load_text(&display, text, opts, sources, out),
         Err(e) => out.errors.push(InputError {
             message: format!("cannot read {display}: {e}"),
