@@ -107,6 +107,15 @@ fn required_by_service(net: &Network, id: NsgId, rule: &SecurityRule) -> bool {
 /// refined (by the earlier rules that overlap it), which costs far less than folding the whole
 /// flow space, and never calls a rule dead that an unknown value could make reachable. Each
 /// dead rule comes with the earlier user rules that cover it.
+/// A rule without addresses or ports on a side: Azure rejects it (NSG021 says so), so whether
+/// it would decide a flow is moot, and "remove it" would be the wrong advice.
+fn lacks_a_side(rule: &SecurityRule) -> bool {
+    rule.source.items.is_empty()
+        || rule.destination.items.is_empty()
+        || rule.source_ports.items.is_empty()
+        || rule.destination_ports.items.is_empty()
+}
+
 fn dead_rules(
     net: &Network,
     nsg: &Nsg,
@@ -238,7 +247,7 @@ impl Check for DeadRule {
                     let Some(rule) = nsg.rules.get(dead) else {
                         continue;
                     };
-                    if required_by_service(net, NsgId(index), rule) {
+                    if required_by_service(net, NsgId(index), rule) || lacks_a_side(rule) {
                         continue;
                     }
                     let names: Vec<String> = covering
