@@ -3,12 +3,15 @@
 //!
 //! Random networks (two subnets, dual-stack, an optional NIC with its own NSG and ASGs, random
 //! rules with v4/v6 prefixes, tags, ASGs, port ranges, protocols, both directions, and
-//! occasional unknown values) are evaluated once over the universe of flows; flows sampled on
-//! and around every boundary the rules use are then classified by both sides.
+//! occasional unknown values; security admin rules whose configurations are committed to the
+//! VNet's region, another region or an unknown one, and a VNet whose region may be unknown) are
+//! evaluated once over the universe of flows; flows sampled on and around every boundary the
+//! rules use are then classified by both sides.
 //! Unknowns are correlated: the reference names each unknown question a flow raises (the unseen
 //! part of VirtualNetwork per VNet and side, an unknown value per part of the flow, an opaque
-//! tag, a rule's unknown place) and enumerates every answer; a flow is Allow or Deny only when
-//! every resolution agrees.
+//! tag, a rule's unknown place, whether an admin configuration is committed to the VNet's
+//! region) and enumerates every answer; a flow is Allow or Deny only when every resolution
+//! agrees.
 //! `PROPTEST_CASES=20000 cargo test --release --test eval_oracle` runs a larger search.
 #![allow(
     clippy::unwrap_used,
@@ -353,6 +356,9 @@ fn reference_admin(
         if dynamic && !ans.ask(format!("member {i}")) {
             continue;
         }
+        if !deployed_to_region(net, i, ans) {
+            continue;
+        }
         let in_direction = match r.direction.value.known() {
             Some(d) => *d == dir,
             None => ans.ask(format!("inbound {}", r.name.value)) == (dir == Direction::Inbound),
@@ -380,6 +386,38 @@ fn reference_admin(
         }
     }
     None
+}
+
+/// Azure region names compare without case and spaces (`West Europe` is `westeurope`).
+fn region_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether admin rule `i`'s configuration is committed to the region of VNet `v` (the only
+/// VNet endpoints sit in) under one resolution. The builder gives each rule a configuration
+/// and a commit of its own (`admin_deployments[i]`, one region). An unknown region is a
+/// question: of the commit ("is it v's region?", one per configuration), or of the VNet ("is
+/// v in region R?", one per region, shared by every configuration committed there).
+fn deployed_to_region(net: &Network, i: usize, ans: &mut Answers) -> bool {
+    let vnet = &net.vnets[0].location.name.value;
+    let Val::Known(regions) = &net.admin_deployments[i].regions else {
+        panic!("the oracle's commits name their regions");
+    };
+    let mut deployed = false;
+    for region in regions {
+        deployed |= match (vnet, &region.name.value) {
+            (Val::Known(v), Val::Known(r)) => region_key(v) == region_key(r),
+            (Val::Known(_), Val::Unknown(_)) => ans.ask(format!("commit {i} in v's region")),
+            (Val::Unknown(_), Val::Known(r)) => ans.ask(format!("v in {}", region_key(r))),
+            (Val::Unknown(_), Val::Unknown(_)) => {
+                ans.ask(format!("commit {i} in v's unknown region"))
+            }
+        };
+    }
+    deployed
 }
 
 #[derive(Debug, Clone)]
@@ -744,8 +782,26 @@ struct Case {
     nic_static: bool,
     nic_asgs: Vec<usize>,
     peered: bool,
-    /// Admin rules: the rule, its action (0 Allow, 1 AlwaysAllow, 2 Deny), dynamic group.
-    admin: Vec<(RandRule, usize, bool)>,
+    /// Admin rules: the rule, its action (0 Allow, 1 AlwaysAllow, 2 Deny), dynamic group, and
+    /// the region its configuration is committed to (see [`region`]).
+    admin: Vec<(RandRule, usize, bool, usize)>,
+    /// The region of VNet `v` (see [`region`]).
+    vnet_region: usize,
+}
+
+/// Regions: the same region spelled two ways, another region, and one not known.
+const REGIONS: &[&str] = &["westeurope", "West Europe", "eastus"];
+
+fn region_choice() -> impl Strategy<Value = usize> {
+    prop_oneof![8 => Just(0usize), 2 => Just(1usize), 3 => Just(2usize), 2 => Just(3usize)]
+}
+
+fn region(choice: usize, unknown_reason: &str) -> nsgate::model::admin::Region {
+    let name = match REGIONS.get(choice) {
+        Some(r) => Val::Known((*r).to_string()),
+        None => Val::unknown(unknown_reason.to_string(), span()),
+    };
+    nsgate::model::admin::Region::new(Spanned::new(name, span()))
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -756,10 +812,19 @@ fn case() -> impl Strategy<Value = Case> {
         any::<bool>(),
         prop::collection::vec(0..2usize, 0..3),
         any::<bool>(),
-        prop::collection::vec((rand_rule(), 0..3usize, prop::bool::weighted(0.2)), 0..3),
+        prop::collection::vec(
+            (
+                rand_rule(),
+                0..3usize,
+                prop::bool::weighted(0.2),
+                region_choice(),
+            ),
+            0..3,
+        ),
+        region_choice(),
     )
         .prop_map(
-            |(nsgs, subnet_nsg, nic_nsg, nic_static, nic_asgs, peered, admin)| Case {
+            |(nsgs, subnet_nsg, nic_nsg, nic_static, nic_asgs, peered, admin, vnet_region)| Case {
                 nsgs,
                 subnet_nsg,
                 nic_nsg,
@@ -767,6 +832,7 @@ fn case() -> impl Strategy<Value = Case> {
                 nic_asgs,
                 peered,
                 admin,
+                vnet_region,
             },
         )
 }
@@ -811,7 +877,7 @@ fn build(c: &Case) -> Network {
             &["10.1.1.0/24", "fd00:1:0:2::/64"],
             nsg_name(c.subnet_nsg[1]),
         );
-    for (j, (r, action, dynamic)) in c.admin.iter().enumerate() {
+    for (j, (r, action, dynamic, _)) in c.admin.iter().enumerate() {
         let action = [
             AdminAction::Allow,
             AdminAction::AlwaysAllow,
@@ -820,14 +886,23 @@ fn build(c: &Case) -> Network {
         b = b.admin_rule(action, to_rule(r, 9, j), "v", *dynamic);
     }
     let asgs: Vec<&str> = c.nic_asgs.iter().map(|i| ["g1", "g2"][*i]).collect();
-    b.nic(
-        "vm",
-        "a",
-        c.nic_static.then_some("10.1.0.10"),
-        nsg_name(c.nic_nsg),
-        &asgs,
-    )
-    .build()
+    let mut net = b
+        .nic(
+            "vm",
+            "a",
+            c.nic_static.then_some("10.1.0.10"),
+            nsg_name(c.nic_nsg),
+            &asgs,
+        )
+        .unlinked();
+    net.vnets[0].location = region(c.vnet_region, "the region of v is known after apply");
+    for (j, (.., commit)) in c.admin.iter().enumerate() {
+        net.admin_deployments[j].regions = Val::Known(vec![region(
+            *commit,
+            &format!("the region commit {j} deploys to is known after apply"),
+        )]);
+    }
+    nsgate::model::link::link(net)
 }
 
 const FLOW_ADDRS: &[&str] = &[
@@ -1090,7 +1165,8 @@ fn admin_allow_with_asg_source_keeps_the_source_nsg() {
         nic_static: false,
         nic_asgs: vec![],
         peered: false,
-        admin: vec![(rule, 0, false)],
+        admin: vec![(rule, 0, false, 0)],
+        vnet_region: 0,
     };
     let net = build(&c);
     let eps = endpoints(&net);
@@ -1110,4 +1186,67 @@ fn admin_allow_with_asg_source_keeps_the_source_nsg() {
         agrees(&got, &want, false),
         "evaluator {got:?}, reference {want:?}"
     );
+}
+
+/// Two admin rules matching every flow (AlwaysAllow at 100, Deny at 200), each committed to
+/// its own region (`commits`), VNet `v` in region `vnet_region`, no NSGs: the evaluator and
+/// the reference agree on every sampled flow between subnets a and b.
+fn two_commits_agree(commits: [usize; 2], vnet_region: usize) {
+    let any = |priority: u32| RandRule {
+        priority: Some(priority),
+        direction: Some(true),
+        access: Some(true),
+        protocol: Some(0),
+        src: Side::Prefixes(vec![0]),
+        dst: Side::Prefixes(vec![0]),
+        src_ports: Some(0),
+        dst_ports: Some(0),
+        unknown: 0,
+    };
+    let c = Case {
+        nsgs: vec![vec![], vec![], vec![]],
+        subnet_nsg: [3, 3],
+        nic_nsg: 3,
+        nic_static: false,
+        nic_asgs: vec![],
+        peered: false,
+        admin: vec![
+            (any(100), 1, false, commits[0]),
+            (any(200), 2, false, commits[1]),
+        ],
+        vnet_region,
+    };
+    let net = build(&c);
+    let eps = endpoints(&net);
+    let (src, src_end) = &eps[0];
+    let (dst, dst_end) = &eps[1];
+    let f = Flow {
+        protocol: Protocol::Tcp,
+        src: "10.1.0.4".parse().unwrap(),
+        src_port: Some(49152),
+        dst: "10.1.1.5".parse().unwrap(),
+        dst_port: Some(3389),
+    };
+    let (want, _) = reference_path(&net, src_end, dst_end, &f);
+    let result = evaluate_path(&net, &FlowSet::universe(), src, dst).unwrap();
+    let got = classify(&result, &f);
+    assert!(
+        agrees(&got, &want, false),
+        "commits {commits:?}, VNet region {vnet_region}: evaluator {got:?}, reference {want:?}"
+    );
+}
+
+/// A VNet whose region is unknown, and two configurations committed to the same region spelled
+/// two ways: whether they apply is one question (the VNet is in that region or not), so the
+/// AlwaysAllow before the Deny decides whenever the Deny applies: allowed.
+#[test]
+fn one_region_spelled_two_ways_is_one_question() {
+    two_commits_agree([0, 1], 3);
+}
+
+/// A VNet whose region is unknown, and two commits to two regions that are not known: each
+/// commit is its own question (the Deny may apply without the AlwaysAllow): indeterminate.
+#[test]
+fn commits_to_unknown_regions_are_separate_questions() {
+    two_commits_agree([3, 3], 3);
 }

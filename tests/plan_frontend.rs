@@ -309,6 +309,53 @@ fn count_and_for_each_pair_instances() {
     }
 }
 
+/// An `azapi_resource_action` commit in a plan deploys the configurations its body names to
+/// its target locations, as in HCL; an azapi VNet's `location` (beside its body) is its region.
+#[test]
+fn azapi_commit_deploys_to_the_azapi_vnets_region() {
+    use nsgate::model::admin::Deployment;
+    let (n, _) = load("admin-azapi-commit");
+    let vnet = n
+        .vnets
+        .iter()
+        .find(|v| v.resource.name.value == "vnet-web")
+        .unwrap();
+    assert_eq!(vnet.location.name.value, Val::Known("westeurope".into()));
+    assert_eq!(n.admin_deployments.len(), 1);
+    let config = &n.admin_configs[0];
+    assert!(
+        matches!(config.deployment, Deployment::Deployed(_)),
+        "{:?}",
+        config.deployment
+    );
+    assert_eq!(config.regions.len(), 1);
+    assert_eq!(
+        config.regions[0].region.name.value,
+        Val::Known("westeurope".into())
+    );
+    assert!(config.regions[0].maybe.is_none());
+
+    let (n, _) = load("admin-azapi-not-committed");
+    assert!(n.admin_deployments.is_empty());
+    assert_eq!(n.admin_configs[0].deployment, Deployment::NotDeployed);
+
+    // A 1.x string body known only after apply: which configurations, and where, is Unknown
+    // with the path of what is unknown.
+    let (n, _) = load("admin-azapi-commit-unknown");
+    let d = &n.admin_deployments[0];
+    match (&d.configs, &d.regions) {
+        (Val::Unknown(c), Val::Unknown(r)) => {
+            assert_eq!(c.reason, "known after apply: body.configurationIds");
+            assert_eq!(r.reason, "known after apply: body.targetLocations");
+        }
+        other => panic!("expected unknown configurations and regions, got {other:?}"),
+    }
+    assert!(matches!(
+        n.admin_configs[0].deployment,
+        Deployment::Unknown(_)
+    ));
+}
+
 /// Every plan JSON in the shared corpus loads without an InputError; counts for the report.
 #[test]
 fn corpus_plans_load() {

@@ -241,13 +241,7 @@ const EXEMPT_SUBNET_NAMES: [&str; 5] = [
 
 /// Azure's region names compare without case and spaces: `West Europe` is `westeurope`.
 pub fn same_region(a: &str, b: &str) -> bool {
-    let norm = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    norm(a) == norm(b)
+    canonical_region(a) == canonical_region(b)
 }
 
 /// Whether the collection's configuration applies to `vnet` (deployed to its region):
@@ -309,25 +303,29 @@ pub fn deployed_to_vnet(n: &Network, config: &AdminConfig, vnet: VnetId) -> Opti
 }
 
 /// The question whether `vnet` is in `region` (one of them unknown). Asked the same way for
-/// every configuration deployed there, so its answer is one variable.
+/// every configuration deployed to the same region (however its name is spelled), so its
+/// answer is one variable; a region that is not known is its own question, per unknown.
 fn region_question(vnet: &super::Vnet, region: &Region) -> Unknown {
     let name = &vnet.resource.name.value;
     match (&vnet.location.name.value, &region.name.value) {
         (Val::Known(_), Val::Unknown(u)) => u.clone(),
-        (Val::Unknown(u), _) => Unknown {
-            reason: format!(
-                "the region of virtual network `{name}` is not known ({}); admin rules deployed to {} apply to it only if it is there",
-                u.reason,
-                region
-                    .describe()
-                    .unwrap_or_else(|| "a region that is not known".into())
-            ),
-            span: match &region.name.value {
-                Val::Unknown(r) => r.span,
-                Val::Known(_) => u.span,
-            },
-            origin: None,
-        },
+        (Val::Unknown(u), _) => {
+            let (place, span) = match (&region.name.value, &region.expr) {
+                (Val::Known(r), _) => (format!("`{}`", canonical_region(r)), u.span),
+                (Val::Unknown(_), Some(e)) => (format!("`{e}`"), u.span),
+                (Val::Unknown(r), None) => {
+                    (format!("a region that is not known ({})", r.reason), r.span)
+                }
+            };
+            Unknown {
+                reason: format!(
+                    "the region of virtual network `{name}` is not known ({}); admin rules deployed to {place} apply to it only if it is there",
+                    u.reason
+                ),
+                span,
+                origin: None,
+            }
+        }
         // Both known: never asked.
         (Val::Known(_), Val::Known(_)) => Unknown {
             reason: format!("whether virtual network `{name}` is in the region"),
@@ -335,6 +333,14 @@ fn region_question(vnet: &super::Vnet, region: &Region) -> Unknown {
             origin: None,
         },
     }
+}
+
+/// A region's name as Azure writes it in ids (`West Europe` is `westeurope`).
+fn canonical_region(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Whether `vnet` is in the collection's groups: `Some(None)` certainly, `Some(reason)` maybe.

@@ -1015,6 +1015,101 @@ def tenants_case():
     write("tenants", plan(resources, configuration({"resources": config})))
 
 
+# ---------------------------------------------------------------- admin rules through azapi (§6.8)
+
+
+def admin_azapi_plan(commit=None):
+    """`terraform/admin-azapi-deny-closes-rdp` as a first deploy: a web subnet whose NSG opens
+    RDP to everyone, and a network manager written with azapi whose security admin rule denies
+    inbound TCP 3389 from the Internet to the web VNet (westeurope). Every id is known only
+    after apply, so links go through the configuration's references. `commit`: the
+    `azapi_resource_action` commit's planned body (None: no commit action)."""
+    rg = f"{SUB}/resourceGroups/rg-net"
+    pairs = []
+
+    def azapi(name, ty, rname, parent, body, body_refs, parent_ref, location=None):
+        after = {"type": ty, "name": rname, "parent_id": parent, "body": body, "id": UNK,
+                 "output": UNK, "location": location if location else UNK, "locks": None,
+                 "tags": None, "timeouts": None}
+        exprs = {"type": const(ty), "name": const(rname), "body": body_refs,
+                 "parent_id": parent_ref if parent_ref else const(parent)}
+        if location:
+            exprs["location"] = const(location)
+        pairs.append((Res([], "azapi_resource", name, after),
+                      cres("azapi_resource", name, exprs, key="azapi")))
+
+    def body_const(body):
+        return const(body)
+
+    net = "Microsoft.Network"
+    azapi("rg", "Microsoft.Resources/resourceGroups@2021-04-01", "rg-net",
+          SUB, {}, body_const({}), None, location="westeurope")
+    vnet_body = {"properties": {"addressSpace": {"addressPrefixes": ["10.20.0.0/16"]}}}
+    azapi("vnet", f"{net}/virtualNetworks@2024-05-01", "vnet-web", UNK, vnet_body,
+          body_const(vnet_body), refs("azapi_resource.rg.id"), location="westeurope")
+    azapi("subnet", f"{net}/virtualNetworks/subnets@2024-05-01", "snet-web", UNK,
+          {"properties": {"addressPrefix": "10.20.1.0/24", "networkSecurityGroup": {"id": UNK}}},
+          refs("azapi_resource.nsg.id"), refs("azapi_resource.vnet.id"))
+    nsg_body = {"properties": {"securityRules": [{"name": "AllowRdp", "properties": {
+        "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+        "sourceAddressPrefix": "*", "sourcePortRange": "*",
+        "destinationAddressPrefix": "10.20.1.0/24", "destinationPortRange": "3389"}}]}}
+    azapi("nsg", f"{net}/networkSecurityGroups@2024-05-01", "nsg-web", UNK, nsg_body,
+          body_const(nsg_body), refs("azapi_resource.rg.id"), location="westeurope")
+    manager_body = {"properties": {
+        "networkManagerScopes": {"subscriptions": [SUB]},
+        "networkManagerScopeAccesses": ["SecurityAdmin"]}}
+    azapi("manager", f"{net}/networkManagers@2024-05-01", "avnm-central", UNK, manager_body,
+          body_const(manager_body), refs("azapi_resource.rg.id"), location="westeurope")
+    group_body = {"properties": {"memberType": "VirtualNetwork"}}
+    azapi("group", f"{net}/networkManagers/networkGroups@2024-05-01", "ng-all", UNK,
+          group_body, body_const(group_body), refs("azapi_resource.manager.id"))
+    azapi("member", f"{net}/networkManagers/networkGroups/staticMembers@2024-05-01", "web",
+          UNK, {"properties": {"resourceId": UNK}}, refs("azapi_resource.vnet.id"),
+          refs("azapi_resource.group.id"))
+    config_body = {"properties": {"applyOnNetworkIntentPolicyBasedServices": ["None"]}}
+    azapi("baseline", f"{net}/networkManagers/securityAdminConfigurations@2024-05-01",
+          "baseline", UNK, config_body, body_const(config_body),
+          refs("azapi_resource.manager.id"))
+    azapi("high_risk",
+          f"{net}/networkManagers/securityAdminConfigurations/ruleCollections@2024-05-01",
+          "high-risk-ports", UNK, {"properties": {"appliesToGroups": [{"networkGroupId": UNK}]}},
+          refs("azapi_resource.group.id"), refs("azapi_resource.baseline.id"))
+    rule_body = {"kind": "Custom", "properties": {
+        "access": "Deny", "direction": "Inbound", "priority": 10, "protocol": "Tcp",
+        "sources": [{"addressPrefix": "Internet", "addressPrefixType": "ServiceTag"}],
+        "destinationPortRanges": ["3389"]}}
+    azapi("deny_rdp",
+          f"{net}/networkManagers/securityAdminConfigurations/ruleCollections/rules@2024-05-01",
+          "DenyRdpInbound", UNK, rule_body, body_const(rule_body),
+          refs("azapi_resource.high_risk.id"))
+    if commit is not None:
+        after = {"type": f"{net}/networkManagers@2024-05-01", "resource_id": UNK,
+                 "action": "commit", "method": "POST", "body": commit, "id": UNK,
+                 "output": UNK, "locks": None, "response_export_values": None,
+                 "when": "apply", "timeouts": None}
+        exprs = {"type": const(f"{net}/networkManagers@2024-05-01"),
+                 "resource_id": refs("azapi_resource.manager.id"), "action": const("commit"),
+                 "method": const("POST"), "body": refs("azapi_resource.baseline.id")}
+        pairs.append((Res([], "azapi_resource_action", "commit", after),
+                      cres("azapi_resource_action", "commit", exprs, key="azapi")))
+    resources = [r for r, _ in pairs]
+    root = {"resources": [c for _, c in pairs]}
+    return plan(resources, configuration(root))
+
+
+def admin_azapi_cases():
+    # azapi 2.x: the body is an object; the configuration id is known after apply and linked
+    # through the body's one reference.
+    write("admin-azapi-commit", admin_azapi_plan(
+        {"commitType": "SecurityAdmin", "configurationIds": [UNK],
+         "targetLocations": ["westeurope"]}))
+    write("admin-azapi-not-committed", admin_azapi_plan(None))
+    # azapi 1.x: `body = jsonencode({... configurationIds = [azapi_resource.baseline.id] ...})`
+    # is one string, wholly known only after apply.
+    write("admin-azapi-commit-unknown", admin_azapi_plan(UNK))
+
+
 if __name__ == "__main__":
     incident_cases()
     nested_modules_case()
@@ -1028,3 +1123,4 @@ if __name__ == "__main__":
     ignore_in_string_case()
     azapi_case()
     tenants_case()
+    admin_azapi_cases()

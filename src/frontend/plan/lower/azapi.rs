@@ -1,6 +1,8 @@
 //! `azapi_resource` and `azapi_update_resource` in a plan: Azure resource types written in
 //! Terraform, lowered through the `arm` vocabulary like ARM templates and like the same
-//! resources in HCL (`frontend/terraform/lower/azapi.rs`).
+//! resources in HCL (`frontend/terraform/lower/azapi.rs`); and `azapi_resource_action` commits
+//! of network manager configurations (nsg-semantics §6.8), read by the vocabulary's
+//! `admin_commit` like the same action in HCL.
 //!
 //! The planned `body` is an object (azapi 2.x) or a JSON string (1.x). Values keep their spans
 //! in the plan file (a 1.x string body points at the string). What is known only after apply is
@@ -19,6 +21,7 @@ use crate::source::{FileId, Span};
 
 pub const RESOURCE: &str = "azapi_resource";
 pub const UPDATE: &str = "azapi_update_resource";
+pub const ACTION: &str = "azapi_resource_action";
 
 /// What an unknown id in a body may refer to.
 const AZAPI: Want = Want {
@@ -47,29 +50,22 @@ impl Lowerer<'_> {
         if !vocab::is_network_type(&ty) {
             return;
         }
-        let body_view = view.get("body");
-        let body = match Body::read(&body_view, self.file) {
-            Ok(b) => b,
-            Err(why) => {
-                self.problem(
-                    Problem::new(
-                        ProblemKind::Unresolved,
-                        Severity::Error,
-                        format!(
-                            "the body of `{}` cannot be read ({why}); it is not evaluated",
-                            inst.address
-                        ),
-                        body_view.span(),
-                    )
-                    .with_resource(inst.address.clone()),
-                );
-                return;
-            }
+        let Some(body) = self.azapi_body(inst, view) else {
+            return;
         };
-        let tree = PlanBody {
+        let mut tree = PlanBody {
             body: &body,
+            location: None,
             body_refs: self.references(inst, inst.expression("body"), AZAPI),
         };
+        // azapi writes `location` beside the body, ARM inside the resource: the vocabulary reads
+        // it from the body (a VNet's region decides which admin rules apply to it).
+        let location_view = view.get("location");
+        let location = match Body::plain(&location_view, self.file) {
+            Ok(l) if !location_view.is_unset() => Some(l),
+            _ => None,
+        };
+        tree.location = location.as_ref();
         let root = body.root();
         let mut arm = vocab::Lowering::new();
         if inst.addr.rtype == UPDATE {
@@ -112,6 +108,65 @@ impl Lowerer<'_> {
         self.net.merge(arm.finish());
     }
 
+    /// A planned `azapi_resource_action`: with `action = "commit"` on a network manager it
+    /// deploys security admin (or connectivity) configurations to regions; other actions
+    /// change nothing nsgate evaluates. An action whose type or name is known only after apply
+    /// may be a commit; one that runs at destroy (`when = "destroy"`) commits nothing on apply.
+    pub(super) fn azapi_action(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
+        let is = |v: &View<'_, '_>, want: &str| match v.text() {
+            Some(t) => t
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .eq_ignore_ascii_case(want),
+            None => v.is_unknown(),
+        };
+        if !is(&view.get("type"), "Microsoft.Network/networkManagers")
+            || !is(&view.get("action"), "commit")
+            || view
+                .get("when")
+                .text()
+                .is_some_and(|w| w.eq_ignore_ascii_case("destroy"))
+        {
+            return;
+        }
+        let Some(body) = self.azapi_body(inst, view) else {
+            return;
+        };
+        let tree = PlanBody {
+            body: &body,
+            location: None,
+            body_refs: self.references(inst, inst.expression("body"), AZAPI),
+        };
+        let mut arm = vocab::Lowering::new();
+        arm.admin_commit(&tree, &body.root(), &inst.address, inst.span);
+        self.net.merge(arm.finish());
+    }
+
+    /// The planned `body`, or `None` (reported) when it cannot be read.
+    fn azapi_body(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) -> Option<Body> {
+        let body_view = view.get("body");
+        match Body::read(&body_view, self.file) {
+            Ok(b) => Some(b),
+            Err(why) => {
+                self.problem(
+                    Problem::new(
+                        ProblemKind::Unresolved,
+                        Severity::Error,
+                        format!(
+                            "the body of `{}` cannot be read ({why}); it is not evaluated",
+                            inst.address
+                        ),
+                        body_view.span(),
+                    )
+                    .with_resource(inst.address.clone()),
+                );
+                None
+            }
+        }
+    }
+
     /// An id argument (`parent_id`, `resource_id`) as a link target: the id when known, else
     /// the configuration's reference.
     fn id_target(
@@ -146,17 +201,22 @@ struct Body {
 }
 
 impl Body {
-    fn read(view: &View<'_, '_>, file: FileId) -> Result<Body, String> {
+    /// A planned value as it is (no string decoded).
+    fn plain(view: &View<'_, '_>, file: FileId) -> Result<Body, String> {
         let (value, unknown) = view.trees().map_err(|e| e.to_string())?;
-        let span = view.span();
-        let mut body = Body {
+        Ok(Body {
             value,
             unknown,
             string_span: None,
             file,
-            span,
+            span: view.span(),
             path: view.path(),
-        };
+        })
+    }
+
+    fn read(view: &View<'_, '_>, file: FileId) -> Result<Body, String> {
+        let mut body = Body::plain(view, file)?;
+        let span = body.span;
         if let Some(Json::String(text)) = body.value.as_ref().map(|n| &n.value) {
             let decoded = crate::frontend::json::parse(text, false)
                 .map_err(|e| format!("the body string is not JSON: {e}"))?;
@@ -171,6 +231,9 @@ impl Body {
             value: self.value.as_ref(),
             unknown: self.unknown.as_ref(),
             path: self.path.clone(),
+            whole: self.string_span,
+            fallback: self.span,
+            root: true,
         }
     }
 }
@@ -181,6 +244,12 @@ struct At<'b> {
     value: Option<&'b Node>,
     unknown: Option<&'b Node>,
     path: String,
+    /// The span standing for every value in it (a 1.x string body).
+    whole: Option<Span>,
+    /// The span of a value that has no node (known only after apply): its parent's.
+    fallback: Span,
+    /// The body itself (where `location` is looked up beside it).
+    root: bool,
 }
 
 impl At<'_> {
@@ -192,18 +261,20 @@ impl At<'_> {
 
 struct PlanBody<'b> {
     body: &'b Body,
+    /// The resource's `location` attribute, read as the body's `location` when it has none.
+    location: Option<&'b Body>,
     /// What the body's expression refers to (the candidates for an unknown id inside it).
     body_refs: Result<Vec<String>, String>,
 }
 
 impl PlanBody<'_> {
     fn span_of(&self, node: &At<'_>) -> Span {
-        if let Some(s) = self.body.string_span {
+        if let Some(s) = node.whole {
             return s;
         }
         match node.value {
             Some(n) => Span::new(self.body.file, n.start as usize, n.end as usize),
-            None => self.body.span,
+            None => node.fallback,
         }
     }
 
@@ -221,9 +292,12 @@ impl<'b> Tree for PlanBody<'b> {
 
     fn member(&self, node: &At<'b>, key: &str) -> Option<At<'b>> {
         let path = format!("{}.{key}", node.path);
+        let fallback = self.span_of(node);
         if node.is_unknown() {
             return Some(At {
                 path,
+                fallback,
+                root: false,
                 ..node.clone()
             });
         }
@@ -233,8 +307,26 @@ impl<'b> Tree for PlanBody<'b> {
             value,
             unknown,
             path,
+            whole: node.whole,
+            fallback,
+            root: false,
         };
-        (at.is_unknown() || value.is_some_and(|v| !v.is_null())).then_some(at)
+        if at.is_unknown() || value.is_some_and(|v| !v.is_null()) {
+            return Some(at);
+        }
+        match self.location {
+            Some(l) if node.root && key.eq_ignore_ascii_case("location") => {
+                let at = At {
+                    root: false,
+                    ..l.root()
+                };
+                let empty = at.value.is_some_and(|v| {
+                    v.is_null() || matches!(&v.value, Json::String(s) if s.trim().is_empty())
+                });
+                (at.is_unknown() || (at.value.is_some() && !empty)).then_some(at)
+            }
+            _ => None,
+        }
     }
 
     fn read(&self, node: &At<'b>) -> Prop<At<'b>> {
@@ -262,6 +354,9 @@ impl<'b> Tree for PlanBody<'b> {
                             value: Some(item),
                             unknown: unknowns.get(i),
                             path: format!("{}[{i}]", node.path),
+                            whole: node.whole,
+                            fallback: self.span_of(node),
+                            root: false,
                         })
                         .collect(),
                 )
@@ -306,5 +401,140 @@ impl<'b> Tree for PlanBody<'b> {
     fn child_keys(&self, _ty: &str, _name: &At<'b>) -> Vec<String> {
         // An inline subnet's id is built from its VNet's; nothing refers to it before apply.
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::frontend::{plan::load_text, LoadOptions, Loaded};
+    use crate::model::admin::Deployment;
+    use crate::model::{Network, Val};
+    use crate::source::Sources;
+
+    const CONFIG_ID: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkManagers/nm/securityAdminConfigurations/baseline";
+
+    /// A plan of one existing configuration (id known) and `extra` resource changes.
+    fn linked(extra: &[String]) -> Network {
+        let config = format!(
+            r#"{{"address": "azapi_resource.cfg", "mode": "managed", "type": "azapi_resource", "name": "cfg",
+                "change": {{"actions": ["no-op"], "after": {{"type": "Microsoft.Network/networkManagers/securityAdminConfigurations@2024-05-01",
+                "name": "baseline", "id": "{CONFIG_ID}", "parent_id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkManagers/nm",
+                "body": {{"properties": {{}}}}}}, "after_unknown": {{}}}}}}"#
+        );
+        let mut changes = vec![config];
+        changes.extend(extra.iter().cloned());
+        let text = format!(
+            r#"{{"format_version": "1.2", "resource_changes": [{}]}}"#,
+            changes.join(",\n")
+        );
+        let mut sources = Sources::new();
+        let mut out = Loaded::default();
+        load_text(
+            "plan.json",
+            text,
+            &LoadOptions::default(),
+            &mut sources,
+            &mut out,
+        );
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        crate::model::link::link(out.network)
+    }
+
+    fn action(after: &str, unknown: &str) -> String {
+        format!(
+            r#"{{"address": "azapi_resource_action.commit", "mode": "managed", "type": "azapi_resource_action",
+                "name": "commit", "change": {{"actions": ["create"], "after": {after}, "after_unknown": {unknown}}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_string_body_commit_deploys_the_configuration_it_names() {
+        let body = format!(
+            r#"{{\"commitType\": \"SecurityAdmin\", \"configurationIds\": [\"{CONFIG_ID}\"], \"targetLocations\": [\"West Europe\"]}}"#
+        );
+        let n = linked(&[action(
+            &format!(
+                r#"{{"type": "Microsoft.Network/networkManagers@2024-05-01", "action": "commit", "body": "{body}"}}"#
+            ),
+            "{}",
+        )]);
+        let config = &n.admin_configs[0];
+        assert!(
+            matches!(config.deployment, Deployment::Deployed(_)),
+            "{:?}",
+            config.deployment
+        );
+        assert_eq!(
+            config.regions[0].region.name.value,
+            Val::Known("West Europe".into())
+        );
+    }
+
+    #[test]
+    fn other_actions_and_destroy_time_commits_deploy_nothing() {
+        let commit = format!(
+            r#""body": {{"commitType": "SecurityAdmin", "configurationIds": ["{CONFIG_ID}"], "targetLocations": ["westeurope"]}}"#
+        );
+        for (ty, act, when) in [
+            (
+                "Microsoft.Network/networkManagers@2024-05-01",
+                "commit",
+                "destroy",
+            ),
+            (
+                "Microsoft.Network/networkManagers@2024-05-01",
+                "listDeploymentStatus",
+                "apply",
+            ),
+            (
+                "Microsoft.Network/virtualNetworks@2024-05-01",
+                "commit",
+                "apply",
+            ),
+        ] {
+            let n = linked(&[action(
+                &format!(r#"{{"type": "{ty}", "action": "{act}", "when": "{when}", {commit}}}"#),
+                "{}",
+            )]);
+            assert!(n.admin_deployments.is_empty(), "{ty} {act} {when}");
+            assert_eq!(n.admin_configs[0].deployment, Deployment::NotDeployed);
+        }
+        // An action known only after apply may be a commit.
+        let n = linked(&[action(
+            &format!(r#"{{"type": "Microsoft.Network/networkManagers@2024-05-01", {commit}}}"#),
+            r#"{"action": true}"#,
+        )]);
+        assert_eq!(n.admin_deployments.len(), 1);
+    }
+
+    #[test]
+    fn an_azapi_vnets_location_is_its_region() {
+        let vnet = |location: &str, unknown: &str| {
+            format!(
+                r#"{{"address": "azapi_resource.vnet", "mode": "managed", "type": "azapi_resource", "name": "vnet",
+                    "change": {{"actions": ["create"], "after": {{"type": "Microsoft.Network/virtualNetworks@2024-05-01",
+                    "name": "vnet", "parent_id": "/subscriptions/s/resourceGroups/rg", {location}
+                    "body": {{"properties": {{"addressSpace": {{"addressPrefixes": ["10.0.0.0/16"]}}}}}}}},
+                    "after_unknown": {unknown}}}}}"#
+            )
+        };
+        let region = |location: &str, unknown: &str| {
+            let n = linked(&[vnet(location, unknown)]);
+            n.vnets[0].location.name.value.clone()
+        };
+        assert_eq!(
+            region(r#""location": "westeurope","#, "{}"),
+            Val::Known("westeurope".into())
+        );
+        match region("", r#"{"location": true}"#) {
+            Val::Unknown(u) => assert_eq!(u.reason, "known after apply: location"),
+            other => panic!("{other:?}"),
+        }
+        for unset in ["", r#""location": "","#, r#""location": null,"#] {
+            match region(unset, "{}") {
+                Val::Unknown(u) => assert_eq!(u.reason, "`location` is not set"),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 }

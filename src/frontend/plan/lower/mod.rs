@@ -79,7 +79,8 @@ pub const ADMIN_COLLECTION: Want = Want {
 pub fn is_network_type(mode: Mode, rtype: &str) -> bool {
     match mode {
         Mode::Managed => {
-            vocab::is_managed_type(rtype) || matches!(rtype, azapi::RESOURCE | azapi::UPDATE)
+            vocab::is_managed_type(rtype)
+                || matches!(rtype, azapi::RESOURCE | azapi::UPDATE | azapi::ACTION)
         }
         Mode::Data => vocab::is_data_type(rtype),
     }
@@ -165,6 +166,7 @@ impl<'c> Lowerer<'c> {
             }
             (Mode::Managed, "azurerm_virtual_network_peering") => self.peering(inst, view),
             (Mode::Managed, azapi::RESOURCE | azapi::UPDATE) => self.azapi(inst, view),
+            (Mode::Managed, azapi::ACTION) => self.azapi_action(inst, view),
             (Mode::Managed, rtype) if tenants::is_tenant_type(rtype) => {
                 let mut lbs = std::mem::take(&mut self.lbs);
                 let mut net = std::mem::take(&mut self.net);
