@@ -11,6 +11,8 @@
 # Inputs are generated into a temporary directory (never committed) and removed afterwards.
 # Sizes are chosen so the whole run takes a few minutes on a shared 2-core machine; set
 # SIZES_<CLASS> (e.g. SIZES_big_nsg="500 1000 2000 4000") to override.
+# BASELINE=path/to/an/older/nsgate adds its time and peak memory on the same inputs (the
+# before/after table of a change, in one run) and says whether its findings differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,6 +48,7 @@ measure() {
   echo "$wall $((rss / 1024)) $code"
 }
 
+baseline=${BASELINE:-}
 printf '%-12s %8s %9s | %8s %8s | %8s %8s | %6s %6s | %s\n' \
   class size "file MB" "nsgate s" "peak MB" "base s" "base MB" "t/base" "mem/f" outcome
 for class in "${order[@]}"; do
@@ -69,6 +72,13 @@ for class in "${order[@]}"; do
     read -r t m code < <(measure "$bin/nsgate" check --format compact "$path")
     outcome="exit $code"
     grep -q 'NSG030' "$tmp/stdout.txt" && outcome="$outcome, NSG030"
+    if [[ -n $baseline ]]; then
+      cp "$tmp/stdout.txt" "$tmp/new.txt"
+      read -r ot om _ < <(measure "$baseline" check --format compact "$path")
+      same="same findings"
+      cmp -s "$tmp/stdout.txt" "$tmp/new.txt" || same="FINDINGS DIFFER"
+      outcome="$outcome; BASELINE ${ot} s ${om} MB, $same"
+    fi
     read -r bt bm _ < <(measure "$bin/examples/parse_baseline" "$path")
     awk -v c="$class" -v s="$size" -v b="$bytes" -v t="$t" -v m="$m" -v bt="$bt" -v bm="$bm" -v o="$outcome" 'BEGIN {
       mb = b / 1048576

@@ -390,16 +390,22 @@ fn addresses(
     if let Membership::Tag(tag) = end {
         return tag_end_bounds(spec, ctx, tag, side, reader);
     }
-    let mut parts = Vec::with_capacity(spec.items.len());
+    // Known prefixes (a rule may list 4,000) are gathered and merged in one sort below; the
+    // union is the same whatever the order.
+    let mut nets = Vec::new();
+    let mut parts = Vec::new();
     for item in &spec.items {
         let b = match &item.value {
+            Val::Known(AddressItem::Prefix(net)) => {
+                nets.push(net);
+                continue;
+            }
             Val::Unknown(u) => {
                 let atom = Atom::value(u, side);
                 let (lo, hi) = reader.pick(atom, u, AddrSet::empty(), AddrSet::full());
                 Bounds { lo, hi }
             }
             Val::Known(AddressItem::Any) => Bounds::exact(AddrSet::full()),
-            Val::Known(AddressItem::Prefix(net)) => Bounds::exact(AddrSet::from_net(net)),
             Val::Known(AddressItem::Tag(tag)) => {
                 let b = ctx.tags.expand(tag);
                 if b.is_exact() {
@@ -435,7 +441,10 @@ fn addresses(
         };
         parts.push(b);
     }
-    // One union of all items: a rule may list 4,000 prefixes.
+    if !nets.is_empty() {
+        parts.push(Bounds::exact(AddrSet::from_nets(nets)));
+    }
+    // One union of all items.
     Bounds::union_all(&parts)
 }
 

@@ -25,6 +25,14 @@ pub enum Raw {
 }
 
 impl Raw {
+    /// The scalar as text, borrowed when it is a string (a rule may list 4,000 prefixes).
+    pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Raw::Str(s) => std::borrow::Cow::Borrowed(s),
+            other => std::borrow::Cow::Owned(other.text()),
+        }
+    }
+
     /// The scalar as text, for messages and string-typed fields.
     pub fn text(&self) -> String {
         match self {
@@ -588,7 +596,7 @@ impl Ctx<'_> {
                 out.push(Spanned::new(Val::Unknown(u.clone()), raw.span));
                 return;
             }
-            Val::Known(v) => v.text(),
+            Val::Known(v) => v.as_text(),
         };
         if text.contains(',') {
             let parts = text.split(',').count();

@@ -155,6 +155,10 @@ pub struct Evaluator<'a> {
     pub workspace: Option<String>,
     /// Unknowns derived so far (each gets its own origin: [`Evaluator::derived`]).
     pub derivations: u64,
+    /// Tuples of literals read back from the source, by span, while something still holds
+    /// them: a rule's 4,000 prefixes read by a reference to its resource and again by the
+    /// lowering are one list, read once (the values depend on nothing but the text).
+    pub literal_tuples: HashMap<Span, std::rc::Weak<Vec<Value>>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -173,6 +177,7 @@ impl<'a> Evaluator<'a> {
             manifest: None,
             workspace: None,
             derivations: 0,
+            literal_tuples: HashMap::new(),
         }
     }
 
@@ -271,10 +276,15 @@ impl<'a> Evaluator<'a> {
                 _ => (Value::error("incomplete data source reference", span), 0),
             },
             rtype => match attr(0) {
-                Some(n) => (
-                    self.resource_ref(scope.inst, &format!("{rtype}.{n}"), span),
-                    1,
-                ),
+                Some(n) => {
+                    let address = format!("{rtype}.{n}");
+                    if attr(1) == Some("id") {
+                        if let Some(id) = self.resource_id(scope.inst, &address) {
+                            return (id, 2);
+                        }
+                    }
+                    (self.resource_ref(scope.inst, &address, span), 1)
+                }
                 None => (Value::error(format!("unknown name `{rtype}`"), span), 0),
             },
         }
@@ -442,6 +452,30 @@ impl<'a> Evaluator<'a> {
         collect_shape(exp.shape, objects, block.span)
     }
 
+    /// `type.name.id` of a managed resource without `count` or `for_each`, not yet evaluated:
+    /// the id does not depend on the body, so the body (an NSG's 1,000 rules of 4,000
+    /// prefixes) is not evaluated into a value for it. `None`: take the whole object.
+    fn resource_id(&mut self, inst: usize, address: &str) -> Option<Value> {
+        let config = self.config(inst);
+        let &ridx = config.resource_index.get(address)?;
+        let def = config.resources.get(ridx)?;
+        let pending = self
+            .insts
+            .get(inst)
+            .is_some_and(|i| i.resources.contains_key(&ridx));
+        if def.data || pending {
+            return None;
+        }
+        let exp = self.resource_expansion(inst, ridx);
+        let (key, _) = exp.items.first()?;
+        if exp.shape != Shape::Single || exp.unknown.is_some() {
+            return None;
+        }
+        let rkey = self.resource_key(inst, ridx, key);
+        let address = rkey.strip_prefix("tf:").unwrap_or(&rkey);
+        Some(managed_id(address, def.block.span, Rc::from(rkey.as_str())))
+    }
+
     /// `tf:<module path>.<address><instance key>`.
     pub fn resource_key(&self, inst: usize, ridx: usize, key: &InstKey) -> String {
         let Some(i) = self.insts.get(inst) else {
@@ -483,11 +517,7 @@ impl<'a> Evaluator<'a> {
             );
             Value::unknown(reason, block.span).with_of(key.map(Rc::from))
         } else {
-            Value::unknown(
-                format!("`{address}.id` is known only after apply"),
-                block.span,
-            )
-            .with_of(Some(Rc::clone(&of)))
+            managed_id(address, block.span, Rc::clone(&of))
         };
         map.insert("id".into(), id);
         if rtype == "azurerm_network_interface" && !data {
@@ -693,6 +723,11 @@ fn find_child(result: &CallResult, key: &Value) -> Option<usize> {
 }
 
 /// Instances as Terraform shows them: one object, a list (`count`) or a map (`for_each`).
+/// The `id` of a managed resource: known only after apply, naming the resource for linking.
+fn managed_id(address: &str, span: Span, of: Rc<str>) -> Value {
+    Value::unknown(format!("`{address}.id` is known only after apply"), span).with_of(Some(of))
+}
+
 pub fn collect_shape(shape: Shape, objects: Vec<(InstKey, Value)>, span: Span) -> Value {
     match shape {
         Shape::Single => objects

@@ -238,7 +238,18 @@ impl Evaluator<'_> {
         if let Err(u) = self.charge(u64::from(count), span, || "this list".into()) {
             return u;
         }
-        literal_values(self.sources.slice(span), span)
+        if let Some(items) = self
+            .literal_tuples
+            .get(&span)
+            .and_then(std::rc::Weak::upgrade)
+        {
+            return Value::new(V::List(items), span);
+        }
+        let value = literal_values(self.sources.slice(span), span);
+        if let V::List(items) = &value.v {
+            self.literal_tuples.insert(span, Rc::downgrade(items));
+        }
+        value
     }
 
     fn object(&mut self, members: &[(ObjKey, Expr)], scope: &Scope, span: Span) -> Value {

@@ -616,6 +616,63 @@ resource "azurerm_network_security_group" "t" {
     }
 
     #[test]
+    fn a_literal_list_still_held_is_read_once() {
+        let mut fs = MemFs::new();
+        fs.add(
+            "root/main.tf",
+            literal_lists(0, 300).replace("numbers = []", ""),
+        );
+        let mut sources = Sources::new();
+        let mut ev = Evaluator::new(&fs, &mut sources);
+        let config = ev.module_config(Path::new("root"));
+        let expr = config.locals["prefixes"].expr.clone();
+        ev.insts.push(Instance::new(config, None, String::new()));
+        let scope = eval::Scope::root(0);
+        let first = ev.eval(&expr, &scope);
+        let used = ev.budget.used();
+        let second = ev.eval(&expr, &scope);
+        // Charged again (the budget counts what is produced), but the same list, not a copy.
+        assert_eq!(ev.budget.used(), 2 * used);
+        match (&first.v, &second.v) {
+            (value::V::List(a), value::V::List(b)) => {
+                assert_eq!(a.len(), 300);
+                assert!(std::rc::Rc::ptr_eq(a, b));
+            }
+            _ => panic!("{first} {second}"),
+        }
+        drop((first, second));
+        let third = ev.eval(&expr, &scope);
+        assert_eq!(third.elements("prefixes").map(|i| i.len()).ok(), Some(300));
+    }
+
+    #[test]
+    fn a_resource_id_is_read_without_evaluating_the_resource() {
+        let list: Vec<String> = (0..300).map(|i| format!("\"10.0.{i}.0/24\"")).collect();
+        let text = format!(
+            "resource \"azurerm_network_security_group\" \"n\" {{\n  name = \"n\"\n  security_rule {{\n    source_address_prefixes = [{}]\n  }}\n}}\nlocals {{\n  id = azurerm_network_security_group.n.id\n  indexed = azurerm_network_security_group.n[\"id\"]\n}}\n",
+            list.join(",")
+        );
+        let mut fs = MemFs::new();
+        fs.add("root/main.tf", text);
+        let mut sources = Sources::new();
+        let mut ev = Evaluator::new(&fs, &mut sources);
+        let config = ev.module_config(Path::new("root"));
+        ev.insts.push(Instance::new(config, None, String::new()));
+        let span = crate::source::Span::new(crate::source::FileId(1), 0, 0);
+        let id = ev.local(0, "id", span);
+        // The 300 prefixes were not read for it.
+        assert!(ev.budget.used() < 50, "{}", ev.budget.used());
+        // The same value as read from the whole object.
+        let indexed = ev.local(0, "indexed", span);
+        assert!(ev.budget.used() > 300, "{}", ev.budget.used());
+        assert_eq!(id, indexed);
+        assert_eq!(
+            id.of.as_deref(),
+            Some("tf:azurerm_network_security_group.n")
+        );
+    }
+
+    #[test]
     fn large_literal_lists_are_charged_per_element() {
         let text = literal_lists(1_000, 0).replace("prefixes = [\n    ,\n  ]", "p = 1");
         let mut fs = MemFs::new();

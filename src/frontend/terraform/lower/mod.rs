@@ -8,6 +8,7 @@ mod nic;
 mod nsg;
 
 use std::net::IpAddr;
+use std::rc::Rc;
 
 use ipnet::IpNet;
 
@@ -145,60 +146,56 @@ pub fn unknown_of(v: &Value) -> Unknown {
 /// A scalar argument for a [`crate::model::values::RawRule`].
 pub fn raw_field(arg: Option<Arg>, name: &str, problems: &mut Vec<Problem>) -> Option<RawField> {
     let arg = arg?;
-    let raw = match &arg.value.v {
-        V::Str(s) => Raw::Str(s.clone()),
-        V::Num(n) => Raw::Num(*n),
-        V::Bool(b) => Raw::Bool(*b),
+    raw_scalar(arg.value, arg.at, name, problems)
+}
+
+/// One scalar value as written (taken, not copied: a rule may list 4,000 prefixes); `at` is
+/// where an unknown is reported.
+fn raw_scalar(value: Value, at: Span, name: &str, problems: &mut Vec<Problem>) -> Option<RawField> {
+    let span = value.span;
+    let type_name = value.type_name();
+    let raw = match value.v {
+        V::Str(s) => Raw::Str(s),
+        V::Num(n) => Raw::Num(n),
+        V::Bool(b) => Raw::Bool(b),
         V::Null => return None,
-        V::Unknown(_) => {
-            return Some(Spanned::new(Val::Unknown(unknown_of(&arg.value)), arg.at));
-        }
+        V::Unknown(u) => return Some(Spanned::new(Val::Unknown(u.to_model()), at)),
         _ => {
-            let msg = format!("`{name}` must be a string, not a {}", arg.value.type_name());
-            problems.push(Problem::invalid(msg.clone(), arg.value.span));
-            return Some(Spanned::new(
-                Val::unknown(msg, arg.value.span),
-                arg.value.span,
-            ));
+            let msg = format!("`{name}` must be a string, not a {type_name}");
+            problems.push(Problem::invalid(msg.clone(), span));
+            return Some(Spanned::new(Val::unknown(msg, span), span));
         }
     };
-    Some(Spanned::new(Val::Known(raw), arg.value.span))
+    Some(Spanned::new(Val::Known(raw), span))
 }
 
 /// A list argument for a [`crate::model::values::RawRule`].
 pub fn raw_list(arg: Option<Arg>, name: &str, problems: &mut Vec<Problem>) -> Option<RawListField> {
     let arg = arg?;
-    match &arg.value.v {
+    let span = arg.value.span;
+    let type_name = arg.value.type_name();
+    match arg.value.v {
         V::List(items) => {
+            // A list read back from the source is held by nothing else: its strings move into
+            // the rule instead of being copied.
+            let items = Rc::try_unwrap(items).unwrap_or_else(|shared| shared.as_ref().clone());
             let fields = items
-                .iter()
-                .filter_map(|i| {
-                    raw_field(
-                        Some(Arg {
-                            value: i.clone(),
-                            at: arg.at,
-                        }),
-                        name,
-                        problems,
-                    )
-                })
+                .into_iter()
+                .filter_map(|i| raw_scalar(i, arg.at, name, problems))
                 .collect();
-            Some(Spanned::new(RawList::Items(fields), arg.value.span))
+            Some(Spanned::new(RawList::Items(fields), span))
         }
-        V::Unknown(_) => Some(Spanned::new(
-            RawList::Unknown(unknown_of(&arg.value)),
-            arg.at,
-        )),
+        V::Unknown(u) => Some(Spanned::new(RawList::Unknown(u.to_model()), arg.at)),
         _ => {
-            let msg = format!("`{name}` must be a list, not a {}", arg.value.type_name());
-            problems.push(Problem::invalid(msg.clone(), arg.value.span));
+            let msg = format!("`{name}` must be a list, not a {type_name}");
+            problems.push(Problem::invalid(msg.clone(), span));
             Some(Spanned::new(
                 RawList::Unknown(Unknown {
                     reason: msg,
-                    span: arg.value.span,
+                    span,
                     origin: None,
                 }),
-                arg.value.span,
+                span,
             ))
         }
     }

@@ -351,6 +351,12 @@ fn string_end(b: &[u8], at: usize, mut out: Option<&mut String>) -> Option<usize
         Some(())
     };
     loop {
+        // Plain bytes (nearly all of a prefix) are skipped without the checks below.
+        i += b
+            .get(i..)?
+            .iter()
+            .take_while(|c| !matches!(c, b'"' | b'\\' | b'$' | b'%' | b'\n' | b'\r'))
+            .count();
         match (b.get(i)?, b.get(i + 1), b.get(i + 2)) {
             (b'"', _, _) => {
                 flush(&mut out, run, i)?;
