@@ -11,8 +11,13 @@
 # Inputs are generated into a temporary directory (never committed) and removed afterwards.
 # Sizes are chosen so the whole run takes a few minutes on a shared 2-core machine; set
 # SIZES_<CLASS> (e.g. SIZES_big_nsg="500 1000 2000 4000") to override.
-# BASELINE=path/to/an/older/nsgate adds its time and peak memory on the same inputs (the
-# before/after table of a change, in one run) and says whether its findings differ.
+#
+# BEFORE=path/to/an/older/nsgate adds that binary's time and peak memory on the same files in
+# the same run (same machine load), for before/after tables, and says whether both printed the
+# same findings:
+#
+#   git worktree add /tmp/old <commit> && (cd /tmp/old && cargo build --release --bin nsgate)
+#   BEFORE=/tmp/old/target/release/nsgate benches/scaling.sh plan-dense plan-full
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,9 +53,11 @@ measure() {
   echo "$wall $((rss / 1024)) $code"
 }
 
-baseline=${BASELINE:-}
+before=${BEFORE:-${BASELINE:-}}
 printf '%-12s %8s %9s | %8s %8s | %8s %8s | %6s %6s | %s\n' \
   class size "file MB" "nsgate s" "peak MB" "base s" "base MB" "t/base" "mem/f" outcome
+[[ -z $before ]] || printf '%-12s %8s %9s | %8s %8s | %8s %8s | %6s %6s | %s\n' \
+  "  before" "" "" "before s" "peak MB" "" "" "t/base" "mem/f" outcome
 for class in "${order[@]}"; do
   IFS='|' read -r spec file default unit <<<"${gen[$class]}"
   var="SIZES_${class//-/_}"
@@ -72,18 +79,21 @@ for class in "${order[@]}"; do
     read -r t m code < <(measure "$bin/nsgate" check --format compact "$path")
     outcome="exit $code"
     grep -q 'NSG030' "$tmp/stdout.txt" && outcome="$outcome, NSG030"
-    if [[ -n $baseline ]]; then
-      cp "$tmp/stdout.txt" "$tmp/new.txt"
-      read -r ot om _ < <(measure "$baseline" check --format compact "$path")
-      same="same findings"
-      cmp -s "$tmp/stdout.txt" "$tmp/new.txt" || same="FINDINGS DIFFER"
-      outcome="$outcome; BASELINE ${ot} s ${om} MB, $same"
-    fi
+    [[ -z $before ]] || mv "$tmp/stdout.txt" "$tmp/after.txt"
     read -r bt bm _ < <(measure "$bin/examples/parse_baseline" "$path")
     awk -v c="$class" -v s="$size" -v b="$bytes" -v t="$t" -v m="$m" -v bt="$bt" -v bm="$bm" -v o="$outcome" 'BEGIN {
       mb = b / 1048576
       printf "%-12s %8s %9.1f | %8.2f %8d | %8.2f %8d | %6.2f %6.2f | %s\n", c, s, mb, t, m, bt, bm, (bt > 0 ? t / bt : 0), (mb > 0 ? m / mb : 0), o
     }'
+    if [[ -n $before ]]; then
+      read -r ot om ocode < <(measure "$before" check --format compact "$path")
+      same="same findings"
+      cmp -s "$tmp/stdout.txt" "$tmp/after.txt" || same="FINDINGS DIFFER"
+      awk -v b="$bytes" -v t="$ot" -v m="$om" -v bt="$bt" -v o="exit $ocode, $same" 'BEGIN {
+        mb = b / 1048576
+        printf "%-12s %8s %9s | %8.2f %8d | %8s %8s | %6.2f %6.2f | %s\n", "  before", "", "", t, m, "", "", (bt > 0 ? t / bt : 0), (mb > 0 ? m / mb : 0), o
+      }'
+    fi
     rm -f "$path"
   done
   echo "  ($class: size = $unit)"

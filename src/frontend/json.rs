@@ -51,7 +51,7 @@ struct LazyDoc {
 /// A large container: its byte range, the nodes building it makes (its descendants, a large
 /// descendant counting as one node) and the nodes of its whole subtree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Mark {
+pub(crate) struct Mark {
     start: u32,
     end: u32,
     own: u32,
@@ -270,13 +270,79 @@ fn validate(
     comments: bool,
     found: Option<&mut Vec<std::ops::Range<usize>>>,
 ) -> Result<Vec<Mark>, JsonError> {
+    let options = Validation {
+        comments,
+        mark_min_len: LAZY_MIN_LEN,
+    };
+    let mut marks = Vec::new();
+    validate_with(text, options, &mut marks, found)?;
+    Ok(marks)
+}
+
+/// How [`validate_with`] reads a document: the one validating pass behind [`parse_lazy`] and
+/// [`root_member`] (JSON with comments, 4 KB marks: ARM templates) and the plan front end's
+/// skim (strict JSON, 256-byte marks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Validation {
+    /// Accept `//` and `/* */` comments and trailing commas (JSONC); strict JSON otherwise.
+    pub comments: bool,
+    /// Containers at least this long are reported to the [`MarkSink`].
+    pub mark_min_len: usize,
+}
+
+/// Where [`validate_with`] puts the large containers it finds (in the order they close).
+pub(crate) trait MarkSink {
+    /// A container `[start, end)`; `own`/`total`: the nodes building it makes and the nodes
+    /// of its whole subtree (see [`Mark`]).
+    fn mark(&mut self, start: u32, end: u32, own: u32, total: u32);
+    /// Called once at the end: order the marks by start.
+    fn finish(&mut self);
+}
+
+impl MarkSink for Vec<Mark> {
+    fn mark(&mut self, start: u32, end: u32, own: u32, total: u32) {
+        self.push(Mark {
+            start,
+            end,
+            own,
+            total,
+        });
+    }
+    fn finish(&mut self) {
+        self.sort_unstable_by_key(|m| m.start);
+    }
+}
+
+/// Ranges only, for walkers that need where containers end and no node counts.
+impl MarkSink for Vec<(u32, u32)> {
+    fn mark(&mut self, start: u32, end: u32, _: u32, _: u32) {
+        self.push((start, end));
+    }
+    fn finish(&mut self) {
+        self.sort_unstable();
+    }
+}
+
+/// Check that `text` is one JSON value under `options` without building anything: the
+/// grammar, errors, offsets and depth limit of [`parse`]. Returns the value's range (a leading
+/// byte-order mark and surrounding whitespace and comments excluded); large containers go to
+/// `marks` (sorted by start), skipped comments to `found`.
+pub(crate) fn validate_with(
+    text: &str,
+    options: Validation,
+    marks: &mut impl MarkSink,
+    found: Option<&mut Vec<std::ops::Range<usize>>>,
+) -> Result<std::ops::Range<usize>, JsonError> {
     let mut v = Validator {
-        p: Parser::new(text, comments),
-        marks: Vec::new(),
+        p: Parser::new(text, options.comments),
+        marks,
+        mark_min_len: options.mark_min_len,
     };
     v.p.skip_bom();
     v.p.skip_ws()?;
+    let start = v.p.pos;
     v.value(0)?;
+    let end = v.p.pos;
     v.p.skip_ws()?;
     if v.p.pos < v.p.bytes.len() {
         return Err(v.p.error("unexpected text after the JSON value"));
@@ -284,9 +350,8 @@ fn validate(
     if let Some(found) = found {
         *found = std::mem::take(&mut v.p.found_comments);
     }
-    let mut marks = v.marks;
-    marks.sort_unstable_by_key(|m| m.start);
-    Ok(marks)
+    v.marks.finish();
+    Ok(start..end)
 }
 
 /// The member `key` (case-insensitive) of the root object of `text`, found without building
@@ -306,12 +371,13 @@ pub fn root_member(text: &str, comments: bool, key: &str) -> Option<Node> {
 
 /// A validating pass over a document that builds nothing: the [`Parser`]'s grammar, errors and
 /// offsets, counting nodes and remembering where large containers end.
-struct Validator<'a> {
+struct Validator<'a, M: MarkSink> {
     p: Parser<'a>,
-    marks: Vec<Mark>,
+    marks: &'a mut M,
+    mark_min_len: usize,
 }
 
-impl Validator<'_> {
+impl<M: MarkSink> Validator<'_, M> {
     /// Validate one value; returns the nodes its parent builds for it (1 for a scalar or a
     /// large container, its whole subtree otherwise) and the nodes of its subtree.
     fn value(&mut self, depth: usize) -> Result<(u32, u32), JsonError> {
@@ -342,14 +408,9 @@ impl Validator<'_> {
             }
         };
         let end = self.p.pos;
-        if end - start >= LAZY_MIN_LEN {
+        if end - start >= self.mark_min_len {
             if let (Ok(s), Ok(e)) = (u32::try_from(start), u32::try_from(end)) {
-                self.marks.push(Mark {
-                    start: s,
-                    end: e,
-                    own,
-                    total,
-                });
+                self.marks.mark(s, e, own, total);
                 return Ok((1, total));
             }
         }
@@ -510,11 +571,13 @@ impl<'a> Parser<'a> {
         let open = self.pos;
         self.pos += 1;
         loop {
+            // Jump to the next quote or backslash, then stop early at a control character.
             let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+            let run = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
             let run = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-                .unwrap_or(rest.len());
+                .get(..run)
+                .and_then(|r| r.iter().position(|&b| b < 0x20))
+                .unwrap_or(run);
             self.pos += run;
             match self.peek() {
                 Some(b'"') => {
@@ -754,6 +817,10 @@ impl<'a> Parser<'a> {
             .text
             .get(self.pos..self.pos + 4)
             .ok_or_else(|| self.error("truncated \\u escape"))?;
+        // `from_str_radix` alone would take a sign (`\\u+123`), which JSON does not.
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(self.error("invalid \\u escape"));
+        }
         let code = u32::from_str_radix(digits, 16).map_err(|_| self.error("invalid \\u escape"))?;
         self.pos += 4;
         Ok(code)
@@ -990,6 +1057,66 @@ mod tests {
         }
         let deep = "[".repeat(100_000);
         assert!(lazy(&deep, false).unwrap_err().message.contains("nesting"));
+    }
+
+    /// The one validating pass serves both callers: ARM's JSONC with 4 KB marks and node
+    /// counts, and the plan skim's strict JSON with 256-byte ranges. Its verdict and offset are
+    /// the spanned parser's under either setting, and only the marks differ.
+    #[test]
+    fn one_validator_for_jsonc_and_strict_callers() {
+        let long = "x".repeat(300);
+        let text = format!(r#" {{"a": ["{long}"], "b": {{"c": [1, 2]}}}} "#);
+        let strict = Validation {
+            comments: false,
+            mark_min_len: 256,
+        };
+        let jsonc = Validation {
+            comments: true,
+            mark_min_len: LAZY_MIN_LEN,
+        };
+        let mut ranges: Vec<(u32, u32)> = Vec::new();
+        let root = validate_with(&text, strict, &mut ranges, None).unwrap();
+        assert_eq!(&text[root.clone()], text.trim());
+        // The root and `a` are at least 256 bytes; `b` is not.
+        let a = text.find('[').unwrap() as u32;
+        assert_eq!(
+            ranges,
+            vec![(root.start as u32, root.end as u32), (a, a + 304)]
+        );
+        let mut marks: Vec<Mark> = Vec::new();
+        validate_with(&text, jsonc, &mut marks, None).unwrap();
+        assert!(marks.is_empty());
+        for bad in [
+            "// c\n{}",
+            "[1,]",
+            "{\"a\":1,}",
+            "\"\\u+123\"",
+            "\"\\u12\"",
+            "[1 2]",
+            "\"a\u{1}\"",
+        ] {
+            for options in [strict, jsonc] {
+                let ours = validate_with(bad, options, &mut Vec::<(u32, u32)>::new(), None);
+                let theirs = parse(bad, options.comments);
+                assert_eq!(
+                    ours.as_ref().err(),
+                    theirs.as_ref().err(),
+                    "{bad:?} {options:?}"
+                );
+            }
+        }
+        // Strict rejects what JSONC accepts.
+        for jsonc_only in ["// c\n{}", "[1,]", "{\"a\":1,}", "/* x */ 1"] {
+            let no = &mut Vec::<(u32, u32)>::new();
+            assert!(
+                validate_with(jsonc_only, strict, no, None).is_err(),
+                "{jsonc_only:?}"
+            );
+            assert!(
+                validate_with(jsonc_only, jsonc, no, None).is_ok(),
+                "{jsonc_only:?}"
+            );
+        }
     }
 
     #[test]

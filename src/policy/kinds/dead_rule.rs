@@ -206,6 +206,9 @@ fn covered_in_every_resolution(
     ctx: &RuleContext<'_>,
     compiled: &[(RuleRef, CompiledRule)],
 ) -> Option<Vec<usize>> {
+    if escapes_every_resolution(compiled, position) {
+        return None;
+    }
     let mut atoms: Vec<Atom> = Vec::new();
     for (_, c) in compiled.iter().take(position + 1) {
         for a in &c.atoms {
@@ -236,6 +239,32 @@ fn covered_in_every_resolution(
     }
     covering.sort_unstable();
     Some(covering)
+}
+
+/// Whether some flow the rule at `position` certainly matches is matched by no earlier rule
+/// under any answer (outside the `hi` of them all). Every resolution then leaves that flow to
+/// the rule (a resolved rule matches at least its `lo`, an earlier one at most its `hi`), so
+/// [`covered_in_every_resolution`] would find it uncovered in the first resolution: this
+/// answers the same without compiling the rules once per resolution. `false` when unsure.
+fn escapes_every_resolution(compiled: &[(RuleRef, CompiledRule)], position: usize) -> bool {
+    let Some(Some(lo)) = compiled.get(position).map(|(_, c)| &c.lo) else {
+        return false;
+    };
+    let mut rest = FlowSet::from_cube(lo.clone());
+    for (_, c) in compiled.iter().take(position) {
+        let Some(hi) = &c.hi else { continue };
+        if lo.intersect(hi).is_none() {
+            continue;
+        }
+        match rest.subtract_cube(hi) {
+            Ok(r) => rest = r,
+            Err(_) => return false,
+        }
+        if rest.is_empty() {
+            return false;
+        }
+    }
+    !rest.is_empty()
 }
 
 impl Check for DeadRule {
@@ -298,5 +327,68 @@ impl Check for DeadRule {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::builder::{NetworkBuilder, RuleSpec};
+
+    /// The shortcut answers "not dead" only where enumerating every resolution does too, and
+    /// leaves a rule an unknown may shadow to the enumeration.
+    #[test]
+    fn escaping_rules_skip_the_enumeration_with_the_same_answer() {
+        let net = NetworkBuilder::new()
+            .vnet("vnet", &["10.0.0.0/16"])
+            .nsg(
+                "nsg",
+                vec![
+                    RuleSpec::new("FromVnet", 100)
+                        .tcp()
+                        .from("VirtualNetwork")
+                        .ports("22")
+                        .build(),
+                    RuleSpec::new("Private", 200)
+                        .tcp()
+                        .from("10.0.0.0/16")
+                        .ports("22")
+                        .build(),
+                    RuleSpec::new("Public", 300)
+                        .tcp()
+                        .from("203.0.113.0/24")
+                        .ports("22")
+                        .build(),
+                ],
+            )
+            .subnet("a", "vnet", &["10.0.1.0/24"], Some("nsg"))
+            .build();
+        let nsg = &net.nsgs[0];
+        let direction = Direction::Inbound;
+        let order = rule_order(nsg, direction);
+        let tags = TagContext::for_subnet(&net, Some(SubnetId(0)));
+        let unknown = Membership::Unknown;
+        let ctx = RuleContext {
+            network: &net,
+            tags: &tags,
+            source: &unknown,
+            destination: &unknown,
+        };
+        let compiled: Vec<(RuleRef, CompiledRule)> = order
+            .iter()
+            .filter_map(|(r, placed)| Some((*r, compile(r.resolve(nsg)?, &ctx, *placed))))
+            .collect();
+        // `Private` lies inside what `FromVnet` may match: only the enumeration can tell.
+        assert!(!escapes_every_resolution(&compiled, 1));
+        assert_eq!(
+            covered_in_every_resolution(nsg, &order, 1, direction, &ctx, &compiled),
+            Some(vec![0])
+        );
+        // `Public` is outside it under every answer: the shortcut and the enumeration agree.
+        assert!(escapes_every_resolution(&compiled, 2));
+        assert_eq!(
+            covered_in_every_resolution(nsg, &order, 2, direction, &ctx, &compiled),
+            None
+        );
     }
 }
