@@ -116,6 +116,18 @@ fn lacks_a_side(rule: &SecurityRule) -> bool {
         || rule.destination_ports.items.is_empty()
 }
 
+/// The rules of `order` compiled in `ctx`, each with its reference.
+fn compile_in_order(
+    nsg: &Nsg,
+    order: &[(RuleRef, bool)],
+    ctx: &RuleContext<'_>,
+) -> Vec<(RuleRef, CompiledRule)> {
+    order
+        .iter()
+        .filter_map(|(r, placed)| Some((*r, compile(r.resolve(nsg)?, ctx, *placed))))
+        .collect()
+}
+
 fn dead_rules(
     net: &Network,
     nsg: &Nsg,
@@ -133,10 +145,7 @@ fn dead_rules(
             source: &unknown,
             destination: &unknown,
         };
-        let compiled: Vec<(RuleRef, CompiledRule)> = order
-            .iter()
-            .filter_map(|(r, placed)| Some((*r, compile(r.resolve(nsg)?, &ctx, *placed))))
-            .collect();
+        let compiled = compile_in_order(nsg, &order, &ctx);
         let mut here = BTreeMap::new();
         for (position, (rule_ref, rule)) in compiled.iter().enumerate() {
             let RuleRef::User(i) = rule_ref else { continue };
@@ -374,10 +383,7 @@ mod tests {
             source: &unknown,
             destination: &unknown,
         };
-        let compiled: Vec<(RuleRef, CompiledRule)> = order
-            .iter()
-            .filter_map(|(r, placed)| Some((*r, compile(r.resolve(nsg)?, &ctx, *placed))))
-            .collect();
+        let compiled = compile_in_order(nsg, &order, &ctx);
         // `Private` lies inside what `FromVnet` may match: only the enumeration can tell.
         assert!(!escapes_every_resolution(&compiled, 1));
         assert_eq!(
