@@ -76,8 +76,8 @@ pub fn load_text(name: &str, text: &str, sources: &mut Sources, out: &mut Loaded
 pub fn comments(text: &str) -> Vec<Comment> {
     let parsed = compat::compat(text);
     match syntax::parse(&parsed.text) {
-        Some(tree) => syntax::comments(&tree, text),
-        None => Vec::new(),
+        Ok(tree) => syntax::comments(&tree, text),
+        Err(_) => Vec::new(),
     }
 }
 
@@ -86,8 +86,12 @@ pub fn comments(text: &str) -> Vec<Comment> {
 pub fn syntax_errors(text: &str) -> Vec<syntax::SyntaxError> {
     let parsed = compat::compat(text);
     match syntax::parse(&parsed.text) {
-        Some(tree) => syntax::errors(&tree, text),
-        None => Vec::new(),
+        Ok(tree) => syntax::errors(&tree, text),
+        Err(failure) => vec![syntax::SyntaxError {
+            message: failure.message(),
+            start: 0,
+            end: 0,
+        }],
     }
 }
 
@@ -119,13 +123,16 @@ fn parse_checked(
     errors: &mut Vec<InputError>,
 ) -> Option<tree_sitter::Tree> {
     let name = sources.name(file).to_string();
-    let Some(tree) = syntax::parse(parsed) else {
-        errors.push(input_error(
-            &name,
-            format!("{name}: the Bicep grammar could not be loaded"),
-            None,
-        ));
-        return None;
+    let tree = match syntax::parse(parsed) {
+        Ok(tree) => tree,
+        Err(failure) => {
+            errors.push(input_error(
+                &name,
+                format!("{name}: {}", failure.message()),
+                Some(Span::new(file, 0, 0)),
+            ));
+            return None;
+        }
     };
     let errs = syntax::errors(&tree, text);
     if errs.is_empty() {

@@ -555,7 +555,7 @@ fn local_modules(path: &Path) -> Vec<PathBuf> {
         return Vec::new();
     };
     let parsed = compat(&text);
-    let Some(tree) = super::syntax::parse(&parsed.text) else {
+    let Ok(tree) = super::syntax::parse(&parsed.text) else {
         return Vec::new();
     };
     let dir = dir_of(path);

@@ -39,7 +39,7 @@ pub fn rewrite(text: &str) -> (String, Vec<String>) {
 /// The path a `.bicepparam` file's `using` names, resolved from its folder.
 pub fn using_target(path: &Path) -> Option<PathBuf> {
     let text = crate::frontend::read::read_text(path).ok()?;
-    let tree = super::syntax::parse(&text)?;
+    let tree = super::syntax::parse(&text).ok()?;
     let root = tree.root_node();
     let mut cursor = root.walk();
     let using = root

@@ -14,13 +14,80 @@ pub struct SyntaxError {
 /// Errors reported per file at most; the rest follow from the first ones.
 const MAX_ERRORS: usize = 20;
 
-/// Parse a Bicep file. `None` only when the grammar could not be loaded (a build problem).
-pub fn parse(text: &str) -> Option<Tree> {
+/// The parser reads its input in chunks of this size, so the bytes it asks for count the
+/// lexer's real work (a scan ahead that runs to the end of the file reads every chunk again).
+const CHUNK: usize = 4096;
+
+/// Bytes the lexer may read per byte of input, and a floor for small files. Well-formed and
+/// malformed files of the corpus read about 1-2× their size; the limit stops a grammar
+/// pathology (an external scanner that scans to the end of the file on every error-recovery
+/// attempt was quadratic: 100 KB took 10 s) with a clear error instead of a long stall.
+const READ_FACTOR: usize = 64;
+const READ_FLOOR: usize = 1 << 20;
+
+/// Why a Bicep file could not be parsed into a tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseFailure {
+    /// The grammar could not be loaded (a build problem).
+    Grammar,
+    /// The lexer read more than the work budget allows for the file's size.
+    Budget { read: usize, limit: usize },
+}
+
+impl ParseFailure {
+    pub fn message(&self) -> String {
+        match self {
+            ParseFailure::Grammar => "the Bicep grammar could not be loaded".to_string(),
+            ParseFailure::Budget { read, limit } => format!(
+                "parsing stopped at its work budget: the parser read {read} bytes (limit {limit}, \
+                 {READ_FACTOR}× the file); the file is most likely malformed"
+            ),
+        }
+    }
+}
+
+/// Parse a Bicep file, within a work budget counted in bytes the lexer reads.
+pub fn parse(text: &str) -> Result<Tree, ParseFailure> {
+    let limit = text.len().saturating_mul(READ_FACTOR).max(READ_FLOOR);
+    parse_within(text, limit).map(|(tree, _)| tree)
+}
+
+/// Parse with an explicit read limit; also returns the bytes read (for tests of the budget).
+fn parse_within(text: &str, limit: usize) -> Result<(Tree, usize), ParseFailure> {
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_bicep::LANGUAGE.into())
-        .ok()?;
-    parser.parse(text, None)
+        .map_err(|_| ParseFailure::Grammar)?;
+    let bytes = text.as_bytes();
+    let read = std::cell::Cell::new(0usize);
+    // Past the limit the input ends early (so a scan in progress stops) and the next progress
+    // check cancels the parse.
+    let mut chunk = |offset: usize, _| -> &[u8] {
+        if read.get() > limit {
+            return &[];
+        }
+        let end = offset.saturating_add(CHUNK).min(bytes.len());
+        let piece = bytes.get(offset..end).unwrap_or_default();
+        read.set(read.get() + piece.len());
+        piece
+    };
+    let mut over_budget = |_: &tree_sitter::ParseState| {
+        if read.get() > limit {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    };
+    let options = tree_sitter::ParseOptions::new().progress_callback(&mut over_budget);
+    let tree = parser.parse_with_options(&mut chunk, None, Some(options));
+    if read.get() > limit {
+        return Err(ParseFailure::Budget {
+            read: read.get(),
+            limit,
+        });
+    }
+    // Without cancellation tree-sitter always returns a tree once the language is set.
+    tree.map(|t| (t, read.get())).ok_or(ParseFailure::Grammar)
 }
 
 /// The syntax errors of a tree: `ERROR` nodes (unexpected text) and `MISSING` nodes (a token
@@ -119,6 +186,40 @@ pub fn comments(tree: &Tree, text: &str) -> Vec<Comment> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The vendored grammar's scanner refuses during error recovery (vendor/tree-sitter-bicep/
+    /// NSGATE-PATCH.md). Unpatched, this 12 KB file made the lexer read more than 64× its size
+    /// (scanning to the end of the file at every recovery attempt); patched, about once.
+    #[test]
+    fn malformed_input_is_read_about_once() {
+        for shape in ["}}}\n", "@@ $\n", "var x = [\n ? :\n", "x '''a'' }\n"] {
+            let text = shape.repeat(3000);
+            let (tree, read) = parse_within(&text, usize::MAX).unwrap();
+            assert!(tree.root_node().has_error(), "{shape:?}");
+            assert!(
+                read <= 3 * text.len(),
+                "{shape:?}: read {read} of {}",
+                text.len()
+            );
+        }
+    }
+
+    #[test]
+    fn the_read_budget_stops_the_parse_with_a_reason() {
+        let text = "var x = 1\n".repeat(2000);
+        let failure = parse_within(&text, text.len() / 2).unwrap_err();
+        let ParseFailure::Budget { read, limit } = failure.clone() else {
+            panic!("{failure:?}");
+        };
+        assert_eq!(limit, text.len() / 2);
+        // Stopped within a chunk of the limit, not at the end of the file.
+        assert!(read > limit && read <= limit + CHUNK, "{read}");
+        assert!(failure.message().contains("work budget"));
+        // The default budget is far above what a well-formed file reads.
+        let (_, read) = parse_within(&text, usize::MAX).unwrap();
+        assert!(read < 2 * text.len());
+        assert!(parse(&text).is_ok());
+    }
 
     #[test]
     fn parses_and_reports_errors_with_ranges() {

@@ -1,0 +1,5 @@
+([
+  (comment)
+  (diagnostic_comment)
+] @injection.content
+  (#set! injection.language "comment"))
