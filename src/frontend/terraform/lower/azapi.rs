@@ -140,6 +140,12 @@ fn commit(ev: &mut Evaluator, ty: &Field<String>, res: &Res, out: &mut vocab::Lo
     if !is(Some(ty), "Microsoft.Network/networkManagers") || !is(action.as_ref(), "commit") {
         return;
     }
+    // An action that runs at destroy commits nothing on apply (as in plans, `plan/lower/azapi.rs`).
+    let when = ev.text_arg(&res.item, "when");
+    if matches!(when.as_ref().map(|w| &w.value), Some(Val::Known(w)) if w.eq_ignore_ascii_case("destroy"))
+    {
+        return;
+    }
     let tree = Body { scope: None };
     let body = body(ev, res);
     out.admin_commit(&tree, &body, &res.address, res.span);
