@@ -304,7 +304,7 @@ pub(crate) fn read_stdin(
             errors.push(ToolError {
                 message: format!("cannot read standard input: {e}"),
                 span: None,
-                path: Some("-".into()),
+                path: Some(crate::frontend::STDIN.into()),
                 help: None,
             });
             None

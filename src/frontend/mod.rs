@@ -147,7 +147,8 @@ pub fn load_paths(
     out
 }
 
-/// Load one root found by [`discover`](crate::discover::discover).
+/// Load one root found by [`discover`](crate::discover::discover). `stdin` is standard input's
+/// text; `None` when it could not be read (the caller reports why), and the root is then empty.
 pub fn load_root(
     root: &crate::discover::Root,
     stdin: Option<&str>,
@@ -158,7 +159,11 @@ pub fn load_root(
     let mut out = Loaded::default();
     let display = root.name();
     match root.kind {
-        RootKind::Stdin => load_stdin(stdin.unwrap_or(""), opts, sources, &mut out),
+        RootKind::Stdin => {
+            if let Some(text) = stdin {
+                load_stdin(text, opts, sources, &mut out);
+            }
+        }
         RootKind::Terraform => terraform::load(&root.path, opts, sources, &mut out),
         RootKind::Arm => arm::load(&root.path, opts, sources, &mut out),
         RootKind::Plan => match read::read_text(&root.path) {
