@@ -447,7 +447,11 @@ fn unknown_reasons(n: &Network, out: &mut BTreeMap<String, usize>) {
             for item in r.source.items.iter().chain(&r.destination.items) {
                 match &item.value {
                     Val::Unknown(u) => add(&u.reason),
-                    Val::Known(AddressItem::Asg(Link::Unknown(u))) => add(&u.reason),
+                    Val::Known(AddressItem::Asg(l)) => {
+                        if let Link::Unknown(u) = &**l {
+                            add(&u.reason)
+                        }
+                    }
                     _ => {}
                 }
             }

@@ -189,7 +189,7 @@ impl Place<'_> {
             },
             Val::Known(AddressItem::Asg(link)) => {
                 let Some(id) = link.resolved() else {
-                    let name = match link {
+                    let name = match &**link {
                         Link::Key(k) => k.value.clone(),
                         _ => String::new(),
                     };
@@ -703,7 +703,7 @@ fn unknown<T>(which: usize, rule: &str) -> Val<T> {
             .with_origin(Some(Arc::from("input a"))),
         _ => Unknown::new("random unknown 0", span()).with_origin(Some(Arc::from("derived"))),
     };
-    Val::Unknown(u)
+    Val::Unknown(Box::new(u))
 }
 
 fn to_rule(r: &RandRule, nsg: usize, i: usize) -> SecurityRule {

@@ -132,7 +132,7 @@ impl Resolver<'_> {
 /// nsg-semantics §2.10), which distinct fields of a random case are not.
 fn field<T>(v: Option<T>, what: &str) -> Field<T> {
     Spanned::new(
-        v.map_or_else(|| Val::Unknown(unknown(what)), Val::Known),
+        v.map_or_else(|| Val::from(unknown(what)), Val::Known),
         span(),
     )
 }
@@ -180,7 +180,7 @@ fn build(c: &Case, choice: Option<&[usize]>) -> Network {
     match attached {
         Some(true) => {}
         Some(false) => net.subnets[0].nsg = None,
-        None => net.subnets[0].nsg = Some(Link::Unknown(unknown("association"))),
+        None => net.subnets[0].nsg = Some(Link::from(unknown("association"))),
     }
     net.reindex();
     net

@@ -571,7 +571,7 @@ fn asg_bounds(
 /// Why an ASG link did not resolve.
 fn unlinked(link: &Link<AsgId>) -> Unknown {
     match link {
-        Link::Unknown(u) => u.clone(),
+        Link::Unknown(u) => (**u).clone(),
         Link::Key(k) => Unknown {
             reason: format!("application security group `{}` was not linked", k.value),
             span: k.span,

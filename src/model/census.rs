@@ -51,7 +51,7 @@ fn addresses(a: &AddressSpec) -> usize {
             .filter(|i| {
                 matches!(
                     &i.value,
-                    Val::Known(crate::model::AddressItem::Asg(Link::Unknown(_)))
+                    Val::Known(crate::model::AddressItem::Asg(l)) if matches!(**l, Link::Unknown(_))
                 )
             })
             .count()

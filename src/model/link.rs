@@ -120,11 +120,11 @@ pub fn merge_into(network: &mut Network, other: Network) {
 
 fn demote<Id>(link: &mut Link<Id>) {
     if let Link::Resolved(s) = link {
-        *link = Link::Unknown(Unknown {
+        *link = Link::Unknown(Box::new(Unknown {
             reason: "link resolved inside a fragment before merging".into(),
             span: s.span,
             origin: None,
-        });
+        }));
     }
 }
 
@@ -269,18 +269,18 @@ impl KeyIndex {
                     ),
                     span,
                 ));
-                *link = Link::Unknown(Unknown {
+                *link = Link::Unknown(Box::new(Unknown {
                     reason: format!("`{}` names several {}s", key.value, self.kind),
                     span,
                     origin: None,
-                });
+                }));
             }
             _ => {
-                *link = Link::Unknown(Unknown {
+                *link = Link::Unknown(Box::new(Unknown {
                     reason: format!("{} `{}` is not defined in the input", self.kind, key.value),
                     span,
                     origin: None,
-                })
+                }))
             }
         }
     }

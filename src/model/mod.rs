@@ -83,12 +83,20 @@ impl Unknown {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val<T> {
     Known(T),
-    Unknown(Unknown),
+    /// Boxed: unknowns are rare and `Unknown` is 56 bytes, so inline it would make every
+    /// field of a rule (and every address item) that much larger.
+    Unknown(Box<Unknown>),
+}
+
+impl<T> From<Unknown> for Val<T> {
+    fn from(u: Unknown) -> Val<T> {
+        Val::Unknown(Box::new(u))
+    }
 }
 
 impl<T> Val<T> {
     pub fn unknown(reason: impl Into<String>, span: Span) -> Val<T> {
-        Val::Unknown(Unknown::new(reason, span))
+        Val::Unknown(Box::new(Unknown::new(reason, span)))
     }
 
     pub fn known(&self) -> Option<&T> {
@@ -266,7 +274,8 @@ pub enum AddressItem {
     Any,
     Prefix(IpNet),
     Tag(ServiceTag),
-    Asg(Link<AsgId>),
+    /// Boxed: rare, and a link (40 bytes) would make every item that large.
+    Asg(Box<Link<AsgId>>),
 }
 
 impl fmt::Display for AddressItem {
@@ -309,7 +318,8 @@ pub enum RuleOrigin {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecurityRule {
     pub name: Spanned<String>,
-    pub description: Option<Spanned<String>>,
+    /// Boxed: seldom set, and only checked for length.
+    pub description: Option<Box<Spanned<String>>>,
     /// Kept wide so out-of-range values can be reported; 100–4096 for user rules.
     pub priority: Field<u32>,
     pub direction: Field<Direction>,
@@ -360,7 +370,14 @@ id_type!(AsgId);
 pub enum Link<Id> {
     Key(Spanned<String>),
     Resolved(Spanned<Id>),
-    Unknown(Unknown),
+    /// Boxed like [`Val::Unknown`]: rare, and large inline.
+    Unknown(Box<Unknown>),
+}
+
+impl<Id> From<Unknown> for Link<Id> {
+    fn from(u: Unknown) -> Link<Id> {
+        Link::Unknown(Box::new(u))
+    }
 }
 
 impl<Id: Copy> Link<Id> {
@@ -633,5 +650,23 @@ impl Network {
     /// Append another network (another file or module); its indices and links are shifted.
     pub fn merge(&mut self, other: Network) {
         link::merge_into(self, other);
+    }
+}
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod size_tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// The model holds one of these per rule and per address item (a rule may list 4,000):
+    /// their sizes are the model's memory (issue 16 item 3). A change that makes them larger
+    /// (an inline `Unknown`, an unboxed rare variant) shows here.
+    #[test]
+    fn model_types_stay_small() {
+        assert_eq!(size_of::<Val<u32>>(), 16);
+        assert_eq!(size_of::<Field<u32>>(), 32);
+        assert_eq!(size_of::<Field<AddressItem>>(), 48);
+        assert_eq!(size_of::<Link<AsgId>>(), 40);
+        assert_eq!(size_of::<SecurityRule>(), 376);
     }
 }

@@ -248,7 +248,7 @@ pub fn build_rule(raw: RawRule, dialect: Dialect, problems: &mut Vec<Problem>) -
     );
     SecurityRule {
         name,
-        description,
+        description: description.map(Box::new),
         priority,
         direction,
         access,
@@ -467,7 +467,7 @@ impl Ctx<'_> {
         }
         if let Some(p) = plural {
             match p.value {
-                RawList::Unknown(u) => items.push(Spanned::new(Val::Unknown(u), p.span)),
+                RawList::Unknown(u) => items.push(Spanned::new(Val::Unknown(Box::new(u)), p.span)),
                 RawList::Items(list) => {
                     for item in &list {
                         self.port_items(item, true, &mut items);
@@ -558,7 +558,7 @@ impl Ctx<'_> {
         }
         if let Some(p) = plural {
             match p.value {
-                RawList::Unknown(u) => items.push(Spanned::new(Val::Unknown(u), p.span)),
+                RawList::Unknown(u) => items.push(Spanned::new(Val::Unknown(Box::new(u)), p.span)),
                 RawList::Items(list) => {
                     for item in &list {
                         self.address_items(item, true, &mut items);
@@ -578,7 +578,10 @@ impl Ctx<'_> {
             }
             for link in a.value {
                 let link_span = link.span();
-                items.push(Spanned::new(Val::Known(AddressItem::Asg(link)), link_span));
+                items.push(Spanned::new(
+                    Val::Known(AddressItem::Asg(Box::new(link))),
+                    link_span,
+                ));
             }
         }
         self.check_families(side, &items);

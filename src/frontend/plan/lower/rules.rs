@@ -73,7 +73,7 @@ impl Lowerer<'_> {
         // Rules exist but nothing about them is known: one rule whose every field is unknown
         // keeps the evaluator conservative.
         let unknown = set.unknown_here();
-        let field = Spanned::new(Val::Unknown(unknown.clone()), unknown.span);
+        let field = Spanned::new(Val::Unknown(Box::new(unknown.clone())), unknown.span);
         let raw = RawRule::unknown(set.span(), RuleOrigin::Inline, field.clone(), field);
         let rule = build_rule(raw, Dialect::TerraformPlan, &mut self.net.problems);
         rules.push(rule);
