@@ -156,10 +156,16 @@ fn build(c: &Case, choice: Option<&[usize]>) -> Network {
             .to(destination.unwrap_or("*"))
             .build();
         if source.is_none() {
-            rule.source.items = vec![field(None, &format!("source of R{i}"))];
+            rule.source = nsgate::model::AddressSpec::from_items(
+                vec![field(None, &format!("source of R{i}"))],
+                rule.source.span,
+            );
         }
         if destination.is_none() {
-            rule.destination.items = vec![field(None, &format!("destination of R{i}"))];
+            rule.destination = nsgate::model::AddressSpec::from_items(
+                vec![field(None, &format!("destination of R{i}"))],
+                rule.destination.span,
+            );
         }
         if port.is_none() {
             rule.destination_ports.items = vec![field::<PortRange>(None, &format!("port of R{i}"))];

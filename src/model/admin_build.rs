@@ -168,31 +168,20 @@ fn addresses(
     span: Span,
     problems: &mut Vec<Problem>,
 ) -> AddressSpec {
-    let any = |span| AddressSpec {
-        items: vec![Spanned::new(Val::Known(AddressItem::Any), span)],
-        span,
-    };
+    let any =
+        |span| AddressSpec::from_items([Spanned::new(Val::Known(AddressItem::Any), span)], span);
     let Some(list) = raw else {
         return any(span);
     };
     let items = match list.value {
         Val::Unknown(u) => {
-            return AddressSpec {
-                items: vec![Spanned::new(Val::Unknown(u), list.span)],
-                span: list.span,
-            }
+            return AddressSpec::from_items([Spanned::new(Val::Unknown(u), list.span)], list.span)
         }
         Val::Known(items) if items.is_empty() => return any(list.span),
         Val::Known(items) => items,
     };
-    let out = items
-        .iter()
-        .map(|item| address_item(item, problems))
-        .collect();
-    AddressSpec {
-        items: out,
-        span: list.span,
-    }
+    let out = items.iter().map(|item| address_item(item, problems));
+    AddressSpec::from_items(out, list.span)
 }
 
 fn address_item(item: &RawAdminAddress, problems: &mut Vec<Problem>) -> Field<AddressItem> {

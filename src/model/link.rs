@@ -152,12 +152,12 @@ fn demote_resolved(n: &mut Network) {
     {
         for item in rule
             .source
-            .items
+            .others_mut()
             .iter_mut()
-            .chain(rule.destination.items.iter_mut())
+            .chain(rule.destination.others_mut().iter_mut())
         {
             if let Val::Known(AddressItem::Asg(link)) = &mut item.value {
-                demote(link);
+                demote(&mut **link);
             }
         }
     }
@@ -331,12 +331,12 @@ pub fn link(mut n: Network) -> Network {
     {
         for item in rule
             .source
-            .items
+            .others_mut()
             .iter_mut()
-            .chain(rule.destination.items.iter_mut())
+            .chain(rule.destination.others_mut().iter_mut())
         {
             if let Val::Known(AddressItem::Asg(link)) = &mut item.value {
-                asgs.resolve(link, super::AsgId, p);
+                asgs.resolve(&mut **link, super::AsgId, p);
             }
         }
     }

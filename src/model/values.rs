@@ -585,7 +585,7 @@ impl Ctx<'_> {
             }
         }
         self.check_families(side, &items);
-        AddressSpec { items, span }
+        AddressSpec::from_items(items, span)
     }
 
     fn address_items(
@@ -1146,7 +1146,7 @@ mod tests {
         raw.source_address_prefix = None;
         let (rule, problems) = build(raw, Dialect::Arm);
         assert!(rule.access.value.as_unknown().is_some());
-        assert!(rule.source.items.is_empty());
+        assert!(rule.source.is_empty());
         assert_eq!(problems.len(), 2);
     }
 
@@ -1160,7 +1160,13 @@ mod tests {
         let (rule, problems) = build(raw, Dialect::Terraform);
         assert!(problems.is_empty());
         assert_eq!(
-            rule.source.items[0].value.as_unknown().unwrap().reason,
+            rule.source
+                .get(0)
+                .unwrap()
+                .value
+                .as_unknown()
+                .unwrap()
+                .reason,
             "known after apply"
         );
     }
@@ -1174,7 +1180,7 @@ mod tests {
             .collect();
         raw.source_asgs = Some(Spanned::new(links, sp(50)));
         let (rule, problems) = build(raw, Dialect::Terraform);
-        assert_eq!(rule.source.items.len(), 11);
+        assert_eq!(rule.source.len(), 11);
         assert!(problems[0].message.contains("at most 10"));
     }
 }

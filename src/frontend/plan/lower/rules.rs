@@ -15,11 +15,9 @@ use crate::frontend::vocab::azurerm::Attrs;
 use crate::model::values::{build_rule, Dialect, RawField, RawListField, RawRule};
 use crate::model::{AsgId, Link, Nsg, RuleOrigin, SecurityRule, Spanned, StandaloneRule, Val};
 
-/// Release the spare capacity of a rule's item lists: a plan of 200,000 rules keeps them all
+/// Release the spare capacity of a rule's port lists (address lists are built exact): a plan of 200,000 rules keeps them all
 /// in memory, and a one-item `Vec` grows to room for four.
 fn compact(rule: &mut SecurityRule) {
-    rule.source.items.shrink_to_fit();
-    rule.destination.items.shrink_to_fit();
     rule.source_ports.items.shrink_to_fit();
     rule.destination_ports.items.shrink_to_fit();
 }
