@@ -95,8 +95,7 @@ impl Case {
 fn summary(r: &SecurityRule) -> String {
     let field = |v: String| v;
     let addr = |a: &nsgate::model::AddressSpec| {
-        a.items
-            .iter()
+        a.iter()
             .map(|i| match &i.value {
                 Val::Known(x) => x.to_string(),
                 Val::Unknown(u) => format!("?{}", u.reason),
@@ -444,10 +443,14 @@ fn unknown_reasons(n: &Network, out: &mut BTreeMap<String, usize>) {
             {
                 add(&u.reason);
             }
-            for item in r.source.items.iter().chain(&r.destination.items) {
+            for item in r.source.iter().chain(r.destination.iter()) {
                 match &item.value {
                     Val::Unknown(u) => add(&u.reason),
-                    Val::Known(AddressItem::Asg(Link::Unknown(u))) => add(&u.reason),
+                    Val::Known(AddressItem::Asg(l)) => {
+                        if let Link::Unknown(u) = &**l {
+                            add(&u.reason)
+                        }
+                    }
                     _ => {}
                 }
             }

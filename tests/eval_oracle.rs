@@ -189,7 +189,7 @@ impl Place<'_> {
             },
             Val::Known(AddressItem::Asg(link)) => {
                 let Some(id) = link.resolved() else {
-                    let name = match link {
+                    let name = match &**link {
                         Link::Key(k) => k.value.clone(),
                         _ => String::new(),
                     };
@@ -258,11 +258,11 @@ impl Place<'_> {
         let sp = ports(&r.source_ports, f.src_port, "source ports");
         let dp = ports(&r.destination_ports, f.dst_port, "destination ports");
         let mut src = false;
-        for i in &r.source.items {
+        for i in r.source.iter() {
             src |= self.address(&i.value, f.src, &self.src_asgs, "source", ans);
         }
         let mut dst = false;
-        for i in &r.destination.items {
+        for i in r.destination.iter() {
             dst |= self.address(&i.value, f.dst, &self.dst_asgs, "destination", ans);
         }
         proto && sp && dp && src && dst
@@ -703,7 +703,7 @@ fn unknown<T>(which: usize, rule: &str) -> Val<T> {
             .with_origin(Some(Arc::from("input a"))),
         _ => Unknown::new("random unknown 0", span()).with_origin(Some(Arc::from("derived"))),
     };
-    Val::Unknown(u)
+    Val::Unknown(Box::new(u))
 }
 
 fn to_rule(r: &RandRule, nsg: usize, i: usize) -> SecurityRule {
@@ -758,10 +758,16 @@ fn to_rule(r: &RandRule, nsg: usize, i: usize) -> SecurityRule {
         rule.protocol.value = unknown(r.unknown, &name);
     }
     if matches!(r.src, Side::Unknown) {
-        rule.source.items = vec![Spanned::new(unknown(r.unknown, &name), span())];
+        rule.source = nsgate::model::AddressSpec::from_items(
+            vec![Spanned::new(unknown(r.unknown, &name), span())],
+            rule.source.span,
+        );
     }
     if matches!(r.dst, Side::Unknown) {
-        rule.destination.items = vec![Spanned::new(unknown(r.unknown, &name), span())];
+        rule.destination = nsgate::model::AddressSpec::from_items(
+            vec![Spanned::new(unknown(r.unknown, &name), span())],
+            rule.destination.span,
+        );
     }
     if r.src_ports.is_none() {
         rule.source_ports

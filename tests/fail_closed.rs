@@ -132,7 +132,7 @@ impl Resolver<'_> {
 /// nsg-semantics §2.10), which distinct fields of a random case are not.
 fn field<T>(v: Option<T>, what: &str) -> Field<T> {
     Spanned::new(
-        v.map_or_else(|| Val::Unknown(unknown(what)), Val::Known),
+        v.map_or_else(|| Val::from(unknown(what)), Val::Known),
         span(),
     )
 }
@@ -156,10 +156,16 @@ fn build(c: &Case, choice: Option<&[usize]>) -> Network {
             .to(destination.unwrap_or("*"))
             .build();
         if source.is_none() {
-            rule.source.items = vec![field(None, &format!("source of R{i}"))];
+            rule.source = nsgate::model::AddressSpec::from_items(
+                vec![field(None, &format!("source of R{i}"))],
+                rule.source.span,
+            );
         }
         if destination.is_none() {
-            rule.destination.items = vec![field(None, &format!("destination of R{i}"))];
+            rule.destination = nsgate::model::AddressSpec::from_items(
+                vec![field(None, &format!("destination of R{i}"))],
+                rule.destination.span,
+            );
         }
         if port.is_none() {
             rule.destination_ports.items = vec![field::<PortRange>(None, &format!("port of R{i}"))];
@@ -180,7 +186,7 @@ fn build(c: &Case, choice: Option<&[usize]>) -> Network {
     match attached {
         Some(true) => {}
         Some(false) => net.subnets[0].nsg = None,
-        None => net.subnets[0].nsg = Some(Link::Unknown(unknown("association"))),
+        None => net.subnets[0].nsg = Some(Link::from(unknown("association"))),
     }
     net.reindex();
     net

@@ -108,7 +108,7 @@ fn unknown_reasons(n: &Network) -> Vec<String> {
             field(&mut out, &r.direction.value);
             field(&mut out, &r.access.value);
             field(&mut out, &r.protocol.value);
-            for item in r.source.items.iter().chain(&r.destination.items) {
+            for item in r.source.iter().chain(r.destination.iter()) {
                 field(&mut out, &item.value);
                 if let Val::Known(AddressItem::Asg(l)) = &item.value {
                     link(&mut out, Some(l));
@@ -182,7 +182,7 @@ fn incident_fixed_first_deploy() {
     let fix = rule(g, "AllowInstances");
     assert_eq!(fix.priority(), Some(350));
     assert_eq!(
-        fix.source.items[0].value,
+        fix.source.get(0).unwrap().value,
         Val::Known(AddressItem::Prefix("10.1.0.0/24".parse().unwrap()))
     );
     assert_eq!(subnet_nsg(&n, "roles"), Some("nsg-roles"));
@@ -233,7 +233,7 @@ fn unknown_source_prefix_stays_unknown() {
     let (n, _) = snapshot("unknown-source-prefix");
     let g = nsg(&n, "nsg-admin");
     let r = rule(g, "AllowAdminRdp");
-    match &r.source.items[0].value {
+    match &r.source.get(0).unwrap().value {
         Val::Unknown(u) => {
             assert!(
                 u.reason.starts_with("known after apply: security_rule[")

@@ -71,10 +71,14 @@ fn count_unknowns(n: &Network, by_reason: &mut BTreeMap<String, usize>) {
             {
                 add(&u.reason);
             }
-            for item in r.source.items.iter().chain(&r.destination.items) {
+            for item in r.source.iter().chain(r.destination.iter()) {
                 match &item.value {
                     Val::Unknown(u) => add(&u.reason),
-                    Val::Known(AddressItem::Asg(nsgate::model::Link::Unknown(u))) => add(&u.reason),
+                    Val::Known(AddressItem::Asg(l)) => {
+                        if let nsgate::model::Link::Unknown(u) = &**l {
+                            add(&u.reason)
+                        }
+                    }
                     _ => {}
                 }
             }

@@ -82,7 +82,7 @@ fn cses_broken() {
     assert_eq!(names, ["AllowLB", "AllowLocalRDP", "DenyAll"]);
     assert_eq!(rule(n, "nsg-roles", "DenyAll").priority(), Some(400));
     // The admin source comes from the variable default: its span points there.
-    let src = &rule(n, "nsg-roles", "AllowLocalRDP").source.items[0];
+    let src = &rule(n, "nsg-roles", "AllowLocalRDP").source.get(0).unwrap();
     assert_eq!(
         c.sources.name(src.span.file),
         "testdata/terraform/cses-broken/variables.tf"
@@ -110,7 +110,9 @@ fn cses_fixed() {
     let fix = rule(n, "nsg-roles", "AllowInstances");
     assert_eq!(fix.priority(), Some(350));
     assert_eq!(
-        fix.source.items[0]
+        fix.source
+            .get(0)
+            .unwrap()
             .value
             .known()
             .map(|a| a.to_string())
@@ -139,15 +141,15 @@ fn tfvars_override_defaults_and_auto_tfvars_override_tfvars() {
             "name:nsg:rg-app/nsg-app"
         ]
     );
-    let admin = &rule(n, "nsg-app", "AllowAdminRdp").source.items[0];
+    let admin = &rule(n, "nsg-app", "AllowAdminRdp").source.get(0).unwrap();
     assert_eq!(admin.value.known().unwrap().to_string(), "203.0.113.10/32");
     assert_eq!(
         c.sources.name(admin.span.file),
         "testdata/terraform/tfvars-precedence/admin.auto.tfvars"
     );
-    let partners = &rule(n, "nsg-app", "AllowPartners").source.items;
+    let partners = &rule(n, "nsg-app", "AllowPartners").source.to_vec();
     assert_eq!(partners.len(), 2);
-    let bastion = &rule(n, "nsg-app", "AllowBastion").source.items[0];
+    let bastion = &rule(n, "nsg-app", "AllowBastion").source.get(0).unwrap();
     assert_eq!(
         unknown_reason(bastion),
         "variable `bastion_prefix` has no value"
@@ -169,15 +171,14 @@ fn command_line_and_environment_variables_follow_terraform_precedence() {
     assert!(c.loaded_errors.is_empty(), "{:?}", c.loaded_errors);
     let n = &c.network;
     // TF_VAR_ beats the default but loses to terraform.tfvars and *.auto.tfvars.
-    let admin = &rule(n, "nsg-app", "AllowAdminRdp").source.items[0];
+    let admin = &rule(n, "nsg-app", "AllowAdminRdp").source.get(0).unwrap();
     assert_eq!(admin.value.known().unwrap().to_string(), "203.0.113.10/32");
-    let bastion = &rule(n, "nsg-app", "AllowBastion").source.items[0];
+    let bastion = &rule(n, "nsg-app", "AllowBastion").source.get(0).unwrap();
     assert_eq!(bastion.value.known().unwrap().to_string(), "10.99.0.0/24");
     assert_eq!(c.sources.name(bastion.span.file), "TF_VAR_bastion_prefix");
     // --var-file beats the tfvars files; --var (a number here) beats the default.
     let partners: Vec<String> = rule(n, "nsg-app", "AllowPartners")
         .source
-        .items
         .iter()
         .map(|i| i.value.known().unwrap().to_string())
         .collect();
@@ -206,7 +207,13 @@ fn dynamic_block_over_a_local_list_and_the_attribute_form() {
     let attr = rule(n, "nsg-web-attr", "AllowProbe");
     assert_eq!(attr.priority(), Some(1120));
     assert_eq!(
-        attr.destination.items[0].value.known().unwrap().to_string(),
+        attr.destination
+            .get(0)
+            .unwrap()
+            .value
+            .known()
+            .unwrap()
+            .to_string(),
         "10.2.2.0/24"
     );
     assert!(n.problems.is_empty(), "{:?}", n.problems);
@@ -278,7 +285,10 @@ fn local_module_creates_subnet_and_nsg() {
             .len(),
         1
     );
-    assert!(rule(n, "nsg-jump", "AllowAdminRdp").source.items[0]
+    assert!(rule(n, "nsg-jump", "AllowAdminRdp")
+        .source
+        .get(0)
+        .unwrap()
         .value
         .known()
         .is_some());
@@ -335,12 +345,21 @@ fn nic_level_nsg_by_reference_and_by_literal_id() {
         let subnet = nic.ip_configs[0].subnet.as_ref().unwrap().resolved();
         assert!(subnet.is_some(), "{} subnet", nic.resource.name.value);
     }
-    let dst = &rule(n, "nsg-vm", "AllowRdpFromJump").destination.items[0];
+    let dst = &rule(n, "nsg-vm", "AllowRdpFromJump")
+        .destination
+        .get(0)
+        .unwrap();
     assert_eq!(dst.value.known().unwrap().to_string(), "10.6.1.10/32");
     // A static address written in the configuration is the NIC's `private_ip_address`.
-    let dst = &rule(n, "nsg-vm", "AllowWinRmFromJump").destination.items[0];
+    let dst = &rule(n, "nsg-vm", "AllowWinRmFromJump")
+        .destination
+        .get(0)
+        .unwrap();
     assert_eq!(dst.value.known().unwrap().to_string(), "10.6.1.10/32");
-    let dst = &rule(n, "nsg-vm", "AllowRdpToVm2").destination.items[0];
+    let dst = &rule(n, "nsg-vm", "AllowRdpToVm2")
+        .destination
+        .get(0)
+        .unwrap();
     assert!(unknown_reason(dst).contains("known only after apply"));
     assert!(problems(n)
         .iter()
@@ -362,7 +381,7 @@ fn asg_membership_and_rules() {
         assert!(nic.ip_configs[0].asgs[0].resolved().is_some());
     }
     let r = rule(n, "nsg-app", "AllowWebToDb");
-    for item in r.source.items.iter().chain(&r.destination.items) {
+    for item in r.source.iter().chain(r.destination.iter()) {
         match item.value.known().unwrap() {
             nsgate::model::AddressItem::Asg(link) => assert!(link.resolved().is_some()),
             other => panic!("{other:?}"),
@@ -381,9 +400,15 @@ fn remote_modules_and_data_sources_are_notes_and_unknowns() {
         .problems
         .iter()
         .any(|p| p.kind == ProblemKind::Note && p.message.contains("run `terraform init`")));
-    let src = &rule(n, "nsg-local", "AllowFromModule").source.items[0];
+    let src = &rule(n, "nsg-local", "AllowFromModule")
+        .source
+        .get(0)
+        .unwrap();
     assert!(unknown_reason(src).contains("not installed"));
-    let src = &rule(n, "nsg-local", "AllowFromShared").source.items[0];
+    let src = &rule(n, "nsg-local", "AllowFromShared")
+        .source
+        .get(0)
+        .unwrap();
     assert!(unknown_reason(src).contains("read by a data source"));
 }
 

@@ -71,14 +71,14 @@ fn read_action(rule: &crate::model::admin::AdminRule, reading: Reading) -> Secur
         }),
         // Two questions about one unknown action: two variables, so that every action (and a
         // few impossible mixes, each of which reads as a real outcome) is some resolution.
-        Val::Unknown(u) => Val::Unknown(Unknown {
+        Val::Unknown(u) => Val::Unknown(Box::new(Unknown {
             reason: match reading {
                 Reading::Dropped => u.reason.clone(),
                 Reading::Always => format!("{} (whether it is AlwaysAllow)", u.reason),
             },
             span: u.span,
             origin: None,
-        }),
+        })),
     };
     r
 }

@@ -21,6 +21,7 @@ use crate::model::{
     PortSpec, ProtocolSpec, SecurityRule, ServiceTag, Unknown, Val, VnetId,
 };
 use crate::source::Span;
+use ipnet::IpNet;
 use std::sync::Arc;
 
 /// ASG memberships of one end of a flow: `Known` when the end is a specific NIC IP
@@ -390,16 +391,13 @@ fn addresses(
     if let Membership::Tag(tag) = end {
         return tag_end_bounds(spec, ctx, tag, side, reader);
     }
-    // Known prefixes (a rule may list 4,000) are gathered and merged in one sort below; the
-    // union is the same whatever the order.
-    let mut nets = Vec::new();
+    // Known prefixes (a rule may list 4,000) are read from the spec's packed list and merged
+    // in one sort below; the union is the same whatever the order. The other items are read
+    // in source order, so the unknowns they ask about come in the same order as before.
     let mut parts = Vec::new();
-    for item in &spec.items {
+    for item in spec.non_prefixes() {
         let b = match &item.value {
-            Val::Known(AddressItem::Prefix(net)) => {
-                nets.push(net);
-                continue;
-            }
+            Val::Known(AddressItem::Prefix(net)) => Bounds::exact(AddrSet::from_net(net)),
             Val::Unknown(u) => {
                 let atom = Atom::value(u, side);
                 let (lo, hi) = reader.pick(atom, u, AddrSet::empty(), AddrSet::full());
@@ -441,8 +439,9 @@ fn addresses(
         };
         parts.push(b);
     }
+    let nets: Vec<IpNet> = spec.prefixes().collect();
     if !nets.is_empty() {
-        parts.push(Bounds::exact(AddrSet::from_nets(nets)));
+        parts.push(Bounds::exact(AddrSet::from_nets(&nets)));
     }
     // One union of all items.
     Bounds::union_all(&parts)
@@ -465,7 +464,8 @@ fn tag_end_bounds(
     let none = || Bounds::exact(AddrSet::empty());
     let end_may = ctx.tags.expand(end).hi;
     let mut total = none();
-    for item in &spec.items {
+    // In source order: a prefix may ask a question here too.
+    for item in spec.iter() {
         let item_bounds = match &item.value {
             Val::Unknown(u) => {
                 let atom = Atom::value(u, side);
@@ -571,7 +571,7 @@ fn asg_bounds(
 /// Why an ASG link did not resolve.
 fn unlinked(link: &Link<AsgId>) -> Unknown {
     match link {
-        Link::Unknown(u) => u.clone(),
+        Link::Unknown(u) => (**u).clone(),
         Link::Key(k) => Unknown {
             reason: format!("application security group `{}` was not linked", k.value),
             span: k.span,

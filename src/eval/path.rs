@@ -83,7 +83,7 @@ impl Endpoint {
                         AddrSet::full(),
                         Some(AddressUncertainty {
                             sure: AddrSet::empty(),
-                            reasons: vec![u.clone()],
+                            reasons: vec![(**u).clone()],
                         }),
                     ),
                     (None, _) => (AddrSet::full(), None),
@@ -405,7 +405,7 @@ fn hop_nsg(link: Option<&Link<NsgId>>, network: &Network) -> HopNsg {
             span: s.span,
             origin: None,
         }),
-        Some(Link::Unknown(u)) => HopNsg::Unknown(u.clone()),
+        Some(Link::Unknown(u)) => HopNsg::Unknown((**u).clone()),
         Some(Link::Key(k)) => HopNsg::Unknown(Unknown {
             reason: format!("network security group `{}` was not linked", k.value),
             span: k.span,

@@ -137,7 +137,7 @@ impl TagContext {
                 match &f.value {
                     Val::Known(n) => lo.push(*n),
                     Val::Unknown(u) => {
-                        unknowns.push(u.clone());
+                        unknowns.push((**u).clone());
                         fully_unknown_space = true;
                     }
                 }
@@ -169,7 +169,7 @@ impl TagContext {
                 }
                 crate::model::Link::Unknown(u) => {
                     // A VNet outside the input may use any address space.
-                    unknowns.push(u.clone());
+                    unknowns.push((**u).clone());
                     fully_unknown_space = true;
                 }
                 crate::model::Link::Key(_) => {}

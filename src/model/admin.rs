@@ -253,7 +253,7 @@ fn collection_deployed(n: &Network, c: &AdminCollection, vnet: VnetId) -> Option
             .admin_configs
             .get(id.value.0)
             .and_then(|config| deployed_to_vnet(n, config, vnet)),
-        Link::Unknown(u) => Some(vec![u.clone()]),
+        Link::Unknown(u) => Some(vec![(**u).clone()]),
         Link::Key(k) => Some(vec![Unknown {
             reason: format!("security admin configuration `{}` was not linked", k.value),
             span: k.span,
@@ -308,7 +308,7 @@ pub fn deployed_to_vnet(n: &Network, config: &AdminConfig, vnet: VnetId) -> Opti
 fn region_question(vnet: &super::Vnet, region: &Region) -> Unknown {
     let name = &vnet.resource.name.value;
     match (&vnet.location.name.value, &region.name.value) {
-        (Val::Known(_), Val::Unknown(u)) => u.clone(),
+        (Val::Known(_), Val::Unknown(u)) => (**u).clone(),
         (Val::Unknown(u), _) => {
             let (place, span) = match (&region.name.value, &region.expr) {
                 (Val::Known(r), _) => (format!("`{}`", canonical_region(r)), u.span),
@@ -350,7 +350,7 @@ fn collection_covers(n: &Network, c: &AdminCollection, vnet: VnetId) -> Option<O
         let group = match g {
             Link::Resolved(id) => id.value,
             Link::Unknown(u) => {
-                maybe.get_or_insert_with(|| u.clone());
+                maybe.get_or_insert_with(|| (**u).clone());
                 continue;
             }
             Link::Key(k) => {
@@ -370,7 +370,7 @@ fn collection_covers(n: &Network, c: &AdminCollection, vnet: VnetId) -> Option<O
                 Link::Resolved(v) if v.value == vnet => return Some(None),
                 Link::Resolved(_) => {}
                 Link::Unknown(u) => {
-                    maybe.get_or_insert_with(|| u.clone());
+                    maybe.get_or_insert_with(|| (**u).clone());
                 }
                 Link::Key(k) => {
                     maybe.get_or_insert_with(|| Unknown {
@@ -415,7 +415,7 @@ pub fn scope_of(n: &Network, vnet: VnetId) -> AdminScope {
     for (i, rule) in n.admin_rules.iter().enumerate() {
         let (collection, collection_why) = match &rule.collection {
             Link::Resolved(id) => (n.admin_collections.get(id.value.0), None),
-            Link::Unknown(u) => (None, Some(u.clone())),
+            Link::Unknown(u) => (None, Some((**u).clone())),
             Link::Key(k) => (
                 None,
                 Some(Unknown {
@@ -557,13 +557,13 @@ pub(super) fn settle(n: &mut Network, problems: &mut Vec<Problem>) {
                             r.extend(places(None));
                         }
                     } else if let Link::Unknown(u) = l {
-                        unknown_deployment.get_or_insert_with(|| u.clone());
+                        unknown_deployment.get_or_insert_with(|| (**u).clone());
                         maybe_regions.extend(places(Some(u)));
                     }
                 }
             }
             Val::Unknown(u) => {
-                unknown_deployment.get_or_insert_with(|| u.clone());
+                unknown_deployment.get_or_insert_with(|| (**u).clone());
                 maybe_regions.extend(places(Some(u)));
             }
         }

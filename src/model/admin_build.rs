@@ -96,7 +96,7 @@ pub fn build_admin_rule(
 fn text_of(f: &RawField) -> Result<String, Unknown> {
     match &f.value {
         Val::Known(r) => Ok(r.text()),
-        Val::Unknown(u) => Err(u.clone()),
+        Val::Unknown(u) => Err((**u).clone()),
     }
 }
 
@@ -116,7 +116,7 @@ fn action_field(
         return missing("action", span, problems);
     };
     match text_of(f) {
-        Err(u) => Spanned::new(Val::Unknown(u), f.span),
+        Err(u) => Spanned::new(Val::Unknown(Box::new(u)), f.span),
         Ok(t) => match AdminAction::parse(t.trim()) {
             Some(a) => {
                 if dialect == Dialect::Terraform && a.as_str() != t {
@@ -142,7 +142,7 @@ fn priority_field(raw: Option<&RawField>, span: Span, problems: &mut Vec<Problem
         return missing("priority", span, problems);
     };
     let text = match text_of(f) {
-        Err(u) => return Spanned::new(Val::Unknown(u), f.span),
+        Err(u) => return Spanned::new(Val::Unknown(Box::new(u)), f.span),
         Ok(t) => t,
     };
     match text.trim().parse::<u32>() {
@@ -168,31 +168,20 @@ fn addresses(
     span: Span,
     problems: &mut Vec<Problem>,
 ) -> AddressSpec {
-    let any = |span| AddressSpec {
-        items: vec![Spanned::new(Val::Known(AddressItem::Any), span)],
-        span,
-    };
+    let any =
+        |span| AddressSpec::from_items([Spanned::new(Val::Known(AddressItem::Any), span)], span);
     let Some(list) = raw else {
         return any(span);
     };
     let items = match list.value {
         Val::Unknown(u) => {
-            return AddressSpec {
-                items: vec![Spanned::new(Val::Unknown(u), list.span)],
-                span: list.span,
-            }
+            return AddressSpec::from_items([Spanned::new(Val::Unknown(u), list.span)], list.span)
         }
         Val::Known(items) if items.is_empty() => return any(list.span),
         Val::Known(items) => items,
     };
-    let out = items
-        .iter()
-        .map(|item| address_item(item, problems))
-        .collect();
-    AddressSpec {
-        items: out,
-        span: list.span,
-    }
+    let out = items.iter().map(|item| address_item(item, problems));
+    AddressSpec::from_items(out, list.span)
 }
 
 fn address_item(item: &RawAdminAddress, problems: &mut Vec<Problem>) -> Field<AddressItem> {
@@ -200,7 +189,7 @@ fn address_item(item: &RawAdminAddress, problems: &mut Vec<Problem>) -> Field<Ad
         return missing("address_prefix", item.span, problems);
     };
     let text = match text_of(prefix) {
-        Err(u) => return Spanned::new(Val::Unknown(u), prefix.span),
+        Err(u) => return Spanned::new(Val::Unknown(Box::new(u)), prefix.span),
         Ok(t) => t,
     };
     let parsed = parse_address(&text);

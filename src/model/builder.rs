@@ -207,11 +207,11 @@ pub fn vnet(name: &str, space: &[&str]) -> Vnet {
 pub fn subnet(name: &str, prefixes: &[&str]) -> Subnet {
     Subnet {
         resource: resource(name, &[name]),
-        vnet: Link::Unknown(crate::model::Unknown {
+        vnet: Link::Unknown(Box::new(crate::model::Unknown {
             reason: "no virtual network given".into(),
             span: span(),
             origin: None,
-        }),
+        })),
         prefixes: prefixes.iter().map(|p| prefix_field(p)).collect(),
         nsg: None,
     }

@@ -44,14 +44,15 @@ fn rule(r: &SecurityRule) -> usize {
         + ports(&r.destination_ports)
 }
 
+/// Known prefixes are never unknown: only the other items are counted.
 fn addresses(a: &AddressSpec) -> usize {
-    fields(&a.items)
-        + a.items
+    fields(a.others())
+        + a.others()
             .iter()
             .filter(|i| {
                 matches!(
                     &i.value,
-                    Val::Known(crate::model::AddressItem::Asg(Link::Unknown(_)))
+                    Val::Known(crate::model::AddressItem::Asg(l)) if matches!(**l, Link::Unknown(_))
                 )
             })
             .count()

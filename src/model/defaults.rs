@@ -95,10 +95,7 @@ fn rule_from_columns(cols: &[(&str, Span)], whole: Span) -> Option<SecurityRule>
             "AzureLoadBalancer" => AddressItem::Tag(ServiceTag::AzureLoadBalancer),
             _ => AddressItem::Tag(ServiceTag::Internet),
         };
-        AddressSpec {
-            items: vec![Spanned::new(Val::Known(item), span)],
-            span,
-        }
+        AddressSpec::from_items([Spanned::new(Val::Known(item), span)], span)
     };
     let ports = |span: Span| PortSpec {
         items: vec![Spanned::new(Val::Known(PortRange::ALL), span)],
@@ -181,7 +178,7 @@ mod tests {
         assert_eq!(sources.slice(rule.name.span), "AllowInternetOutBound");
         assert_eq!(sources.slice(rule.destination.span), "Internet");
         assert_eq!(
-            rule.destination.items[0].value,
+            rule.destination.get(0).unwrap().value,
             Val::Known(AddressItem::Tag(ServiceTag::Internet))
         );
         assert_eq!(sources.slice(rule.priority.span), "65001");

@@ -59,11 +59,10 @@ impl Dumper<'_> {
     }
 
     fn address(&self, spec: &AddressSpec) -> String {
-        if spec.items.is_empty() {
+        if spec.is_empty() {
             return "<not set>".into();
         }
         let items: Vec<String> = spec
-            .items
             .iter()
             .map(|item| match &item.value {
                 Val::Known(AddressItem::Asg(link)) => format!(
@@ -74,7 +73,7 @@ impl Dumper<'_> {
                         .value
                         .clone()))
                 ),
-                _ => self.field(item),
+                _ => self.field(&item),
             })
             .collect();
         items.join(",")

@@ -120,11 +120,11 @@ pub fn merge_into(network: &mut Network, other: Network) {
 
 fn demote<Id>(link: &mut Link<Id>) {
     if let Link::Resolved(s) = link {
-        *link = Link::Unknown(Unknown {
+        *link = Link::Unknown(Box::new(Unknown {
             reason: "link resolved inside a fragment before merging".into(),
             span: s.span,
             origin: None,
-        });
+        }));
     }
 }
 
@@ -152,12 +152,12 @@ fn demote_resolved(n: &mut Network) {
     {
         for item in rule
             .source
-            .items
+            .others_mut()
             .iter_mut()
-            .chain(rule.destination.items.iter_mut())
+            .chain(rule.destination.others_mut().iter_mut())
         {
             if let Val::Known(AddressItem::Asg(link)) = &mut item.value {
-                demote(link);
+                demote(&mut **link);
             }
         }
     }
@@ -269,18 +269,18 @@ impl KeyIndex {
                     ),
                     span,
                 ));
-                *link = Link::Unknown(Unknown {
+                *link = Link::Unknown(Box::new(Unknown {
                     reason: format!("`{}` names several {}s", key.value, self.kind),
                     span,
                     origin: None,
-                });
+                }));
             }
             _ => {
-                *link = Link::Unknown(Unknown {
+                *link = Link::Unknown(Box::new(Unknown {
                     reason: format!("{} `{}` is not defined in the input", self.kind, key.value),
                     span,
                     origin: None,
-                })
+                }))
             }
         }
     }
@@ -331,12 +331,12 @@ pub fn link(mut n: Network) -> Network {
     {
         for item in rule
             .source
-            .items
+            .others_mut()
             .iter_mut()
-            .chain(rule.destination.items.iter_mut())
+            .chain(rule.destination.others_mut().iter_mut())
         {
             if let Val::Known(AddressItem::Asg(link)) = &mut item.value {
-                asgs.resolve(link, super::AsgId, p);
+                asgs.resolve(&mut **link, super::AsgId, p);
             }
         }
     }

@@ -5,6 +5,7 @@
 //! are [`Link::Key`]s; [`link::link`] resolves them to indices and turns what it cannot resolve
 //! into Unknowns and [`Problem`]s, so nothing is guessed silently.
 
+pub mod address_list;
 pub mod admin;
 pub mod admin_build;
 pub mod builder;
@@ -25,6 +26,8 @@ use std::sync::Arc;
 use ipnet::IpNet;
 
 use crate::source::Span;
+
+pub use address_list::AddressSpec;
 
 /// A value and where it was written.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,12 +86,20 @@ impl Unknown {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val<T> {
     Known(T),
-    Unknown(Unknown),
+    /// Boxed: unknowns are rare and `Unknown` is 56 bytes, so inline it would make every
+    /// field of a rule (and every address item) that much larger.
+    Unknown(Box<Unknown>),
+}
+
+impl<T> From<Unknown> for Val<T> {
+    fn from(u: Unknown) -> Val<T> {
+        Val::Unknown(Box::new(u))
+    }
 }
 
 impl<T> Val<T> {
     pub fn unknown(reason: impl Into<String>, span: Span) -> Val<T> {
-        Val::Unknown(Unknown::new(reason, span))
+        Val::Unknown(Box::new(Unknown::new(reason, span)))
     }
 
     pub fn known(&self) -> Option<&T> {
@@ -266,7 +277,8 @@ pub enum AddressItem {
     Any,
     Prefix(IpNet),
     Tag(ServiceTag),
-    Asg(Link<AsgId>),
+    /// Boxed: rare, and a link (40 bytes) would make every item that large.
+    Asg(Box<Link<AsgId>>),
 }
 
 impl fmt::Display for AddressItem {
@@ -278,14 +290,6 @@ impl fmt::Display for AddressItem {
             AddressItem::Asg(link) => write!(f, "ASG {link}"),
         }
     }
-}
-
-/// Source or destination of a rule: the union of its items. Empty means the side was not set
-/// (a validation finding), and matches nothing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AddressSpec {
-    pub items: Vec<Field<AddressItem>>,
-    pub span: Span,
 }
 
 /// Source or destination ports of a rule: the union of its ranges. Empty matches nothing.
@@ -309,7 +313,8 @@ pub enum RuleOrigin {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecurityRule {
     pub name: Spanned<String>,
-    pub description: Option<Spanned<String>>,
+    /// Boxed: seldom set, and only checked for length.
+    pub description: Option<Box<Spanned<String>>>,
     /// Kept wide so out-of-range values can be reported; 100–4096 for user rules.
     pub priority: Field<u32>,
     pub direction: Field<Direction>,
@@ -360,7 +365,14 @@ id_type!(AsgId);
 pub enum Link<Id> {
     Key(Spanned<String>),
     Resolved(Spanned<Id>),
-    Unknown(Unknown),
+    /// Boxed like [`Val::Unknown`]: rare, and large inline.
+    Unknown(Box<Unknown>),
+}
+
+impl<Id> From<Unknown> for Link<Id> {
+    fn from(u: Unknown) -> Link<Id> {
+        Link::Unknown(Box::new(u))
+    }
 }
 
 impl<Id: Copy> Link<Id> {
@@ -633,5 +645,25 @@ impl Network {
     /// Append another network (another file or module); its indices and links are shifted.
     pub fn merge(&mut self, other: Network) {
         link::merge_into(self, other);
+    }
+}
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod size_tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// The model holds one of these per rule and per field (a rule may list 4,000 prefixes,
+    /// packed by [`address_list`] in 16 bytes each): their sizes are the model's memory
+    /// (issue 16 item 3). A change that makes them larger
+    /// (an inline `Unknown`, an unboxed rare variant) shows here.
+    #[test]
+    fn model_types_stay_small() {
+        assert_eq!(size_of::<Val<u32>>(), 16);
+        assert_eq!(size_of::<Field<u32>>(), 32);
+        assert_eq!(size_of::<Field<AddressItem>>(), 48);
+        assert_eq!(size_of::<Link<AsgId>>(), 40);
+        assert_eq!(size_of::<AddressSpec>(), 48);
+        assert_eq!(size_of::<SecurityRule>(), 392);
     }
 }

@@ -79,7 +79,7 @@ impl Network {
         let mut out = Vec::new();
         for (i, nic) in self.nics.iter().enumerate() {
             let why = nic.ip_configs.iter().find_map(|ip| match &ip.subnet {
-                Some(Link::Unknown(u)) => Some(u.clone()),
+                Some(Link::Unknown(u)) => Some((**u).clone()),
                 Some(Link::Key(k)) => Some(Unknown {
                     reason: format!("subnet `{}` was not linked", k.value),
                     span: k.span,
@@ -153,9 +153,9 @@ impl Network {
             };
             net.subnets.push(Subnet {
                 resource: hypothetical_resource(&name, &address, why.span),
-                vnet: Link::Unknown(why.clone()),
-                prefixes: vec![Spanned::new(Val::Unknown(why.clone()), why.span)],
-                nsg: Some(Link::Unknown(nsg_unknown)),
+                vnet: Link::Unknown(Box::new(why.clone())),
+                prefixes: vec![Spanned::new(Val::Unknown(Box::new(why.clone())), why.span)],
+                nsg: Some(Link::Unknown(Box::new(nsg_unknown))),
             });
             if let Some(nic) = net.nics.get_mut(nic_id.0) {
                 nic.ip_configs

@@ -248,7 +248,7 @@ pub fn build_rule(raw: RawRule, dialect: Dialect, problems: &mut Vec<Problem>) -
     );
     SecurityRule {
         name,
-        description,
+        description: description.map(Box::new),
         priority,
         direction,
         access,
@@ -467,7 +467,7 @@ impl Ctx<'_> {
         }
         if let Some(p) = plural {
             match p.value {
-                RawList::Unknown(u) => items.push(Spanned::new(Val::Unknown(u), p.span)),
+                RawList::Unknown(u) => items.push(Spanned::new(Val::Unknown(Box::new(u)), p.span)),
                 RawList::Items(list) => {
                     for item in &list {
                         self.port_items(item, true, &mut items);
@@ -558,7 +558,7 @@ impl Ctx<'_> {
         }
         if let Some(p) = plural {
             match p.value {
-                RawList::Unknown(u) => items.push(Spanned::new(Val::Unknown(u), p.span)),
+                RawList::Unknown(u) => items.push(Spanned::new(Val::Unknown(Box::new(u)), p.span)),
                 RawList::Items(list) => {
                     for item in &list {
                         self.address_items(item, true, &mut items);
@@ -578,11 +578,14 @@ impl Ctx<'_> {
             }
             for link in a.value {
                 let link_span = link.span();
-                items.push(Spanned::new(Val::Known(AddressItem::Asg(link)), link_span));
+                items.push(Spanned::new(
+                    Val::Known(AddressItem::Asg(Box::new(link))),
+                    link_span,
+                ));
             }
         }
         self.check_families(side, &items);
-        AddressSpec { items, span }
+        AddressSpec::from_items(items, span)
     }
 
     fn address_items(
@@ -1143,7 +1146,7 @@ mod tests {
         raw.source_address_prefix = None;
         let (rule, problems) = build(raw, Dialect::Arm);
         assert!(rule.access.value.as_unknown().is_some());
-        assert!(rule.source.items.is_empty());
+        assert!(rule.source.is_empty());
         assert_eq!(problems.len(), 2);
     }
 
@@ -1157,7 +1160,13 @@ mod tests {
         let (rule, problems) = build(raw, Dialect::Terraform);
         assert!(problems.is_empty());
         assert_eq!(
-            rule.source.items[0].value.as_unknown().unwrap().reason,
+            rule.source
+                .get(0)
+                .unwrap()
+                .value
+                .as_unknown()
+                .unwrap()
+                .reason,
             "known after apply"
         );
     }
@@ -1171,7 +1180,7 @@ mod tests {
             .collect();
         raw.source_asgs = Some(Spanned::new(links, sp(50)));
         let (rule, problems) = build(raw, Dialect::Terraform);
-        assert_eq!(rule.source.items.len(), 11);
+        assert_eq!(rule.source.len(), 11);
         assert!(problems[0].message.contains("at most 10"));
     }
 }

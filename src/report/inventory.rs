@@ -328,7 +328,7 @@ fn rule_line(net: &Network, r: &SecurityRule) -> String {
     let side = |a: &AddressSpec, p: &PortSpec| {
         format!(
             "{}:{}",
-            a.items.iter().map(item).collect::<Vec<_>>().join(","),
+            a.iter().map(|i| item(&i)).collect::<Vec<_>>().join(","),
             p.items.iter().map(field_text).collect::<Vec<_>>().join(",")
         )
     };
@@ -345,15 +345,14 @@ fn rule_line(net: &Network, r: &SecurityRule) -> String {
 }
 
 fn addresses(a: &AddressSpec) -> Vec<Value> {
-    a.items
-        .iter()
+    a.iter()
         .filter(|i| !matches!(i.value, Val::Known(AddressItem::Asg(_))))
-        .map(field_json)
+        .map(|i| field_json(&i))
         .collect()
 }
 
 fn asgs(net: &Network, a: &AddressSpec) -> Vec<Value> {
-    a.items
+    a.others()
         .iter()
         .filter_map(|i| match &i.value {
             Val::Known(AddressItem::Asg(l)) => Some(link_json(l, |id| {

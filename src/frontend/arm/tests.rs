@@ -203,7 +203,7 @@ fn unknown_rule_list_gives_a_rule_of_unknowns_not_an_empty_nsg() {
     let rule = &net.nsgs[0].rules[0];
     assert!(rule.priority.value.as_unknown().is_some());
     assert!(rule.access.value.as_unknown().is_some());
-    assert!(rule.source.items[0].value.as_unknown().is_some());
+    assert!(rule.source.get(0).unwrap().value.as_unknown().is_some());
     // Placeholder rules raise no validation problems of their own.
     assert!(net.problems.is_empty(), "{:?}", net.problems);
 }
@@ -240,7 +240,7 @@ fn runtime_values_are_unknown_with_reasons() {
     );
     let (net, _, _) = run(&text, None);
     let rule = &net.nsgs[0].rules[0];
-    match &rule.source.items[0].value {
+    match &rule.source.get(0).unwrap().value {
         Val::Unknown(u) => assert!(u.reason.contains("reference()"), "{}", u.reason),
         other => panic!("{other:?}"),
     }

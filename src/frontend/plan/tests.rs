@@ -97,7 +97,7 @@ fn first_deploy_links_through_references() {
     let rules = &net.nsgs[0].rules;
     assert_eq!(rules.len(), 2);
     let allow = &rules[1];
-    let src = &allow.source.items[0];
+    let src = &allow.source.get(0).unwrap();
     let u = src.value.as_unknown().expect("unknown source");
     assert_eq!(
         u.reason,
@@ -441,7 +441,7 @@ fn asgs_peerings_and_standalone_rules_through_references() {
     let (net, _) = linked(&text);
     let nsg = &net.nsgs[0];
     assert_eq!(nsg.rules.len(), 1);
-    let dst = &nsg.rules[0].destination.items[0];
+    let dst = &nsg.rules[0].destination.get(0).unwrap();
     match &dst.value {
         crate::model::Val::Known(crate::model::AddressItem::Asg(link)) => {
             assert_eq!(link.resolved(), Some(crate::model::AsgId(0)))

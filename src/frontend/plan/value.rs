@@ -232,7 +232,10 @@ impl<'a, 'p> View<'a, 'p> {
     /// (null or absent and not unknown).
     pub fn raw(&self) -> Option<RawField> {
         if self.is_unknown() {
-            return Some(Spanned::new(Val::Unknown(self.unknown_here()), self.span()));
+            return Some(Spanned::new(
+                Val::Unknown(Box::new(self.unknown_here())),
+                self.span(),
+            ));
         }
         let range = self.value.clone()?;
         let span = self.span();

@@ -79,7 +79,7 @@ pub fn id_link<Id>(value: &Value, field: &str) -> Option<Link<Id>> {
             format!("`{field}` = `{s}` is not an Azure resource id"),
             value,
         )),
-        V::Unknown(u) => Some(Link::Unknown(u.to_model())),
+        V::Unknown(u) => Some(Link::Unknown(Box::new(u.to_model()))),
         _ => Some(unknown(
             format!(
                 "`{field}` must be a resource id, not a {}",
@@ -91,11 +91,11 @@ pub fn id_link<Id>(value: &Value, field: &str) -> Option<Link<Id>> {
 }
 
 fn unknown<Id>(reason: String, value: &Value) -> Link<Id> {
-    Link::Unknown(Unknown {
+    Link::Unknown(Box::new(Unknown {
         reason,
         span: value.span,
         origin: None,
-    })
+    }))
 }
 
 /// The link a name field stands for (`network_security_group_name`, `virtual_network_name`):
@@ -126,12 +126,12 @@ pub fn name_link<Id>(
 
 fn unknown_of<Id>(v: &Value, field: &str) -> Link<Id> {
     match v.unk() {
-        Some(u) => Link::Unknown(u.to_model()),
-        None => Link::Unknown(Unknown {
+        Some(u) => Link::Unknown(Box::new(u.to_model())),
+        None => Link::Unknown(Box::new(Unknown {
             reason: format!("`{field}` is not set"),
             span: v.span,
             origin: None,
-        }),
+        })),
     }
 }
 

@@ -238,7 +238,7 @@ mod tests {
         );
         let (n, errors) = load_mem(&[("main.tf", &text)]);
         assert!(errors.is_empty(), "{errors:?}");
-        let item = &n.nsgs[0].rules[0].source.items[0];
+        let item = &n.nsgs[0].rules[0].source.get(0).unwrap();
         match &item.value {
             Val::Known(a) => a.to_string(),
             Val::Unknown(u) => format!("unknown: {}", u.reason),
@@ -459,7 +459,8 @@ resource "azurerm_network_security_group" "m" {{
                 .flat_map(|g| g.rules.iter())
                 .find(|r| r.name.value == name)
                 .unwrap();
-            let u = rule.source.items[0].value.as_unknown().unwrap();
+            let item = rule.source.get(0).unwrap();
+            let u = item.value.as_unknown().unwrap();
             u.origin.as_deref().unwrap().to_string()
         };
         let direct = origin("direct");

@@ -67,7 +67,7 @@ fn required_by_service(net: &Network, id: NsgId, rule: &SecurityRule) -> bool {
         Direction::Inbound => (&rule.source, &["GatewayManager", "AzureLoadBalancer"]),
         Direction::Outbound => (&rule.destination, &["AzureCloud"]),
     };
-    let names_tag = side.items.iter().any(|item| match item.value.known() {
+    let names_tag = side.non_prefixes().any(|item| match item.value.known() {
         Some(AddressItem::Tag(ServiceTag::AzureLoadBalancer)) => {
             tags.contains(&"AzureLoadBalancer")
         }
@@ -110,8 +110,8 @@ fn required_by_service(net: &Network, id: NsgId, rule: &SecurityRule) -> bool {
 /// A rule without addresses or ports on a side: Azure rejects it (NSG021 says so), so whether
 /// it would decide a flow is moot, and "remove it" would be the wrong advice.
 fn lacks_a_side(rule: &SecurityRule) -> bool {
-    rule.source.items.is_empty()
-        || rule.destination.items.is_empty()
+    rule.source.is_empty()
+        || rule.destination.is_empty()
         || rule.source_ports.items.is_empty()
         || rule.destination_ports.items.is_empty()
 }

@@ -87,7 +87,7 @@ impl Lowerer<'_> {
             };
             let own_name = match name.str() {
                 Some(n) => Val::Known(Raw::Str(n.into_owned())),
-                None => Val::Unknown(name.unknown_here()),
+                None => Val::Unknown(Box::new(name.unknown_here())),
             };
             let parent = (!parent.is_unset()).then(|| self.id_target(inst, view, "parent_id"));
             let r = ArmResource {
@@ -178,7 +178,7 @@ impl Lowerer<'_> {
         let v = view.get(attr);
         match self.id_link::<()>(inst, &v, inst.expression(attr), AZAPI) {
             Some(crate::model::Link::Key(k)) => Ok(k),
-            Some(crate::model::Link::Unknown(u)) => Err(u),
+            Some(crate::model::Link::Unknown(u)) => Err(*u),
             Some(crate::model::Link::Resolved(_)) | None => Err(Unknown {
                 reason: format!("`{attr}` is not set"),
                 span: v.span(),

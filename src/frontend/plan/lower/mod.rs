@@ -272,7 +272,7 @@ impl<'c> Lowerer<'c> {
         match self.references(inst, expr, want) {
             Ok(targets) => match targets.as_slice() {
                 [one] => Link::Key(Spanned::new(format!("tf:{one}"), span)),
-                many => Link::Unknown(Unknown {
+                many => Link::Unknown(Box::new(Unknown {
                     reason: format!(
                         "known after apply: {path}; the configuration refers to {} candidates ({})",
                         many.len(),
@@ -280,13 +280,13 @@ impl<'c> Lowerer<'c> {
                     ),
                     span,
                     origin: None,
-                }),
+                })),
             },
-            Err(why) => Link::Unknown(Unknown {
+            Err(why) => Link::Unknown(Box::new(Unknown {
                 reason: format!("known after apply: {path}; {why}"),
                 span,
                 origin: None,
-            }),
+            })),
         }
     }
 
@@ -336,11 +336,11 @@ impl<'c> Lowerer<'c> {
 
     /// A required link that is not set at all.
     pub fn missing<Id>(&self, view: &View<'_, '_>, attr: &str) -> Link<Id> {
-        Link::Unknown(Unknown {
+        Link::Unknown(Box::new(Unknown {
             reason: format!("`{attr}` is not set"),
             span: view.span(),
             origin: None,
-        })
+        }))
     }
 
     fn note(&mut self, inst: &Instance<'_>, span: Span, message: String) {
@@ -578,7 +578,10 @@ impl vocab::Instance for Planned<'_, '_, '_, '_, '_, '_> {
             return None;
         }
         if list.is_unknown() {
-            return Some(Spanned::new(Val::Unknown(list.unknown_here()), list.span()));
+            return Some(Spanned::new(
+                Val::Unknown(Box::new(list.unknown_here())),
+                list.span(),
+            ));
         }
         let items = list
             .items()
@@ -726,12 +729,12 @@ impl Lowerer<'_> {
                     .iter()
                     .map(|t| Link::Key(Spanned::new(format!("tf:{t}"), view.span())))
                     .collect(),
-                Ok(_) => vec![Link::Unknown(view.unknown_here())],
-                Err(why) => vec![Link::Unknown(Unknown {
+                Ok(_) => vec![Link::Unknown(Box::new(view.unknown_here()))],
+                Err(why) => vec![Link::Unknown(Box::new(Unknown {
                     reason: format!("known after apply: {}; {why}", view.path()),
                     span: view.span(),
                     origin: None,
-                })],
+                }))],
             };
             return Some(links);
         }
@@ -745,12 +748,12 @@ impl Lowerer<'_> {
             .map(|item| match item.text() {
                 Some(id) => Link::Key(Spanned::new(id_key(&id), item.span())),
                 None if item.is_unknown() && single => self.reference_link(inst, item, expr, want),
-                None if item.is_unknown() => Link::Unknown(item.unknown_here()),
-                None => Link::Unknown(Unknown {
+                None if item.is_unknown() => Link::Unknown(Box::new(item.unknown_here())),
+                None => Link::Unknown(Box::new(Unknown {
                     reason: format!("{} is not a resource id", item.path()),
                     span: item.span(),
                     origin: None,
-                }),
+                })),
             })
             .collect();
         Some(links)

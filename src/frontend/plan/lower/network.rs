@@ -163,7 +163,10 @@ impl Lowerer<'_> {
 /// Unknowns (invalid ones also reported).
 pub(super) fn prefixes(view: &View<'_, '_>, problems: &mut Vec<Problem>) -> Vec<Field<IpNet>> {
     if view.is_unknown() {
-        return vec![Spanned::new(Val::Unknown(view.unknown_here()), view.span())];
+        return vec![Spanned::new(
+            Val::Unknown(Box::new(view.unknown_here())),
+            view.span(),
+        )];
     }
     let single = view.is_string();
     let items = if single { Vec::new() } else { view.items() };
@@ -175,7 +178,10 @@ pub(super) fn prefixes(view: &View<'_, '_>, problems: &mut Vec<Problem>) -> Vec<
     let mut out = Vec::new();
     for item in items {
         if item.is_unknown() {
-            out.push(Spanned::new(Val::Unknown(item.unknown_here()), item.span()));
+            out.push(Spanned::new(
+                Val::Unknown(Box::new(item.unknown_here())),
+                item.span(),
+            ));
             continue;
         }
         let Some(text) = item.text() else { continue };
@@ -186,11 +192,11 @@ pub(super) fn prefixes(view: &View<'_, '_>, problems: &mut Vec<Problem>) -> Vec<
                     format!("`{text}` is not a valid CIDR prefix"),
                     item.span(),
                 ));
-                Val::Unknown(Unknown {
+                Val::Unknown(Box::new(Unknown {
                     reason: format!("invalid prefix `{text}`"),
                     span: item.span(),
                     origin: None,
-                })
+                }))
             }
         };
         out.push(Spanned::new(value, item.span()));

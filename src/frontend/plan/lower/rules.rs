@@ -15,11 +15,9 @@ use crate::frontend::vocab::azurerm::Attrs;
 use crate::model::values::{build_rule, Dialect, RawField, RawListField, RawRule};
 use crate::model::{AsgId, Link, Nsg, RuleOrigin, SecurityRule, Spanned, StandaloneRule, Val};
 
-/// Release the spare capacity of a rule's item lists: a plan of 200,000 rules keeps them all
+/// Release the spare capacity of a rule's port lists (address lists are built exact): a plan of 200,000 rules keeps them all
 /// in memory, and a one-item `Vec` grows to room for four.
 fn compact(rule: &mut SecurityRule) {
-    rule.source.items.shrink_to_fit();
-    rule.destination.items.shrink_to_fit();
     rule.source_ports.items.shrink_to_fit();
     rule.destination_ports.items.shrink_to_fit();
 }
@@ -73,7 +71,7 @@ impl Lowerer<'_> {
         // Rules exist but nothing about them is known: one rule whose every field is unknown
         // keeps the evaluator conservative.
         let unknown = set.unknown_here();
-        let field = Spanned::new(Val::Unknown(unknown.clone()), unknown.span);
+        let field = Spanned::new(Val::Unknown(Box::new(unknown.clone())), unknown.span);
         let raw = RawRule::unknown(set.span(), RuleOrigin::Inline, field.clone(), field);
         let rule = build_rule(raw, Dialect::TerraformPlan, &mut self.net.problems);
         rules.push(rule);

@@ -112,7 +112,7 @@ impl Evaluator<'_> {
         let arg = self.arg(item, name)?;
         Some(match arg.value.to_text(name) {
             Ok(t) => Spanned::new(Val::Known(t), arg.value.span),
-            Err(u) => Spanned::new(Val::Unknown(unknown_of(&u)), arg.at),
+            Err(u) => Spanned::new(Val::Unknown(Box::new(unknown_of(&u))), arg.at),
         })
     }
 }
@@ -159,7 +159,7 @@ fn raw_scalar(value: Value, at: Span, name: &str, problems: &mut Vec<Problem>) -
         V::Num(n) => Raw::Num(n),
         V::Bool(b) => Raw::Bool(b),
         V::Null => return None,
-        V::Unknown(u) => return Some(Spanned::new(Val::Unknown(u.to_model()), at)),
+        V::Unknown(u) => return Some(Spanned::new(Val::Unknown(Box::new(u.to_model())), at)),
         _ => {
             let msg = format!("`{name}` must be a string, not a {type_name}");
             problems.push(Problem::invalid(msg.clone(), span));
@@ -210,7 +210,10 @@ pub fn prefixes(arg: Option<Arg>, field: &str, problems: &mut Vec<Problem>) -> V
         V::List(items) => items.as_ref().clone(),
         V::Str(_) => vec![arg.value.clone()],
         V::Unknown(_) => {
-            return vec![Spanned::new(Val::Unknown(unknown_of(&arg.value)), arg.at)];
+            return vec![Spanned::new(
+                Val::Unknown(Box::new(unknown_of(&arg.value))),
+                arg.at,
+            )];
         }
         _ => {
             problems.push(Problem::invalid(
@@ -232,7 +235,7 @@ pub fn prefixes(arg: Option<Arg>, field: &str, problems: &mut Vec<Problem>) -> V
                     Spanned::new(Val::unknown(msg, item.span), item.span)
                 }
             },
-            Err(u) => Spanned::new(Val::Unknown(unknown_of(&u)), arg.at),
+            Err(u) => Spanned::new(Val::Unknown(Box::new(unknown_of(&u))), arg.at),
         })
         .collect()
 }
@@ -248,7 +251,7 @@ pub fn ip_field(arg: Arg, problems: &mut Vec<Problem>) -> Field<IpAddr> {
                 Spanned::new(Val::unknown(msg, arg.value.span), arg.value.span)
             }
         },
-        Err(u) => Spanned::new(Val::Unknown(unknown_of(&u)), arg.at),
+        Err(u) => Spanned::new(Val::Unknown(Box::new(unknown_of(&u))), arg.at),
     }
 }
 
@@ -353,11 +356,11 @@ impl vocab::Instance for HclInstance<'_, '_, '_, '_> {
                     .unwrap_or_else(|| Value::null(res.span));
                 name_link(&v.value, &rg, kind.as_str(), &[], attr)
             }
-            None => Link::Unknown(Unknown {
+            None => Link::Unknown(Box::new(Unknown {
                 reason: format!("`{attr}` is not set"),
                 span: res.span,
                 origin: None,
-            }),
+            })),
         }
     }
 
@@ -403,7 +406,7 @@ impl vocab::Instance for HclInstance<'_, '_, '_, '_> {
         for item in items {
             if let Item::Value(v) = &item {
                 if let V::Unknown(_) = v.v {
-                    return Some(Spanned::new(Val::Unknown(unknown_of(v)), v.span));
+                    return Some(Spanned::new(Val::Unknown(Box::new(unknown_of(v))), v.span));
                 }
             }
             let args = names
@@ -434,7 +437,7 @@ impl vocab::Instance for HclInstance<'_, '_, '_, '_> {
                 ),
                 arg.at,
             ),
-            V::Unknown(_) => Spanned::new(Val::Unknown(unknown_of(&arg.value)), arg.at),
+            V::Unknown(_) => Spanned::new(Val::Unknown(Box::new(unknown_of(&arg.value))), arg.at),
             _ => Spanned::new(
                 Val::unknown(format!("`{attr}` must be a list of ids"), arg.at),
                 arg.at,
@@ -491,15 +494,15 @@ fn got(ev: &mut Evaluator, item: &Item, attr: &'static str, read: vocab::Read) -
             Some(a) => {
                 let links = match &a.value.v {
                     V::List(items) => items.iter().filter_map(untyped).collect(),
-                    V::Unknown(_) => vec![Link::Unknown(unknown_of(&a.value))],
-                    _ => vec![Link::Unknown(Unknown {
+                    V::Unknown(_) => vec![Link::Unknown(Box::new(unknown_of(&a.value)))],
+                    _ => vec![Link::Unknown(Box::new(Unknown {
                         reason: format!(
                             "`{attr}` must be a list of ids, not a {}",
                             a.value.type_name()
                         ),
                         span: a.value.span,
                         origin: None,
-                    })],
+                    }))],
                 };
                 vocab::Got::Links(Some(links), a.at)
             }

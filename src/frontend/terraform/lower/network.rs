@@ -49,11 +49,11 @@ pub fn required_link<Id>(ev: &mut Evaluator, res: &Res, field: &str) -> Link<Id>
         .and_then(|a| id_link(&a.value, field))
     {
         Some(link) => link,
-        None => Link::Unknown(Unknown {
+        None => Link::Unknown(Box::new(Unknown {
             reason: format!("`{field}` is not set"),
             span: res.span,
             origin: None,
-        }),
+        })),
     }
 }
 

@@ -35,12 +35,12 @@ pub fn nic(ev: &mut Evaluator, res: &Res, out: &mut Network) {
                     .iter()
                     .filter_map(|v| id_link(v, "application_security_group_ids"))
                     .collect(),
-                V::Unknown(_) => vec![Link::Unknown(super::unknown_of(&a.value))],
-                _ => vec![Link::Unknown(Unknown {
+                V::Unknown(_) => vec![Link::Unknown(Box::new(super::unknown_of(&a.value)))],
+                _ => vec![Link::Unknown(Box::new(Unknown {
                     reason: "`application_security_group_ids` must be a list of ids".into(),
                     span: a.value.span,
                     origin: None,
-                })],
+                }))],
             };
             Spanned::new(links, a.at)
         });

@@ -73,12 +73,12 @@ impl Attrs for Hcl<'_, '_, '_, '_, '_> {
         let arg = self.ev.arg(self.item, attr)?;
         let links = match &arg.value.v {
             V::List(items) => items.iter().filter_map(|v| id_link(v, attr)).collect(),
-            V::Unknown(_) => vec![Link::Unknown(super::unknown_of(&arg.value))],
-            _ => vec![Link::Unknown(Unknown {
+            V::Unknown(_) => vec![Link::Unknown(Box::new(super::unknown_of(&arg.value)))],
+            _ => vec![Link::Unknown(Box::new(Unknown {
                 reason: format!("`{attr}` must be a list of ids"),
                 span: arg.value.span,
                 origin: None,
-            })],
+            }))],
         };
         Some(Spanned::new(links, arg.at))
     }

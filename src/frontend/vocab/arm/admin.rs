@@ -120,7 +120,9 @@ impl Lowering {
                         let span = list.span;
                         let mut m = Val::Known(IntentPolicyServices::None);
                         match list.value {
-                            crate::model::values::RawList::Unknown(u) => m = Val::Unknown(u),
+                            crate::model::values::RawList::Unknown(u) => {
+                                m = Val::Unknown(Box::new(u))
+                            }
                             crate::model::values::RawList::Items(items) => {
                                 for i in items {
                                     match i.value {
@@ -162,7 +164,7 @@ impl Lowering {
                                 None => missing(t.span(item), "networkGroupId"),
                             })
                             .collect(),
-                        Prop::Unknown(u) => vec![Link::Unknown(u)],
+                        Prop::Unknown(u) => vec![Link::Unknown(Box::new(u))],
                         _ => vec![missing(t.span(&list), "appliesToGroups")],
                     })
                     .unwrap_or_default();
@@ -228,19 +230,19 @@ impl Lowering {
             .and_then(|details| t.member(&details, "networkGroupId"))
             .map(|id| match t.read(&id) {
                 // A policy-engine expression (`[[parameters('networkGroupId')]` in the template).
-                Prop::Str(e) if e.starts_with('[') => Link::Unknown(Unknown {
+                Prop::Str(e) if e.starts_with('[') => Link::Unknown(Box::new(Unknown {
                     reason: format!("the network group is the policy expression `{e}`"),
                     span: t.span(&id),
                     origin: None,
-                }),
+                })),
                 _ => self.id_link(t, &id),
             })
             .unwrap_or_else(|| {
-                Link::Unknown(Unknown {
+                Link::Unknown(Box::new(Unknown {
                     reason: "the policy rule names no network group".into(),
                     span: r.resource.span,
                     origin: None,
-                })
+                }))
             });
         self.net
             .admin_policies
@@ -334,7 +336,7 @@ impl Lowering {
                         })
                         .collect(),
                 ),
-                Prop::Unknown(u) => Val::Unknown(u),
+                Prop::Unknown(u) => Val::Unknown(Box::new(u)),
                 Prop::Null => return None,
                 other => {
                     let msg = format!("`{key}` is a {}, not an array", other.type_name());
@@ -350,13 +352,13 @@ impl Lowering {
     pub(super) fn finish_admin(&mut self) {
         for s in std::mem::take(&mut self.commits) {
             let configs = match &s.text {
-                Val::Unknown(u) => Val::Unknown(Unknown {
+                Val::Unknown(u) => Val::Unknown(Box::new(Unknown {
                     reason: format!(
                         "deployment script `{}` may commit security admin configurations; which ones is not known ({})",
                         s.address, u.reason
                     ),
                     span: u.span, origin: None,
-                }),
+                })),
                 Val::Known(text) => {
                     let text = text.to_ascii_lowercase();
                     Val::Known(
@@ -404,14 +406,14 @@ impl Lowering {
                         s.span,
                     ),
                 },
-                Val::Unknown(u) => Val::Unknown(Unknown {
+                Val::Unknown(u) => Val::Unknown(Box::new(Unknown {
                     reason: format!(
                         "the regions deployment script `{}` commits to are not known ({})",
                         s.address, u.reason
                     ),
                     span: u.span,
                     origin: None,
-                }),
+                })),
             };
             self.net.admin_deployments.push(AdminDeployment {
                 configs,
@@ -453,7 +455,7 @@ impl Lowering {
             Some(n) => Spanned::new(
                 match t.read(&n) {
                     Prop::Str(s) => Val::Known(s),
-                    Prop::Unknown(u) => Val::Unknown(u),
+                    Prop::Unknown(u) => Val::Unknown(Box::new(u)),
                     other => Val::unknown(
                         format!("`commitType` is a {}, not a string", other.type_name()),
                         t.span(&n),
@@ -483,7 +485,7 @@ impl Lowering {
         };
         let configs = match list("configurationIds") {
             Ok(items) => Val::Known(items.iter().map(|i| self.id_link(t, i)).collect()),
-            Err(u) => Val::Unknown(u),
+            Err(u) => Val::Unknown(Box::new(u)),
         };
         let regions = match list("targetLocations") {
             Ok(items) => Val::Known(
@@ -493,7 +495,7 @@ impl Lowering {
                         let s = t.span(i);
                         let name = match t.read(i) {
                             Prop::Str(r) => Val::Known(r),
-                            Prop::Unknown(u) => Val::Unknown(u),
+                            Prop::Unknown(u) => Val::Unknown(Box::new(u)),
                             other => Val::unknown(
                                 format!("a target location is a {}", other.type_name()),
                                 s,
@@ -506,7 +508,7 @@ impl Lowering {
                     })
                     .collect(),
             ),
-            Err(u) => Val::Unknown(u),
+            Err(u) => Val::Unknown(Box::new(u)),
         };
         self.net.admin_deployments.push(AdminDeployment {
             configs,
@@ -608,11 +610,11 @@ fn shell_words(text: &str) -> Vec<String> {
 }
 
 fn missing<Id>(span: Span, key: &str) -> Link<Id> {
-    Link::Unknown(Unknown {
+    Link::Unknown(Box::new(Unknown {
         reason: format!("`{key}` is not set"),
         span,
         origin: None,
-    })
+    }))
 }
 
 /// The text of a deployment script that says what it runs: `arguments` and `scriptContent`.
@@ -632,7 +634,7 @@ fn script_text<T: Tree>(t: &T, props: &T::Node) -> Val<String> {
                         out.push_str(&label);
                         out.push('\n');
                     }
-                    None => return Val::Unknown(u),
+                    None => return Val::Unknown(Box::new(u)),
                 },
                 _ => {}
             }

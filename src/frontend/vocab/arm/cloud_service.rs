@@ -122,13 +122,13 @@ impl Lowering {
             };
             let role = Spanned::new("<roles>".to_string(), u.span);
             let rdp = self.role_rdp(&extensions, &role, r.resource.span);
-            self.role_tenant(r, &role, rdp, Link::Unknown(u.clone()), u.span);
+            self.role_tenant(r, &role, rdp, Link::Unknown(Box::new(u.clone())), u.span);
             return;
         }
         for role in &roles {
             let rdp = self.role_rdp(&extensions, role, r.resource.span);
             let placements: Vec<(Link<SubnetId>, Span)> = match &config {
-                Err(u) => vec![(Link::Unknown(u.clone()), role.span)],
+                Err(u) => vec![(Link::Unknown(Box::new(u.clone())), role.span)],
                 Ok(c) => self.role_subnets(t, c, role),
             };
             for (subnet, span) in placements {
@@ -233,11 +233,11 @@ impl Lowering {
     ) -> Vec<(Link<SubnetId>, Span)> {
         let unknown = |reason: String, span: Span| {
             vec![(
-                Link::Unknown(Unknown {
+                Link::Unknown(Box::new(Unknown {
                     reason,
                     span,
                     origin: None,
-                }),
+                })),
                 span,
             )]
         };
@@ -281,14 +281,14 @@ impl Lowering {
                 };
                 let link = match key {
                     Some(k) => Link::Key(Spanned::new(k, subnet.span)),
-                    None => Link::Unknown(Unknown {
+                    None => Link::Unknown(Box::new(Unknown {
                         reason: format!(
                             "subnet `{}` of virtual network `{}` could not be located",
                             subnet.value, site.value
                         ),
                         span: subnet.span,
                         origin: None,
-                    }),
+                    })),
                 };
                 (link, subnet.span)
             })
@@ -320,7 +320,7 @@ impl Lowering {
                 match f.value {
                     Val::Known(s) if s.trim().eq_ignore_ascii_case(want) => Tri::Yes,
                     Val::Known(_) => Tri::No,
-                    Val::Unknown(u) => Tri::Unknown(u),
+                    Val::Unknown(u) => Tri::Unknown(*u),
                 }
             };
             let is_rdp = is(self, "publisher", RDP_PUBLISHER).and(is(self, "type", RDP_TYPE));
@@ -361,7 +361,7 @@ impl Lowering {
         }
         let exts = match extensions {
             Ok(e) => e,
-            Err(u) => return Spanned::new(Val::Unknown(u.clone()), u.span),
+            Err(u) => return Spanned::new(Val::Unknown(Box::new(u.clone())), u.span),
         };
         let mut unknown = None;
         for e in exts {

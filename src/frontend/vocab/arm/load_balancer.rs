@@ -119,7 +119,7 @@ impl Lowering {
             Prop::Str(s) if s.trim().parse::<u16>().is_ok_and(|n| n > 0) => {
                 Val::Known(s.trim().parse::<u16>().unwrap_or_default())
             }
-            Prop::Unknown(u) => Val::Unknown(u),
+            Prop::Unknown(u) => Val::Unknown(Box::new(u)),
             other => {
                 let text = match other {
                     Prop::Num(n) => n.to_string(),
@@ -150,7 +150,7 @@ impl Lowering {
         let span = t.span(&v);
         let val = match t.read(&v) {
             Prop::Str(s) => Val::Known(s),
-            Prop::Unknown(u) => Val::Unknown(u),
+            Prop::Unknown(u) => Val::Unknown(Box::new(u)),
             other => Val::unknown(format!("`{key}` is a {}", other.type_name()), span),
         };
         Spanned::new(val, span)

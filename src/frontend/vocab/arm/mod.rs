@@ -146,7 +146,7 @@ pub type Target = Result<Spanned<String>, Unknown>;
 pub fn link<Id>(target: &Target) -> Link<Id> {
     match target {
         Ok(key) => Link::Key(key.clone()),
-        Err(u) => Link::Unknown(u.clone()),
+        Err(u) => Link::Unknown(Box::new(u.clone())),
     }
 }
 

@@ -47,14 +47,19 @@ impl Lowering {
         what: &str,
     ) -> SecurityRule {
         let name = Spanned::new(
-            Val::Unknown(Unknown {
+            Val::Unknown(Box::new(Unknown {
                 reason: format!("{what}: {}", u.reason),
                 span: u.span,
                 origin: None,
-            }),
+            })),
             span,
         );
-        let raw = RawRule::unknown(span, origin, name, Spanned::new(Val::Unknown(u), span));
+        let raw = RawRule::unknown(
+            span,
+            origin,
+            name,
+            Spanned::new(Val::Unknown(Box::new(u)), span),
+        );
         build_rule(raw, Dialect::Arm, &mut self.net.problems)
     }
 

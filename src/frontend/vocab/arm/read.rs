@@ -38,7 +38,7 @@ impl Lowering {
             Prop::Str(s) => Val::Known(Raw::Str(s)),
             Prop::Num(n) => Val::Known(Raw::Num(n)),
             Prop::Bool(b) => Val::Known(Raw::Bool(b)),
-            Prop::Unknown(u) => Val::Unknown(u),
+            Prop::Unknown(u) => Val::Unknown(Box::new(u)),
             other @ (Prop::List(_) | Prop::Object) => {
                 let ty = other.type_name();
                 self.problem(Problem::invalid(
@@ -112,7 +112,7 @@ impl Lowering {
         let links = match t.read(&v) {
             Prop::Null => return None,
             Prop::List(items) => items.iter().map(|i| self.ref_value_link(t, i)).collect(),
-            Prop::Unknown(u) => vec![Link::Unknown(u)],
+            Prop::Unknown(u) => vec![Link::Unknown(Box::new(u))],
             _ => {
                 self.problem(Problem::invalid(
                     format!("`{key}` must be an array of `{{\"id\": …}}` objects"),
@@ -135,11 +135,11 @@ impl Lowering {
                         "a resource reference must be an object `{\"id\": …}`",
                         span,
                     ));
-                    Link::Unknown(Unknown {
+                    Link::Unknown(Box::new(Unknown {
                         reason: "the reference has no `id`".into(),
                         span,
                         origin: None,
-                    })
+                    }))
                 }
             },
             _ => {
@@ -168,15 +168,15 @@ impl Lowering {
         let span = t.span(v);
         match t.id_key(v) {
             IdKey::Key(k) => Link::Key(Spanned::new(k, span)),
-            IdKey::Unknown(u) => Link::Unknown(u),
+            IdKey::Unknown(u) => Link::Unknown(Box::new(u)),
             IdKey::Invalid(text) => {
                 let reason = format!("`{text}` is not a resource id");
                 self.problem(Problem::invalid(reason.clone(), span));
-                Link::Unknown(Unknown {
+                Link::Unknown(Box::new(Unknown {
                     reason,
                     span,
                     origin: None,
-                })
+                }))
             }
         }
     }
@@ -207,7 +207,7 @@ impl Lowering {
         let span = t.span(list);
         match t.read(list) {
             Prop::List(items) => items.iter().map(|i| self.prefix(t, i)).collect(),
-            Prop::Unknown(u) => vec![Spanned::new(Val::Unknown(u), span)],
+            Prop::Unknown(u) => vec![Spanned::new(Val::Unknown(Box::new(u)), span)],
             Prop::Null => Vec::new(),
             other => {
                 self.problem(Problem::invalid(
@@ -222,7 +222,7 @@ impl Lowering {
     pub(super) fn prefix<T: Tree>(&mut self, t: &T, v: &T::Node) -> Field<IpNet> {
         let span = t.span(v);
         let val = match t.read(v) {
-            Prop::Unknown(u) => Val::Unknown(u),
+            Prop::Unknown(u) => Val::Unknown(Box::new(u)),
             Prop::Str(s) => match s.trim().parse::<IpNet>() {
                 Ok(net) if net.trunc() == net => Val::Known(net),
                 Ok(net) => {
@@ -257,7 +257,7 @@ impl Lowering {
     pub(super) fn ip_address<T: Tree>(&mut self, t: &T, v: &T::Node) -> Field<IpAddr> {
         let span = t.span(v);
         let val = match t.read(v) {
-            Prop::Unknown(u) => Val::Unknown(u),
+            Prop::Unknown(u) => Val::Unknown(Box::new(u)),
             Prop::Str(s) => match s.trim().parse::<IpAddr>() {
                 Ok(a) => Val::Known(a),
                 Err(_) => {

@@ -38,7 +38,7 @@ impl Lowering {
             for ip in &ips {
                 let span = t.span(ip);
                 let subnet = match t.read(ip) {
-                    Prop::Unknown(u) => Some(Link::Unknown(u)),
+                    Prop::Unknown(u) => Some(Link::Unknown(Box::new(u))),
                     _ => t
                         .member(ip, "properties")
                         .and_then(|p| self.ref_at(t, &p, "subnet")),
@@ -58,7 +58,7 @@ impl Lowering {
     fn unplaced_scale_set<N>(&mut self, r: &ArmResource<N>, why: crate::model::Unknown) {
         let span = why.span;
         let name = r.resource.name.clone();
-        let host = Host::Subnet(Link::Unknown(why));
+        let host = Host::Subnet(Link::Unknown(Box::new(why)));
         self.push_tenant(TenantKind::ScaleSet, name, &r.resource, host, span);
     }
 }

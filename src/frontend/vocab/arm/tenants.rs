@@ -76,14 +76,14 @@ impl Lowering {
                 .filter_map(|item| {
                     let span = t.span(item);
                     if let Prop::Unknown(u) = t.read(item) {
-                        return Some((Link::Unknown(u), span));
+                        return Some((Link::Unknown(Box::new(u)), span));
                     }
                     let props = t.member(item, "properties")?;
                     let subnet = self.ref_at(t, &props, "subnet")?;
                     Some((subnet, span))
                 })
                 .collect(),
-            Err(u) => vec![(Link::Unknown(u.clone()), u.span)],
+            Err(u) => vec![(Link::Unknown(Box::new(u.clone())), u.span)],
         }
     }
 
@@ -135,7 +135,7 @@ impl Lowering {
                 let span = t.span(&v);
                 match t.read(&v) {
                     Prop::Str(s) => Spanned::new(Val::Known(s), span),
-                    Prop::Unknown(u) => Spanned::new(Val::Unknown(u), span),
+                    Prop::Unknown(u) => Spanned::new(Val::Unknown(Box::new(u)), span),
                     other => Spanned::new(
                         Val::unknown(format!("the SKU tier is a {}", other.type_name()), span),
                         span,
@@ -167,7 +167,7 @@ impl Lowering {
                     TenantKind::AksNodePool,
                     name,
                     &r.resource,
-                    Host::Subnet(Link::Unknown(u)),
+                    Host::Subnet(Link::Unknown(Box::new(u))),
                     span,
                 );
                 return;
@@ -227,16 +227,16 @@ impl Lowering {
     pub(super) fn delegations<T: Tree>(&mut self, t: &T, subnet: &Resource, props: &T::Node) {
         let host = || match subnet.keys.first() {
             Some(k) => Link::Key(Spanned::new(k.clone(), subnet.name.span)),
-            None => Link::Unknown(Unknown {
+            None => Link::Unknown(Box::new(Unknown {
                 reason: "the subnet has no id a reference could use".into(),
                 span: subnet.span,
                 origin: None,
-            }),
+            })),
         };
         let items = match self.items(t, props, "delegations", "the delegations of this subnet") {
             Ok(items) => items,
             Err(u) => {
-                let service = Spanned::new(Val::Unknown(u.clone()), u.span);
+                let service = Spanned::new(Val::Unknown(Box::new(u.clone())), u.span);
                 let name = Spanned::new(format!("{}/<delegations>", subnet.name.value), u.span);
                 self.push_tenant(
                     TenantKind::Delegation { service },
@@ -258,7 +258,7 @@ impl Lowering {
                     let at = t.span(&v);
                     match t.read(&v) {
                         Prop::Str(s) => Spanned::new(Val::Known(s), at),
-                        Prop::Unknown(u) => Spanned::new(Val::Unknown(u), at),
+                        Prop::Unknown(u) => Spanned::new(Val::Unknown(Box::new(u)), at),
                         _ => Spanned::new(Val::unknown("the service name is not a string", at), at),
                     }
                 }

@@ -104,7 +104,7 @@ fn config<I: Instance>(i: &mut I, problems: &mut Vec<Problem>) -> AdminConfig {
         Some(Spanned {
             value: RawList::Unknown(u),
             span,
-        }) => Spanned::new(Val::Unknown(u), span),
+        }) => Spanned::new(Val::Unknown(Box::new(u)), span),
         Some(Spanned {
             value: RawList::Items(items),
             span,
@@ -200,11 +200,11 @@ fn policy<I: Instance>(i: &mut I, out: &mut Network) {
                 crate::frontend::terraform::keys::id_key(&id),
                 rule.span,
             )),
-            None => Link::Unknown(Unknown {
+            None => Link::Unknown(Box::new(Unknown {
                 reason: "the policy rule names no network group".into(),
                 span: rule.span,
                 origin: None,
-            }),
+            })),
         },
         Val::Unknown(_) => i.required_link("policy_rule", Kind::NetworkGroup),
     };

@@ -180,11 +180,11 @@ pub fn typed<Id>(link: Link<Untyped>) -> Link<Id> {
     match link {
         Link::Key(k) => Link::Key(k),
         Link::Unknown(u) => Link::Unknown(u),
-        Link::Resolved(r) => Link::Unknown(crate::model::Unknown {
+        Link::Resolved(r) => Link::Unknown(Box::new(crate::model::Unknown {
             reason: "linked before its kind was known".into(),
             span: r.span,
             origin: None,
-        }),
+        })),
     }
 }
 

@@ -167,11 +167,11 @@ fn parse_ip(field: &RawField, address: &str, problems: &mut Vec<Problem>) -> Fie
             problems
                 .push(Problem::invalid(msg.clone(), field.span).with_resource(address.to_string()));
             Spanned::new(
-                Val::Unknown(Unknown {
+                Val::Unknown(Box::new(Unknown {
                     reason: msg,
                     span: field.span,
                     origin: None,
-                }),
+                })),
                 field.span,
             )
         }

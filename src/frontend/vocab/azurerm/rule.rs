@@ -80,11 +80,11 @@ pub fn standalone_nsg<I: Instance>(i: &mut I, problems: &mut Vec<Problem>) -> Li
             )
             .with_resource(i.address().to_string()),
         );
-        return Link::Unknown(Unknown {
+        return Link::Unknown(Box::new(Unknown {
             reason: "the rule names no network security group".into(),
             span: i.span(),
             origin: None,
-        });
+        }));
     }
     link
 }

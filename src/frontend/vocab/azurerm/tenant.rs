@@ -174,7 +174,11 @@ fn place<I: Instance>(
             }
             Err(u) => {
                 let span = u.span;
-                (Link::Unknown(u), span, kind(&unknown_element(span)))
+                (
+                    Link::Unknown(Box::new(u)),
+                    span,
+                    kind(&unknown_element(span)),
+                )
             }
         };
         if let Link::Key(k) = &link {
@@ -236,7 +240,7 @@ fn scale_set<I: Instance>(i: &mut I, path: &[&'static str], net: &mut Network) {
             Err(u) => {
                 let span = u.span;
                 // Its pools are as unknown as its subnet: no membership is claimed.
-                (Link::Unknown(u), span, Vec::new())
+                (Link::Unknown(Box::new(u)), span, Vec::new())
             }
         };
         for (pool, at) in pools {
@@ -275,7 +279,7 @@ fn sku_tier<I: Instance>(i: &mut I) -> Field<String> {
             Some(Got::Text(Some(tier), _)) => tier.clone(),
             _ => unknown_field("`sku.tier` is not set", e.span),
         },
-        Some(Err(u)) => Spanned::new(Val::Unknown(u.clone()), u.span),
+        Some(Err(u)) => Spanned::new(Val::Unknown(Box::new(u.clone())), u.span),
         None => unknown_field("`sku` is not set", i.span()),
     }
 }
@@ -304,11 +308,13 @@ fn probe<I: Instance>(i: &mut I, problems: &mut Vec<Problem>) -> LbProbe {
 fn port_field(f: &Field<String>, address: &str, problems: &mut Vec<Problem>) -> Field<u16> {
     let Val::Known(text) = &f.value else {
         return Spanned::new(
-            Val::Unknown(f.value.as_unknown().cloned().unwrap_or_else(|| Unknown {
-                reason: "unknown port".into(),
-                span: f.span,
-                origin: None,
-            })),
+            Val::Unknown(Box::new(f.value.as_unknown().cloned().unwrap_or_else(
+                || Unknown {
+                    reason: "unknown port".into(),
+                    span: f.span,
+                    origin: None,
+                },
+            ))),
             f.span,
         );
     };
@@ -412,13 +418,13 @@ fn pool_address_member<I: Instance>(i: &mut I) -> LbMember {
     };
     LbMember {
         pool,
-        host: Host::Subnet(Link::Unknown(Unknown {
+        host: Host::Subnet(Link::Unknown(Box::new(Unknown {
             reason: format!(
                 "IP-based backend {ip}: nsgate does not place backend pool addresses in a subnet"
             ),
             span: at,
             origin: None,
-        })),
+        }))),
         address: i.address().to_string(),
         span: at,
     }
@@ -441,7 +447,7 @@ pub fn delegations<I: Instance>(i: &mut I, subnet: &Subnet, tenants: &mut Vec<Te
             },
             Err(u) => {
                 let span = u.span;
-                (Spanned::new(Val::Unknown(u), span), span)
+                (Spanned::new(Val::Unknown(Box::new(u)), span), span)
             }
         };
         let name = match &service.value {
@@ -569,11 +575,11 @@ fn required<Id>(got: Option<&Got>, attr: &str, fallback: Span) -> Link<Id> {
 }
 
 fn not_set<Id>(attr: &str, at: Span) -> Link<Id> {
-    Link::Unknown(Unknown {
+    Link::Unknown(Box::new(Unknown {
         reason: format!("`{attr}` is not set"),
         span: at,
         origin: None,
-    })
+    }))
 }
 
 fn unknown_field<T>(reason: &str, span: Span) -> Field<T> {

@@ -85,7 +85,7 @@ pub(super) fn probe_targets(net: &Network, s: SubnetId) -> (Vec<ProbeTarget>, Ve
                         probe_names.push(name);
                     }
                 }
-                Val::Unknown(u) => unknowns.push(u.clone()),
+                Val::Unknown(u) => unknowns.push((**u).clone()),
             }
         }
         if ports.is_empty() {
