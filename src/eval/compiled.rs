@@ -21,6 +21,7 @@ use crate::eval::compile::{
 };
 use crate::eval::fold::{rule_order, RuleRef};
 use crate::eval::tags::TagContext;
+use crate::model::defaults::default_rules;
 use crate::model::{AddressItem, Direction, Link, Network, Nsg, NsgId, SubnetId};
 
 /// Contexts kept per NSG and direction; past this (ends with many distinct ASG memberships)
@@ -33,6 +34,18 @@ pub struct CompiledRules<'n> {
     network: &'n Network,
     tags: RefCell<HashMap<Option<SubnetId>, Rc<TagContext>>>,
     nsgs: RefCell<HashMap<(NsgId, Direction), Bucket>>,
+    defaults: RefCell<Vec<Rc<Defaults>>>,
+}
+
+/// Azure's default rules of one direction in one context: the same for every NSG there (they
+/// name no ASG, so a known membership is kept as `Unknown`).
+#[derive(Debug)]
+struct Defaults {
+    tags: Rc<TagContext>,
+    source: Membership,
+    destination: Membership,
+    direction: Direction,
+    compiled: Vec<OnceCell<Option<CompiledRule>>>,
 }
 
 #[derive(Debug)]
@@ -45,12 +58,14 @@ struct Bucket {
 /// One NSG in one direction and one context.
 #[derive(Debug)]
 struct Entry {
-    tags: TagContext,
+    tags: Rc<TagContext>,
     source: Membership,
     destination: Membership,
     direction: Direction,
     order: Vec<(RuleRef, bool)>,
+    /// Per position of `order`; the defaults' positions stay empty (see `defaults`).
     compiled: Vec<OnceCell<Option<CompiledRule>>>,
+    defaults: Rc<Defaults>,
 }
 
 /// The rules of one NSG in one direction and context, in evaluation order, compiled on demand.
@@ -67,6 +82,7 @@ impl<'n> CompiledRules<'n> {
             network,
             tags: RefCell::default(),
             nsgs: RefCell::default(),
+            defaults: RefCell::default(),
         }
     }
 
@@ -89,7 +105,7 @@ impl<'n> CompiledRules<'n> {
         &self,
         id: NsgId,
         direction: Direction,
-        tags: &TagContext,
+        tags: &Rc<TagContext>,
         source: &Membership,
         destination: &Membership,
     ) -> Option<CompiledNsg<'n>> {
@@ -104,16 +120,19 @@ impl<'n> CompiledRules<'n> {
             m => m.clone(),
         };
         let (source, destination) = (key(source), key(destination));
-        let found = bucket
-            .contexts
-            .iter()
-            .find(|e| e.source == source && e.destination == destination && e.tags == *tags);
+        let found = bucket.contexts.iter().find(|e| {
+            e.source == source
+                && e.destination == destination
+                && (Rc::ptr_eq(&e.tags, tags) || e.tags == *tags)
+        });
         let entry = match found {
             Some(e) => Rc::clone(e),
             None => {
                 let order = rule_order(nsg, direction);
+                let defaults = self.defaults(direction, tags, &source, &destination);
                 let e = Rc::new(Entry {
-                    tags: tags.clone(),
+                    defaults,
+                    tags: Rc::clone(tags),
                     source,
                     destination,
                     direction,
@@ -131,6 +150,46 @@ impl<'n> CompiledRules<'n> {
             nsg,
             entry,
         })
+    }
+}
+
+impl CompiledRules<'_> {
+    /// The default rules of `direction` in this context, shared by every NSG (the last
+    /// contexts are searched, so a lookup stays cheap with many).
+    fn defaults(
+        &self,
+        direction: Direction,
+        tags: &Rc<TagContext>,
+        source: &Membership,
+        destination: &Membership,
+    ) -> Rc<Defaults> {
+        let key = |m: &Membership| match m {
+            Membership::Known(_) => Membership::Unknown,
+            m => m.clone(),
+        };
+        let (source, destination) = (key(source), key(destination));
+        let mut all = self.defaults.borrow_mut();
+        let found = all.iter().rev().take(MAX_CONTEXTS).find(|d| {
+            d.direction == direction
+                && d.source == source
+                && d.destination == destination
+                && (Rc::ptr_eq(&d.tags, tags) || d.tags == *tags)
+        });
+        if let Some(d) = found {
+            return Rc::clone(d);
+        }
+        let d = Rc::new(Defaults {
+            tags: Rc::clone(tags),
+            source,
+            destination,
+            direction,
+            compiled: default_rules(direction)
+                .iter()
+                .map(|_| OnceCell::new())
+                .collect(),
+        });
+        all.push(Rc::clone(&d));
+        d
     }
 }
 
@@ -178,6 +237,20 @@ impl<'n> CompiledNsg<'n> {
     /// ([`compile`]), compiled the first time it is asked for.
     pub fn get(&self, position: usize) -> Option<&CompiledRule> {
         let (rule_ref, placed) = *self.entry.order.get(position)?;
+        if let RuleRef::Default(_, i) = rule_ref {
+            let d = &self.entry.defaults;
+            let ctx = RuleContext {
+                network: self.network,
+                tags: &d.tags,
+                source: &d.source,
+                destination: &d.destination,
+            };
+            return d
+                .compiled
+                .get(i)?
+                .get_or_init(|| Some(compile(rule_ref.resolve(self.nsg)?, &ctx, placed)))
+                .as_ref();
+        }
         let cell = self.entry.compiled.get(position)?;
         cell.get_or_init(|| {
             let rule = rule_ref.resolve(self.nsg)?;

@@ -182,7 +182,7 @@ fn covered<'a>(
         return Some(Vec::new());
     };
     let meeting: Vec<(RuleRef, &Cube)> = earlier
-        .filter_map(|(r, c)| c.lo.as_ref().map(|lo| (r, lo)))
+        .filter_map(|(r, c)| c.lo.as_deref().map(|lo| (r, lo)))
         .filter(|(_, lo)| hi.intersect(lo).is_some())
         .collect();
     let cubes: Vec<&Cube> = meeting.iter().map(|(_, lo)| *lo).collect();
@@ -255,7 +255,7 @@ fn escapes_every_resolution(compiled: &[(RuleRef, &CompiledRule)], position: usi
     let his: Vec<&Cube> = compiled
         .iter()
         .take(position)
-        .filter_map(|(_, c)| c.hi.as_ref())
+        .filter_map(|(_, c)| c.hi.as_deref())
         .filter(|hi| lo.may_intersect(hi))
         .collect();
     matches!(covering_prefix(lo, &his), Ok(None))
