@@ -204,6 +204,7 @@ fn has_error(net: &Network) -> Option<String> {
         network: net,
         sources: &sources,
         unknown_value,
+        rules: &nsgate::eval::compiled::CompiledRules::new(net),
     };
     nsgate::policy::run(&policies, &ctx)
         .into_iter()

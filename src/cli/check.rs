@@ -12,6 +12,7 @@ use super::{
     input_options, load_config, load_policies, policy_error, read_stdin, relative_paths, style,
     write_report, Io, EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_ERROR,
 };
+use crate::eval::compiled::CompiledRules;
 use crate::frontend::{LoadOptions, Loaded};
 use crate::model::Severity;
 use crate::policy::{self, CheckContext};
@@ -124,10 +125,13 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         .par_iter()
         .zip(to_configuration.par_iter())
         .map(|(root, to_configuration)| {
+            // Each NSG's rules are compiled once per context and shared by the policies.
+            let rules = CompiledRules::new(&root.network);
             let ctx = CheckContext {
                 network: &root.network,
                 sources: &sources,
                 unknown_value,
+                rules: &rules,
             };
             let mut findings = policy::run(&policies, &ctx);
             // Before suppressions, so an `nsgate:ignore` in a .tf file also covers plan findings.

@@ -22,6 +22,7 @@ use crate::model::{
 };
 use crate::source::Span;
 use ipnet::IpNet;
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// ASG memberships of one end of a flow: `Known` when the end is a specific NIC IP
@@ -130,10 +131,11 @@ impl Resolution {
 /// A rule in flow-set terms.
 #[derive(Debug, Clone)]
 pub struct CompiledRule {
-    /// Certainly matched flows (`None`: none).
-    pub lo: Option<Cube>,
+    /// Certainly matched flows (`None`: none). The same cube as `hi` when the two are equal
+    /// (every known rule), so a rule kept for a whole check run holds one cube.
+    pub lo: Option<Rc<Cube>>,
     /// Possibly matched flows (`None`: none).
-    pub hi: Option<Cube>,
+    pub hi: Option<Rc<Cube>>,
     /// `None` when the access is unknown (the rule may allow or deny).
     pub access: Option<Access>,
     /// Why `lo` and `hi` differ, or why the rule's place or access is uncertain.
@@ -321,9 +323,10 @@ fn compile_with(
         dst_ports: dp.1,
         hull: Hull::FULL,
     }
-    .normalize();
+    .normalize()
+    .map(Rc::new);
     let lo = if position_known {
-        Cube {
+        let lo = Cube {
             protocols: protocols.0,
             src: src.lo,
             src_ports: sp.0,
@@ -331,7 +334,11 @@ fn compile_with(
             dst_ports: dp.0,
             hull: Hull::FULL,
         }
-        .normalize()
+        .normalize();
+        match (lo, &hi) {
+            (Some(lo), Some(hi)) if lo == **hi => Some(Rc::clone(hi)),
+            (lo, _) => lo.map(Rc::new),
+        }
     } else {
         None
     };

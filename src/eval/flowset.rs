@@ -157,6 +157,9 @@ impl AddrSet {
             v6: self.v6.difference(&o.v6),
         }
     }
+    pub fn is_subset(&self, o: &AddrSet) -> bool {
+        self.v4.is_subset(&o.v4) && self.v6.is_subset(&o.v6)
+    }
     pub fn contains(&self, a: IpAddr) -> bool {
         match a {
             IpAddr::V4(x) => self.v4.contains(u32::from(x)),
@@ -424,6 +427,16 @@ impl Cube {
             );
         }
         out.len() - before > 1
+    }
+
+    /// Whether every flow of `o` is in `self`, by a sufficient test: each of `o`'s sets lies in
+    /// `self`'s.
+    pub fn holds(&self, o: &Cube) -> bool {
+        o.protocols.minus(self.protocols).is_empty()
+            && o.dst_ports.is_subset(&self.dst_ports)
+            && o.src_ports.is_subset(&self.src_ports)
+            && o.src.is_subset(&self.src)
+            && o.dst.is_subset(&self.dst)
     }
 
     pub fn contains(&self, f: &Flow) -> bool {
@@ -758,6 +771,69 @@ impl FlowSet {
     }
 }
 
+/// The shortest prefix `cubes[..k]` whose union holds every flow of `target` (`Some(k)`), or
+/// `None` when even all of them leave a flow out. Exact, and cheaper than subtracting each cube
+/// in turn: a prefix can cover `target` only when, in every dimension, the union of its cubes'
+/// sets holds `target`'s set (each point of a normalized cube's dimension belongs to one of
+/// its flows), so the subtraction runs only at prefixes that pass that test, and not at all
+/// when one cube holds `target` alone. `target` must be normalized (as every compiled rule
+/// is); an error when the subtraction grows past [`MAX_CUBES`].
+pub fn covering_prefix(target: &Cube, cubes: &[&Cube]) -> Result<Option<usize>, TooComplex> {
+    let mut union = Projections::default();
+    let mut rest: Option<FlowSet> = None;
+    let mut subtracted = 0;
+    for (k, cube) in cubes.iter().enumerate() {
+        union.add(cube);
+        if !union.holds(target) {
+            continue;
+        }
+        // Earlier cubes that held `target` alone made an earlier prefix pass.
+        if cube.holds(target) {
+            return Ok(Some(k + 1));
+        }
+        let mut left = rest
+            .take()
+            .unwrap_or_else(|| FlowSet::from_cube(target.clone()));
+        for c in cubes.iter().take(k + 1).skip(subtracted) {
+            left = left.subtract_cube(c)?;
+        }
+        subtracted = k + 1;
+        if left.is_empty() {
+            return Ok(Some(k + 1));
+        }
+        rest = Some(left);
+    }
+    Ok(None)
+}
+
+/// The union of some cubes' sets, dimension by dimension.
+#[derive(Default)]
+struct Projections {
+    protocols: ProtoSet,
+    src: AddrSet,
+    dst: AddrSet,
+    src_ports: PortSet,
+    dst_ports: PortSet,
+}
+
+impl Projections {
+    fn add(&mut self, c: &Cube) {
+        self.protocols = self.protocols.or(c.protocols);
+        self.src = self.src.union(&c.src);
+        self.dst = self.dst.union(&c.dst);
+        self.src_ports = self.src_ports.union(&c.src_ports);
+        self.dst_ports = self.dst_ports.union(&c.dst_ports);
+    }
+
+    fn holds(&self, c: &Cube) -> bool {
+        c.protocols.minus(self.protocols).is_empty()
+            && c.dst_ports.is_subset(&self.dst_ports)
+            && c.src_ports.is_subset(&self.src_ports)
+            && c.src.is_subset(&self.src)
+            && c.dst.is_subset(&self.dst)
+    }
+}
+
 /// A hash of every dimension but `dim`, without copying the cube.
 fn hash_except(c: &Cube, dim: usize) -> u64 {
     let mut h = FxHasher::default();
@@ -870,6 +946,69 @@ mod tests {
             dst: d.parse().unwrap(),
             dst_port: Some(dp),
         }
+    }
+
+    /// The shortest covering prefix by subtracting each cube in turn (what
+    /// [`covering_prefix`] must answer).
+    fn covering_prefix_by_subtraction(target: &Cube, cubes: &[&Cube]) -> Option<usize> {
+        let mut rest = FlowSet::from_cube(target.clone());
+        for (k, c) in cubes.iter().enumerate() {
+            rest = rest.subtract_cube(c).ok()?;
+            if rest.is_empty() {
+                return Some(k + 1);
+            }
+        }
+        None
+    }
+
+    proptest::proptest! {
+        /// The projection test and the one-cube shortcut never change the answer.
+        #[test]
+        fn covering_prefix_agrees_with_subtraction(
+            target in cube_strategy(),
+            cubes in proptest::collection::vec(cube_strategy(), 0..6),
+        ) {
+            if let Some(target) = target {
+                let cubes: Vec<&Cube> = cubes.iter().flatten().collect();
+                proptest::prop_assert_eq!(
+                    covering_prefix(&target, &cubes).unwrap(),
+                    covering_prefix_by_subtraction(&target, &cubes)
+                );
+            }
+        }
+    }
+
+    /// Small cubes over a few addresses and ports, so that prefixes often cover each other.
+    fn cube_strategy() -> impl proptest::strategy::Strategy<Value = Option<Cube>> {
+        use proptest::prelude::*;
+        let set = |max: u32| {
+            proptest::collection::vec((0..max, 0..3u32), 1..3)
+                .prop_map(|rs| IntervalSet::from_ranges(rs.into_iter().map(|(a, w)| (a, a + w))))
+        };
+        (
+            1u8..32,
+            set(12),
+            set(12),
+            set(6),
+            prop_oneof![set(6), Just(all_ports())],
+        )
+            .prop_map(|(protocols, src, dst, src_ports, dst_ports)| {
+                Cube {
+                    protocols: ProtoSet(protocols),
+                    src: AddrSet {
+                        v4: src,
+                        v6: IntervalSet::empty(),
+                    },
+                    src_ports,
+                    dst: AddrSet {
+                        v4: dst,
+                        v6: IntervalSet::empty(),
+                    },
+                    dst_ports,
+                    hull: Hull::FULL,
+                }
+                .normalize()
+            })
     }
 
     #[test]

@@ -16,9 +16,12 @@
 //! Cost: O(R · C) cube operations for R rules and C cubes in the walking region (C is bounded
 //! by [`MAX_CUBES`](crate::eval::flowset::MAX_CUBES)).
 
+use std::borrow::Cow;
+
 use crate::eval::compile::{
     compile, compile_resolved, Atom, CompiledRule, Resolution, RuleContext,
 };
+use crate::eval::compiled::CompiledNsg;
 use crate::eval::flowset::{FlowSet, TooComplex};
 use crate::model::defaults::default_rules;
 use crate::model::{Access, Direction, Nsg, SecurityRule, Unknown, Val};
@@ -155,24 +158,49 @@ pub fn fold_resolved(
 
 /// The atoms (unknown questions) of the rules of `nsg` in `direction` that may match `flows`.
 pub fn atoms(nsg: &Nsg, direction: Direction, ctx: &RuleContext<'_>, flows: &FlowSet) -> Vec<Atom> {
+    let order = rule_order(nsg, direction);
+    let compiled = order
+        .iter()
+        .filter_map(|(r, placed)| Some(compile(r.resolve(nsg)?, ctx, *placed)));
+    relevant_atoms(compiled.collect::<Vec<_>>().iter(), flows)
+}
+
+/// [`atoms`], over rules compiled once per context.
+pub fn atoms_compiled(rules: &CompiledNsg<'_>, flows: &FlowSet) -> Vec<Atom> {
+    relevant_atoms((0..rules.len()).filter_map(|i| rules.get(i)), flows)
+}
+
+fn relevant_atoms<'c>(rules: impl Iterator<Item = &'c CompiledRule>, flows: &FlowSet) -> Vec<Atom> {
     let mut out: Vec<Atom> = Vec::new();
-    for (rule_ref, placed) in rule_order(nsg, direction) {
-        let Some(rule) = rule_ref.resolve(nsg) else {
-            continue;
-        };
-        let c = compile(rule, ctx, placed);
+    for c in rules {
         let relevant =
             c.hi.as_ref()
                 .is_some_and(|hi| !flows.intersect_cube(hi).is_empty());
         if relevant {
-            for a in c.atoms {
-                if !out.contains(&a) {
-                    out.push(a);
+            for a in &c.atoms {
+                if !out.contains(a) {
+                    out.push(a.clone());
                 }
             }
         }
     }
     out
+}
+
+/// [`fold`] (`resolution` = `None`) or [`fold_resolved`], over rules compiled once per context.
+pub fn fold_compiled(
+    rules: &CompiledNsg<'_>,
+    flows: FlowSet,
+    resolution: Option<&Resolution>,
+) -> Result<FoldResult, TooComplex> {
+    fold_with(
+        rules.order().to_vec(),
+        flows,
+        |position, _, _| match resolution {
+            None => rules.get(position).map(Cow::Borrowed),
+            Some(r) => rules.resolved(position, r),
+        },
+    )
 }
 
 fn fold_by(
@@ -198,6 +226,18 @@ pub fn fold_order<'r>(
     flows: FlowSet,
     compile_rule: impl Fn(&SecurityRule, bool) -> CompiledRule,
 ) -> Result<FoldResult, TooComplex> {
+    fold_with(order, flows, |_, rule_ref, placed| {
+        resolve(rule_ref).map(|rule| Cow::Owned(compile_rule(rule, placed)))
+    })
+}
+
+/// The fold over `order`, `rule_at(position, rule, placed)` giving each compiled rule (`None`:
+/// skipped) when the walk reaches it.
+fn fold_with<'c>(
+    order: Vec<(RuleRef, bool)>,
+    flows: FlowSet,
+    mut rule_at: impl FnMut(usize, RuleRef, bool) -> Option<Cow<'c, CompiledRule>>,
+) -> Result<FoldResult, TooComplex> {
     // Branches: [0] nothing uncertain yet, [1] may already be allowed, [2] may already be denied.
     let mut branches = [
         Branch {
@@ -209,14 +249,13 @@ pub fn fold_order<'r>(
     ];
     let mut decided: Vec<Decided> = Vec::new();
     let mut indeterminate: Vec<Uncertain> = Vec::new();
-    for &(rule_ref, placed) in &order {
+    for (position, &(rule_ref, placed)) in order.iter().enumerate() {
         if branches.iter().all(|b| b.region.is_empty()) {
             break;
         }
-        let Some(rule) = resolve(rule_ref) else {
+        let Some(compiled) = rule_at(position, rule_ref, placed) else {
             continue;
         };
-        let compiled = compile_rule(rule, placed);
         step(
             rule_ref,
             &compiled,

@@ -181,8 +181,20 @@ impl<T: Point> IntervalSet<T> {
         self.intersect(&other.complement())
     }
 
+    /// Without allocating: each interval of `self` must lie inside one of `other`'s (they are
+    /// never adjacent, so an interval inside the union lies inside one).
     pub fn is_subset(&self, other: &Self) -> bool {
-        self.difference(other).is_empty()
+        let mut j = 0;
+        for &(lo, hi) in &self.ranges {
+            while other.ranges.get(j).is_some_and(|o| o.1 < lo) {
+                j += 1;
+            }
+            match other.ranges.get(j) {
+                Some(o) if o.0 <= lo && hi <= o.1 => {}
+                _ => return false,
+            }
+        }
+        true
     }
 }
 
@@ -192,6 +204,25 @@ mod tests {
 
     fn set(r: &[(u32, u32)]) -> IntervalSet<u32> {
         IntervalSet::from_ranges(r.iter().copied())
+    }
+
+    #[test]
+    fn subset_agrees_with_difference() {
+        let sets = [
+            set(&[]),
+            set(&[(0, 3)]),
+            set(&[(2, 3)]),
+            set(&[(0, 1), (3, 4)]),
+            set(&[(0, 4)]),
+            set(&[(5, 9), (20, 30)]),
+            set(&[(6, 8), (21, 21), (30, 30)]),
+            set(&[(4, 9), (20, 31)]),
+        ];
+        for a in &sets {
+            for b in &sets {
+                assert_eq!(a.is_subset(b), a.difference(b).is_empty(), "{a:?} ⊆ {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //!   intersection, difference, emptiness and witnesses;
 //! - [`tags`]: service tags and special ranges offline (nsg-semantics §2.4);
 //! - [`compile`]: one rule as a certain and a possible match, in its context (tags, ASGs);
+//! - [`compiled`]: each NSG's rules compiled once per context, shared by a check run;
 //! - [`fold`]: the first-match fold of one NSG in one direction, with the region each rule
 //!   decides, uncertain regions, and dead rules;
 //! - [`path`]: NIC and subnet NSGs along a flow's path (§2.6), and the query API
@@ -13,6 +14,7 @@
 
 pub mod admin;
 pub mod compile;
+pub mod compiled;
 pub mod flowset;
 pub mod fold;
 pub mod intervals;

@@ -12,8 +12,9 @@ use std::fmt;
 
 use crate::eval::admin;
 use crate::eval::compile::{Atom, Membership, Resolution, RuleContext};
+use crate::eval::compiled::CompiledRules;
 use crate::eval::flowset::{AddrSet, Cube, FlowSet, TooComplex};
-use crate::eval::fold::{atoms as fold_atoms, fold, fold_resolved, RuleRef};
+use crate::eval::fold::{atoms_compiled, fold_compiled, RuleRef};
 use crate::eval::intervals::IntervalSet;
 use crate::eval::tags::TagContext;
 use crate::model::{
@@ -496,14 +497,25 @@ pub fn evaluate_path(
     src: &Endpoint,
     dst: &Endpoint,
 ) -> Result<PathResult, TooComplex> {
+    evaluate_path_with(&CompiledRules::new(network), flows, src, dst)
+}
+
+/// [`evaluate_path`] in the network of `rules`, reusing (and adding to) its compiled rules: a
+/// check evaluates many paths through the same NSGs.
+pub fn evaluate_path_with(
+    rules: &CompiledRules<'_>,
+    flows: &FlowSet,
+    src: &Endpoint,
+    dst: &Endpoint,
+) -> Result<PathResult, TooComplex> {
     let ends = Cube {
         src: src.addresses.clone(),
         dst: dst.addresses.clone(),
         ..Cube::universe()
     };
-    let mut result = walk(network, flows.intersect_cube(&ends), src, dst, None)?;
+    let mut result = walk(rules, flows.intersect_cube(&ends), src, dst, None)?;
     if !result.indeterminate.is_empty() {
-        correlate(network, src, dst, &mut result)?;
+        correlate(rules, src, dst, &mut result)?;
     }
     Ok(result)
 }
@@ -528,12 +540,12 @@ fn hop_context<'a>(
 /// denied (attributed as in the first resolution, where no unknown holds), the rest stay
 /// indeterminate.
 fn correlate(
-    network: &Network,
+    rules: &CompiledRules<'_>,
     src: &Endpoint,
     dst: &Endpoint,
     result: &mut PathResult,
 ) -> Result<(), TooComplex> {
-    let (undecided, atoms) = undecided_atoms(network, src, dst, result)?;
+    let (undecided, atoms) = undecided_atoms_in(rules, src, dst, result)?;
     if atoms.is_empty() || atoms.len() > MAX_ATOMS {
         return Ok(());
     }
@@ -541,7 +553,7 @@ fn correlate(
     let mut always_denied: Option<FlowSet> = None;
     let mut first: Option<PathResult> = None;
     for resolution in Resolution::all(&atoms) {
-        let r = walk(network, undecided.clone(), src, dst, Some(&resolution))?;
+        let r = walk(rules, undecided.clone(), src, dst, Some(&resolution))?;
         let mut denied = FlowSet::empty();
         for d in &r.denied {
             denied = denied.union_disjoint(d.region.clone())?;
@@ -604,14 +616,24 @@ pub fn undecided_atoms(
     dst: &Endpoint,
     result: &PathResult,
 ) -> Result<(FlowSet, Vec<Atom>), TooComplex> {
+    undecided_atoms_in(&CompiledRules::new(network), src, dst, result)
+}
+
+fn undecided_atoms_in(
+    rules: &CompiledRules<'_>,
+    src: &Endpoint,
+    dst: &Endpoint,
+    result: &PathResult,
+) -> Result<(FlowSet, Vec<Atom>), TooComplex> {
     let mut undecided = FlowSet::empty();
     for u in &result.indeterminate {
         undecided = undecided.union_disjoint(u.region.clone())?;
     }
+    let network = rules.network();
     let mut atoms: Vec<Atom> = Vec::new();
     for hop in &result.hops {
         if let HopNsg::Admin { vnet } = &hop.nsg {
-            let tags = TagContext::for_subnet(network, hop.subnet);
+            let tags = rules.tags(hop.subnet);
             let ctx = hop_context(network, &tags, src, dst);
             let scope = network.admin_scope(*vnet);
             let direction = hop.kind.direction();
@@ -625,12 +647,12 @@ pub fn undecided_atoms(
         let HopNsg::Nsg { nsg: id, .. } = &hop.nsg else {
             continue;
         };
-        let Some(nsg) = network.nsg(*id) else {
+        let tags = rules.tags(hop.subnet);
+        let direction = hop.kind.direction();
+        let Some(nsg) = rules.nsg(*id, direction, &tags, &src.membership, &dst.membership) else {
             continue;
         };
-        let tags = TagContext::for_subnet(network, hop.subnet);
-        let ctx = hop_context(network, &tags, src, dst);
-        for a in fold_atoms(nsg, hop.kind.direction(), &ctx, &undecided) {
+        for a in atoms_compiled(&nsg, &undecided) {
             if !atoms.contains(&a) {
                 atoms.push(a);
             }
@@ -642,12 +664,13 @@ pub fn undecided_atoms(
 /// One walk along the path: over every answer to the unknowns (`resolution` = `None`, each
 /// rule's unknowns on their own) or under one resolution.
 fn walk(
-    network: &Network,
+    rules: &CompiledRules<'_>,
     flows: FlowSet,
     src: &Endpoint,
     dst: &Endpoint,
     resolution: Option<&Resolution>,
 ) -> Result<PathResult, TooComplex> {
+    let network = rules.network();
     let mut allowed = flows;
     let hops = hops(network, src, dst);
     let mut denied = Vec::new();
@@ -667,7 +690,7 @@ fn walk(
         match &hop.nsg {
             HopNsg::None => {}
             HopNsg::Admin { vnet } => {
-                let tags = TagContext::for_subnet(network, hop.subnet);
+                let tags = rules.tags(hop.subnet);
                 let ctx = hop_context(network, &tags, src, dst);
                 let mut state = WalkState {
                     allowed: &mut allowed,
@@ -692,16 +715,13 @@ fn walk(
                 }
             }
             HopNsg::Nsg { nsg: id, .. } => {
-                let Some(nsg) = network.nsg(*id) else {
+                let tags = rules.tags(hop.subnet);
+                let direction = hop.kind.direction();
+                let Some(nsg) = rules.nsg(*id, direction, &tags, &src.membership, &dst.membership)
+                else {
                     continue;
                 };
-                let tags = TagContext::for_subnet(network, hop.subnet);
-                let ctx = hop_context(network, &tags, src, dst);
-                let direction = hop.kind.direction();
-                let fold_here = |flows: FlowSet| match resolution {
-                    None => fold(nsg, direction, &ctx, flows),
-                    Some(r) => fold_resolved(nsg, direction, &ctx, flows, r),
-                };
+                let fold_here = |flows: FlowSet| fold_compiled(&nsg, flows, resolution);
                 // Certainly-allowed flows so far.
                 let result = fold_here(std::mem::take(&mut allowed))?;
                 for d in result.decided {

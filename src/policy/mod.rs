@@ -19,6 +19,7 @@ use std::fmt;
 pub use file::PolicyError;
 pub use finding::{DecidedBy, Finding, Fix, Label, Witness};
 
+use crate::eval::compiled::CompiledRules;
 use crate::model::{Network, Severity};
 use crate::source::{FileId, Sources, Span};
 
@@ -77,6 +78,8 @@ pub struct CheckContext<'a> {
     /// are reported under it. When it is disabled they are reported under the policy that
     /// could not decide — never dropped.
     pub unknown_value: Option<&'a PolicyMeta>,
+    /// The network's NSG rules, compiled once per context and shared by every policy.
+    pub rules: &'a CompiledRules<'a>,
 }
 
 /// What `nsgate explain` prints for a policy (also the SARIF rule help text).

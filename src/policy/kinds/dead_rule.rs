@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::eval::compile::{
-    compile, compile_resolved, Atom, CompiledRule, Membership, Resolution, RuleContext,
-};
-use crate::eval::flowset::FlowSet;
-use crate::eval::fold::{rule_order, RuleRef};
+use std::borrow::Cow;
+
+use crate::eval::compile::{Atom, CompiledRule, Membership, Resolution};
+use crate::eval::compiled::{CompiledNsg, CompiledRules};
+use crate::eval::flowset::{covering_prefix, Cube};
+use crate::eval::fold::RuleRef;
 use crate::eval::path::MAX_ATOMS;
-use crate::eval::tags::TagContext;
 use crate::model::tenant::{SubnetTenants, TenantKind, TenantRef};
 use crate::model::{
     AddressItem, Direction, Network, Nsg, NsgId, SecurityRule, ServiceTag, SubnetId,
@@ -116,36 +116,32 @@ fn lacks_a_side(rule: &SecurityRule) -> bool {
         || rule.destination_ports.items.is_empty()
 }
 
-/// The rules of `order` compiled in `ctx`, each with its reference.
-fn compile_in_order(
-    nsg: &Nsg,
-    order: &[(RuleRef, bool)],
-    ctx: &RuleContext<'_>,
-) -> Vec<(RuleRef, CompiledRule)> {
-    order
+/// The rules of one NSG, direction and context, each with its reference, compiled once per
+/// check run (shared with the other policies).
+fn compiled_in_order<'c>(compiled: &'c CompiledNsg<'_>) -> Vec<(RuleRef, &'c CompiledRule)> {
+    compiled
+        .order()
         .iter()
-        .filter_map(|(r, placed)| Some((*r, compile(r.resolve(nsg)?, ctx, *placed))))
+        .enumerate()
+        .filter_map(|(position, (r, _))| Some((*r, compiled.get(position)?)))
         .collect()
 }
 
 fn dead_rules(
-    net: &Network,
+    rules: &CompiledRules<'_>,
     nsg: &Nsg,
     id: NsgId,
     direction: Direction,
 ) -> Vec<(usize, Vec<usize>)> {
+    let net = rules.network();
     let unknown = Membership::Unknown;
-    let order = rule_order(nsg, direction);
     let mut dead: Option<BTreeMap<usize, Vec<usize>>> = None;
     for subnet in contexts(net, id) {
-        let tags = TagContext::for_subnet(net, subnet);
-        let ctx = RuleContext {
-            network: net,
-            tags: &tags,
-            source: &unknown,
-            destination: &unknown,
+        let tags = rules.tags(subnet);
+        let Some(compiled_nsg) = rules.nsg(id, direction, &tags, &unknown, &unknown) else {
+            continue;
         };
-        let compiled = compile_in_order(nsg, &order, &ctx);
+        let compiled = compiled_in_order(&compiled_nsg);
         let mut here = BTreeMap::new();
         for (position, (rule_ref, rule)) in compiled.iter().enumerate() {
             let RuleRef::User(i) = rule_ref else { continue };
@@ -157,9 +153,8 @@ fn dead_rules(
             if !placed {
                 continue;
             }
-            let covering = covered(rule, compiled.iter().take(position)).or_else(|| {
-                covered_in_every_resolution(nsg, &order, position, direction, &ctx, &compiled)
-            });
+            let covering = covered(rule, compiled.iter().take(position).copied())
+                .or_else(|| covered_in_every_resolution(&compiled_nsg, position, &compiled));
             if let Some(covering) = covering {
                 here.insert(*i, covering);
             }
@@ -175,45 +170,44 @@ fn dead_rules(
     dead.unwrap_or_default().into_iter().collect()
 }
 
-/// The earlier user rules that certainly match everything `rule` may match, or `None` when
-/// some flow gets past them (or the region is too complex to tell).
+/// The earlier user rules that certainly match everything `rule` may match (those whose
+/// certain match meets it, up to the first whose addition covers it), or `None` when some flow
+/// gets past them (or the region is too complex to tell).
 fn covered<'a>(
     rule: &CompiledRule,
-    earlier: impl Iterator<Item = &'a (RuleRef, CompiledRule)>,
+    earlier: impl Iterator<Item = (RuleRef, &'a CompiledRule)>,
 ) -> Option<Vec<usize>> {
     let Some(hi) = &rule.hi else {
         // It matches no flow at all here.
         return Some(Vec::new());
     };
-    let mut rest = FlowSet::from_cube(hi.clone());
-    let mut covering = Vec::new();
-    for (r, c) in earlier {
-        let Some(lo) = &c.lo else { continue };
-        if hi.intersect(lo).is_none() {
-            continue;
-        }
-        if let RuleRef::User(j) = r {
-            covering.push(*j);
-        }
-        rest = rest.subtract_cube(lo).ok()?;
-        if rest.is_empty() {
-            return Some(covering);
-        }
-    }
-    None
+    let meeting: Vec<(RuleRef, &Cube)> = earlier
+        .filter_map(|(r, c)| c.lo.as_deref().map(|lo| (r, lo)))
+        .filter(|(_, lo)| hi.intersect(lo).is_some())
+        .collect();
+    let cubes: Vec<&Cube> = meeting.iter().map(|(_, lo)| *lo).collect();
+    let k = covering_prefix(hi, &cubes).ok()??;
+    Some(
+        meeting
+            .iter()
+            .take(k)
+            .filter_map(|(r, _)| match r {
+                RuleRef::User(j) => Some(*j),
+                _ => None,
+            })
+            .collect(),
+    )
 }
 
 /// Unknowns are one variable wherever they appear: a rule naming `VirtualNetwork` after an
 /// identical one is dead although neither matches a known set. Under every resolution of the
 /// questions the rule and the earlier rules ask, the earlier rules must cover it (enumerated
 /// only while there are at most [`MAX_ATOMS`] questions; past that the rule is not called dead).
+/// Rules that ask no question are the shared compiled ones under every resolution.
 fn covered_in_every_resolution(
-    nsg: &Nsg,
-    order: &[(RuleRef, bool)],
+    rules: &CompiledNsg<'_>,
     position: usize,
-    direction: Direction,
-    ctx: &RuleContext<'_>,
-    compiled: &[(RuleRef, CompiledRule)],
+    compiled: &[(RuleRef, &CompiledRule)],
 ) -> Option<Vec<usize>> {
     if escapes_every_resolution(compiled, position) {
         return None;
@@ -231,16 +225,15 @@ fn covered_in_every_resolution(
     }
     let mut covering: Vec<usize> = Vec::new();
     for resolution in Resolution::all(&atoms) {
-        let exact: Vec<(RuleRef, CompiledRule)> = order
+        let exact: Vec<(RuleRef, Cow<'_, CompiledRule>)> = rules
+            .order()
             .iter()
             .take(position + 1)
-            .filter_map(|(r, _)| {
-                let rule = r.resolve(nsg)?;
-                Some((*r, compile_resolved(rule, ctx, direction, &resolution)))
-            })
+            .enumerate()
+            .filter_map(|(p, (r, _))| Some((*r, rules.resolved(p, &resolution)?)))
             .collect();
         let (last, earlier) = exact.split_last()?;
-        for j in covered(&last.1, earlier.iter())? {
+        for j in covered(&last.1, earlier.iter().map(|(r, c)| (*r, c.as_ref())))? {
             if !covering.contains(&j) {
                 covering.push(j);
             }
@@ -255,25 +248,17 @@ fn covered_in_every_resolution(
 /// the rule (a resolved rule matches at least its `lo`, an earlier one at most its `hi`), so
 /// [`covered_in_every_resolution`] would find it uncovered in the first resolution: this
 /// answers the same without compiling the rules once per resolution. `false` when unsure.
-fn escapes_every_resolution(compiled: &[(RuleRef, CompiledRule)], position: usize) -> bool {
+fn escapes_every_resolution(compiled: &[(RuleRef, &CompiledRule)], position: usize) -> bool {
     let Some(Some(lo)) = compiled.get(position).map(|(_, c)| &c.lo) else {
         return false;
     };
-    let mut rest = FlowSet::from_cube(lo.clone());
-    for (_, c) in compiled.iter().take(position) {
-        let Some(hi) = &c.hi else { continue };
-        if lo.intersect(hi).is_none() {
-            continue;
-        }
-        match rest.subtract_cube(hi) {
-            Ok(r) => rest = r,
-            Err(_) => return false,
-        }
-        if rest.is_empty() {
-            return false;
-        }
-    }
-    !rest.is_empty()
+    let his: Vec<&Cube> = compiled
+        .iter()
+        .take(position)
+        .filter_map(|(_, c)| c.hi.as_deref())
+        .filter(|hi| lo.may_intersect(hi))
+        .collect();
+    matches!(covering_prefix(lo, &his), Ok(None))
 }
 
 impl Check for DeadRule {
@@ -281,7 +266,7 @@ impl Check for DeadRule {
         let net = ctx.network;
         for (index, nsg) in net.nsgs.iter().enumerate() {
             for direction in Direction::BOTH {
-                for (dead, covering) in dead_rules(net, nsg, NsgId(index), direction) {
+                for (dead, covering) in dead_rules(ctx.rules, nsg, NsgId(index), direction) {
                     let Some(rule) = nsg.rules.get(dead) else {
                         continue;
                     };
@@ -372,29 +357,21 @@ mod tests {
             )
             .subnet("a", "vnet", &["10.0.1.0/24"], Some("nsg"))
             .build();
-        let nsg = &net.nsgs[0];
-        let direction = Direction::Inbound;
-        let order = rule_order(nsg, direction);
-        let tags = TagContext::for_subnet(&net, Some(SubnetId(0)));
+        let rules = CompiledRules::new(&net);
+        let tags = rules.tags(Some(SubnetId(0)));
         let unknown = Membership::Unknown;
-        let ctx = RuleContext {
-            network: &net,
-            tags: &tags,
-            source: &unknown,
-            destination: &unknown,
-        };
-        let compiled = compile_in_order(nsg, &order, &ctx);
+        let nsg = rules
+            .nsg(NsgId(0), Direction::Inbound, &tags, &unknown, &unknown)
+            .unwrap();
+        let compiled = compiled_in_order(&nsg);
         // `Private` lies inside what `FromVnet` may match: only the enumeration can tell.
         assert!(!escapes_every_resolution(&compiled, 1));
         assert_eq!(
-            covered_in_every_resolution(nsg, &order, 1, direction, &ctx, &compiled),
+            covered_in_every_resolution(&nsg, 1, &compiled),
             Some(vec![0])
         );
         // `Public` is outside it under every answer: the shortcut and the enumeration agree.
         assert!(escapes_every_resolution(&compiled, 2));
-        assert_eq!(
-            covered_in_every_resolution(nsg, &order, 2, direction, &ctx, &compiled),
-            None
-        );
+        assert_eq!(covered_in_every_resolution(&nsg, 2, &compiled), None);
     }
 }

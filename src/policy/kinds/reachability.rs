@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 
 use ipnet::IpNet;
 
-use crate::eval::compile::{compile, RuleContext};
+use crate::eval::compiled::CompiledRules;
 use crate::eval::flowset::{port_set, AddrSet, Cube, FlowSet, PortSet, ProtoSet};
-use crate::eval::fold::{rule_order, RuleRef};
+use crate::eval::fold::RuleRef;
 use crate::eval::intervals::IntervalSet;
 use crate::eval::path::{
-    evaluate_path, hops, AddressUncertainty, Endpoint, HopKind, HopNsg, PathResult, Undecided,
+    evaluate_path_with, hops, AddressUncertainty, Endpoint, HopKind, HopNsg, PathResult, Undecided,
 };
 use crate::eval::tags::TagContext;
 use crate::model::values::{parse_address, parse_port_range};
@@ -268,8 +268,18 @@ impl Check for Reachability {
             Some((n, p)) => (n, Some(p)),
             None => (ctx.network, None),
         };
+        // The rules compiled so far belong to the input's network, not to this one.
+        let hypothetical_rules;
+        let rules = match &placed {
+            Some((n, _)) => {
+                hypothetical_rules = CompiledRules::new(n);
+                &hypothetical_rules
+            }
+            None => ctx.rules,
+        };
         let ctx = &CheckContext {
             network: net,
+            rules,
             ..*ctx
         };
         for (index, subnet) in net.subnets.iter().enumerate() {
@@ -286,9 +296,9 @@ impl Check for Reachability {
                 .filter(|a| hypothesis.is_none() || !a.needs_a_real_subnet())
             {
                 if a.at_least_one {
-                    check_some(net, id, a, &mut report);
+                    check_some(ctx.rules, id, a, &mut report);
                 } else {
-                    check_assertion(net, id, a, &mut report);
+                    check_assertion(ctx.rules, id, a, &mut report);
                 }
             }
             let first = out.len();
@@ -527,7 +537,13 @@ fn is_one_host(e: &Endpoint) -> bool {
     e.nics.len() == 1 && single(e.addresses.v4.ranges(), e.addresses.v6.ranges())
 }
 
-fn check_assertion(net: &Network, s: SubnetId, a: &Assertion, report: &mut SubnetReport) {
+fn check_assertion(
+    rules: &CompiledRules<'_>,
+    s: SubnetId,
+    a: &Assertion,
+    report: &mut SubnetReport,
+) {
+    let net = rules.network();
     let sources = endpoints(net, s, &a.from, &a.except_from);
     if a.to.contains(&Party::ProbePort) {
         let (probes, unknowns) = targets::probe_targets(net, s);
@@ -535,7 +551,7 @@ fn check_assertion(net: &Network, s: SubnetId, a: &Assertion, report: &mut Subne
             let mut per_backend = a.clone();
             per_backend.ports = t.ports;
             per_backend.port_text = t.port_text;
-            check_pairs(net, s, &per_backend, &sources, &[t.endpoint], report);
+            check_pairs(rules, s, &per_backend, &sources, &[t.endpoint], report);
         }
         if !unknowns.is_empty() {
             let flows = FlowSet::from_cube(Cube {
@@ -549,17 +565,18 @@ fn check_assertion(net: &Network, s: SubnetId, a: &Assertion, report: &mut Subne
         return;
     }
     let destinations = endpoints(net, s, &a.to, &[]);
-    check_pairs(net, s, a, &sources, &destinations, report);
+    check_pairs(rules, s, a, &sources, &destinations, report);
 }
 
 fn check_pairs(
-    net: &Network,
+    rules: &CompiledRules<'_>,
     s: SubnetId,
     a: &Assertion,
     sources: &[Endpoint],
     destinations: &[Endpoint],
     report: &mut SubnetReport,
 ) {
+    let net = rules.network();
     let flows = FlowSet::from_cube(Cube {
         protocols: a.protocols,
         src_ports: a.source_ports.clone(),
@@ -583,7 +600,7 @@ fn check_pairs(
                     }
                 }
             }
-            let result = match evaluate_path(net, &flows, src, dst) {
+            let result = match evaluate_path_with(rules, &flows, src, dst) {
                 Ok(r) => r,
                 Err(e) => {
                     let span = net
@@ -792,31 +809,25 @@ fn witnesses(
 /// The first allow after the deciding rule that would have matched these flows: the rule that
 /// "lost" to the deny.
 fn lost_allow(
-    net: &Network,
+    rules: &CompiledRules<'_>,
     nsg_id: NsgId,
     deciding: RuleRef,
     hop: HopKind,
     subnet: Option<SubnetId>,
     region: &FlowSet,
 ) -> Option<Span> {
-    let nsg = net.nsg(nsg_id)?;
-    let tags = TagContext::for_subnet(net, subnet);
+    let tags = rules.tags(subnet);
     let unknown = crate::eval::compile::Membership::Unknown;
-    let ctx = RuleContext {
-        network: net,
-        tags: &tags,
-        source: &unknown,
-        destination: &unknown,
-    };
-    let order = rule_order(nsg, hop.direction());
+    let compiled = rules.nsg(nsg_id, hop.direction(), &tags, &unknown, &unknown)?;
+    let nsg = compiled.nsg();
+    let order = compiled.order();
     let start = order.iter().position(|(r, _)| *r == deciding)? + 1;
-    for (r, placed) in order.iter().skip(start) {
+    for (position, (r, _)) in order.iter().enumerate().skip(start) {
         let rule = r.resolve(nsg)?;
         if rule.access() != Some(Access::Allow) {
             continue;
         }
-        let compiled = compile(rule, &ctx, *placed);
-        if let Some(hi) = &compiled.hi {
+        if let Some(hi) = &compiled.get(position)?.hi {
             if !region.intersect_cube(hi).is_empty() {
                 return Some(rule.span);
             }
@@ -1086,7 +1097,8 @@ impl SubnetReport {
             } else {
                 labels.push(label);
             }
-            if let Some(lost) = lost_allow(net, nsg_id, *rule_ref, *hop, Some(id), &f.region) {
+            if let Some(lost) = lost_allow(ctx.rules, nsg_id, *rule_ref, *hop, Some(id), &f.region)
+            {
                 labels.push(Label::new(
                     lost,
                     "this allow is never reached for these flows",
@@ -1485,9 +1497,10 @@ fn merge_target(f: &mut Failure, a: &Assertion, dst: &Endpoint) {
 
 /// `expect = "some"`: when no flow of the assertion passes (and none is undecided), the
 /// subnet is unreachable for it; the rules that deny the flows are named.
-fn check_some(net: &Network, s: SubnetId, a: &Assertion, report: &mut SubnetReport) {
+fn check_some(rules: &CompiledRules<'_>, s: SubnetId, a: &Assertion, report: &mut SubnetReport) {
+    let net = rules.network();
     let mut probe = SubnetReport::default();
-    check_assertion(net, s, a, &mut probe);
+    check_assertion(rules, s, a, &mut probe);
     if probe.passed {
         return;
     }

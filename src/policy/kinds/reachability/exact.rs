@@ -224,10 +224,12 @@ ports = ["3389"]
             let mut sources = crate::source::Sources::new();
             let file = sources.add("t.toml", policy_text);
             let policy = crate::policy::load_policy(file, &sources).unwrap();
+            let rules = crate::eval::compiled::CompiledRules::new(&net);
             let ctx = crate::policy::CheckContext {
                 network: &net,
                 sources: &sources,
                 unknown_value: None,
+                rules: &rules,
             };
             crate::policy::run(&[policy], &ctx)
         };

@@ -19,10 +19,12 @@ fn findings_with(net: &Network, extra: &[&str]) -> Vec<Finding> {
         .iter()
         .find(|p| p.meta.kind == "unknown-value")
         .map(|p| p.meta.clone());
+    let rules = crate::eval::compiled::CompiledRules::new(net);
     let ctx = CheckContext {
         network: net,
         sources: &sources,
         unknown_value: unknown_value.as_ref(),
+        rules: &rules,
     };
     run(&policies, &ctx)
 }
