@@ -8,12 +8,21 @@
 //! for an NSG without one every known membership shares the entry of `Unknown` (compile gives
 //! the same rule for both).
 //!
+//! The cache is bounded: it keeps the compiled rules of at most [`MAX_KEPT_RULES`] rule
+//! positions, so its memory is a constant, not a multiple of the input (a compiled rule is
+//! several times the size of the rule it comes from). Entries past the bound are compiled for
+//! the call and dropped with it. The first entries are kept, never replaced: the policies scan
+//! the NSGs in the same order one after another, and for a cyclic scan larger than the cache,
+//! keeping a fixed part hits on that part every time, where replacing the oldest (LRU) would
+//! never hit. The last [`RECENT`] entries not kept are also held, because one path's
+//! evaluation asks for the same NSGs again (its questions, then each of their answers).
+//!
 //! Not `Sync`: one cache per network, used by one thread (the check runs roots in parallel,
 //! each with its own cache).
 
 use std::borrow::Cow;
-use std::cell::{OnceCell, RefCell};
-use std::collections::HashMap;
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use crate::eval::compile::{
@@ -28,6 +37,17 @@ use crate::model::{AddressItem, Direction, Link, Network, Nsg, NsgId, SubnetId};
 /// rules are compiled for the call without being kept, so a lookup stays cheap.
 const MAX_CONTEXTS: usize = 64;
 
+/// Rule positions (Azure's default rules included) whose compiled rules are kept (see the
+/// module doc): about 20–25 MB (measured ~650 bytes per position with its cube, questions and
+/// entry). The dense benchmark plan has 16 positions per NSG: its first 2,048 NSGs are kept.
+/// Unbounded, the cache was 1.1× the plan file at 20,000 NSGs and took the run over 3× the
+/// file in memory; bounded, that run takes 2.9× the file and 5–15% more time
+/// (docs/performance.md).
+pub const MAX_KEPT_RULES: usize = 1 << 15;
+
+/// Entries past the bound held for the lookups that follow (see the module doc).
+const RECENT: usize = 16;
+
 /// The compiled rules of one network's NSGs (see the module doc).
 #[derive(Debug)]
 pub struct CompiledRules<'n> {
@@ -35,6 +55,11 @@ pub struct CompiledRules<'n> {
     tags: RefCell<HashMap<Option<SubnetId>, Rc<TagContext>>>,
     nsgs: RefCell<HashMap<(NsgId, Direction), Bucket>>,
     defaults: RefCell<Vec<Rc<Defaults>>>,
+    /// Rule positions held by kept entries, and the most that may be.
+    kept_rules: Cell<usize>,
+    max_kept_rules: usize,
+    /// The last entries past the bound, oldest first.
+    recent: RefCell<VecDeque<(NsgId, Rc<Entry>)>>,
 }
 
 /// Azure's default rules of one direction in one context: the same for every NSG there (they
@@ -78,11 +103,19 @@ pub struct CompiledNsg<'n> {
 
 impl<'n> CompiledRules<'n> {
     pub fn new(network: &'n Network) -> CompiledRules<'n> {
+        CompiledRules::keeping(network, MAX_KEPT_RULES)
+    }
+
+    /// A cache that keeps the compiled rules of at most `max_kept_rules` rule positions.
+    pub fn keeping(network: &'n Network, max_kept_rules: usize) -> CompiledRules<'n> {
         CompiledRules {
             network,
             tags: RefCell::default(),
             nsgs: RefCell::default(),
             defaults: RefCell::default(),
+            kept_rules: Cell::new(0),
+            max_kept_rules,
+            recent: RefCell::default(),
         }
     }
 
@@ -120,13 +153,24 @@ impl<'n> CompiledRules<'n> {
             m => m.clone(),
         };
         let (source, destination) = (key(source), key(destination));
-        let found = bucket.contexts.iter().find(|e| {
+        let same = |e: &Entry| {
             e.source == source
                 && e.destination == destination
                 && (Rc::ptr_eq(&e.tags, tags) || e.tags == *tags)
-        });
+        };
+        let found = bucket
+            .contexts
+            .iter()
+            .find(|e| same(e))
+            .cloned()
+            .or_else(|| {
+                let recent = self.recent.borrow();
+                let mut held = recent.iter().rev();
+                held.find(|(i, e)| *i == id && e.direction == direction && same(e))
+                    .map(|(_, e)| Rc::clone(e))
+            });
         let entry = match found {
-            Some(e) => Rc::clone(e),
+            Some(e) => e,
             None => {
                 let order = rule_order(nsg, direction);
                 let defaults = self.defaults(direction, tags, &source, &destination);
@@ -139,8 +183,16 @@ impl<'n> CompiledRules<'n> {
                     compiled: order.iter().map(|_| OnceCell::new()).collect(),
                     order,
                 });
-                if bucket.contexts.len() < MAX_CONTEXTS {
+                let kept = self.kept_rules.get() + e.order.len();
+                if bucket.contexts.len() < MAX_CONTEXTS && kept <= self.max_kept_rules {
+                    self.kept_rules.set(kept);
                     bucket.contexts.push(Rc::clone(&e));
+                } else {
+                    let mut recent = self.recent.borrow_mut();
+                    if recent.len() == RECENT {
+                        recent.pop_front();
+                    }
+                    recent.push_back((id, Rc::clone(&e)));
                 }
                 e
             }
@@ -351,6 +403,59 @@ mod tests {
             .nsg(NsgId(0), Direction::Inbound, &other, &unknown, &unknown)
             .unwrap();
         assert!(!Rc::ptr_eq(&a.entry, &c.entry));
+    }
+
+    /// Past the bound, entries are not kept (the first ones stay shared; the last few are held
+    /// for the lookups that follow), and what they compile is the same.
+    #[test]
+    fn entries_past_the_bound_are_not_kept_and_compile_the_same() {
+        let n = net();
+        let unknown = Membership::Unknown;
+        let unbounded = CompiledRules::new(&n);
+        let tags = unbounded.tags(Some(SubnetId(0)));
+        let all = unbounded
+            .nsg(NsgId(0), Direction::Inbound, &tags, &unknown, &unknown)
+            .unwrap();
+        let size = all.order().len();
+        // Room for exactly one entry: the subnet's context is kept, the outside one is not.
+        let bounded = CompiledRules::keeping(&n, size);
+        let tags = bounded.tags(Some(SubnetId(0)));
+        let outside = bounded.tags(None);
+        let lookup = |t: &Rc<TagContext>| {
+            bounded
+                .nsg(NsgId(0), Direction::Inbound, t, &unknown, &unknown)
+                .unwrap()
+        };
+        assert!(Rc::ptr_eq(&lookup(&tags).entry, &lookup(&tags).entry));
+        // The outside context is past the bound: not kept, but held among the recent entries.
+        assert!(Rc::ptr_eq(&lookup(&outside).entry, &lookup(&outside).entry));
+        assert_eq!(bounded.kept_rules.get(), size);
+        assert_eq!(bounded.recent.borrow().len(), 1);
+        let fresh = CompiledRules::keeping(&n, 0);
+        let never = fresh
+            .nsg(
+                NsgId(0),
+                Direction::Inbound,
+                &fresh.tags(None),
+                &unknown,
+                &unknown,
+            )
+            .unwrap();
+        let kept = unbounded
+            .nsg(
+                NsgId(0),
+                Direction::Inbound,
+                &unbounded.tags(None),
+                &unknown,
+                &unknown,
+            )
+            .unwrap();
+        for position in 0..size {
+            let (a, b) = (never.get(position).unwrap(), kept.get(position).unwrap());
+            assert_eq!((&a.lo, &a.hi, a.access), (&b.lo, &b.hi, b.access));
+            assert_eq!(a.atoms, b.atoms);
+        }
+        assert_eq!(fresh.kept_rules.get(), 0);
     }
 
     /// Under a resolution, a rule without questions is the shared one and a rule with
