@@ -776,13 +776,20 @@ impl FlowSet {
 /// in turn: a prefix can cover `target` only when, in every dimension, the union of its cubes'
 /// sets holds `target`'s set (each point of a normalized cube's dimension belongs to one of
 /// its flows), so the subtraction runs only at prefixes that pass that test, and not at all
-/// when one cube holds `target` alone. `target` must be normalized (as every compiled rule
-/// is); an error when the subtraction grows past [`MAX_CUBES`].
-pub fn covering_prefix(target: &Cube, cubes: &[&Cube]) -> Result<Option<usize>, TooComplex> {
+/// when one cube holds `target` alone. `cubes` is read lazily, no further than the prefix
+/// found (a caller that filters them pays for the filter only that far). `target` must be
+/// normalized (as every compiled rule is); an error when the subtraction grows past
+/// [`MAX_CUBES`].
+pub fn covering_prefix<'c>(
+    target: &Cube,
+    cubes: impl IntoIterator<Item = &'c Cube>,
+) -> Result<Option<usize>, TooComplex> {
     let mut union = Projections::default();
     let mut rest: Option<FlowSet> = None;
+    let mut seen: Vec<&Cube> = Vec::new();
     let mut subtracted = 0;
-    for (k, cube) in cubes.iter().enumerate() {
+    for (k, cube) in cubes.into_iter().enumerate() {
+        seen.push(cube);
         union.add(cube);
         if !union.holds(target) {
             continue;
@@ -794,7 +801,7 @@ pub fn covering_prefix(target: &Cube, cubes: &[&Cube]) -> Result<Option<usize>, 
         let mut left = rest
             .take()
             .unwrap_or_else(|| FlowSet::from_cube(target.clone()));
-        for c in cubes.iter().take(k + 1).skip(subtracted) {
+        for c in seen.iter().skip(subtracted) {
             left = left.subtract_cube(c)?;
         }
         subtracted = k + 1;
@@ -971,11 +978,24 @@ mod tests {
             if let Some(target) = target {
                 let cubes: Vec<&Cube> = cubes.iter().flatten().collect();
                 proptest::prop_assert_eq!(
-                    covering_prefix(&target, &cubes).unwrap(),
+                    covering_prefix(&target, cubes.iter().copied()).unwrap(),
                     covering_prefix_by_subtraction(&target, &cubes)
                 );
             }
         }
+    }
+
+    /// The cubes are read no further than the prefix found: a rule covered by the first of
+    /// 10,000 copies of itself reads one (dead-rule was quadratic in an NSG's rules when it
+    /// intersected the rule with every earlier one first).
+    #[test]
+    fn covering_prefix_reads_no_further_than_the_prefix() {
+        let target = Cube::universe();
+        let copies = vec![Cube::universe(); 10_000];
+        let mut read = 0;
+        let cubes = copies.iter().inspect(|_| read += 1);
+        assert_eq!(covering_prefix(&target, cubes).unwrap(), Some(1));
+        assert_eq!(read, 1);
     }
 
     /// Small cubes over a few addresses and ports, so that prefixes often cover each other.

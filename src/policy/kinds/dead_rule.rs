@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use crate::eval::compile::{Atom, CompiledRule, Membership, Resolution};
 use crate::eval::compiled::{CompiledNsg, CompiledRules};
-use crate::eval::flowset::{covering_prefix, Cube};
+use crate::eval::flowset::covering_prefix;
 use crate::eval::fold::RuleRef;
 use crate::eval::path::MAX_ATOMS;
 use crate::model::tenant::{SubnetTenants, TenantKind, TenantRef};
@@ -181,17 +181,22 @@ fn covered<'a>(
         // It matches no flow at all here.
         return Some(Vec::new());
     };
-    let meeting: Vec<(RuleRef, &Cube)> = earlier
+    // Read lazily: with many rules covered by the first ones (copies of one rule), the
+    // intersection with every earlier rule would be quadratic in the NSG's rules.
+    let mut meeting: Vec<RuleRef> = Vec::new();
+    let cubes = earlier
         .filter_map(|(r, c)| c.lo.as_deref().map(|lo| (r, lo)))
         .filter(|(_, lo)| hi.intersect(lo).is_some())
-        .collect();
-    let cubes: Vec<&Cube> = meeting.iter().map(|(_, lo)| *lo).collect();
-    let k = covering_prefix(hi, &cubes).ok()??;
+        .map(|(r, lo)| {
+            meeting.push(r);
+            lo
+        });
+    let k = covering_prefix(hi, cubes).ok()??;
     Some(
         meeting
             .iter()
             .take(k)
-            .filter_map(|(r, _)| match r {
+            .filter_map(|r| match r {
                 RuleRef::User(j) => Some(*j),
                 _ => None,
             })
@@ -252,13 +257,12 @@ fn escapes_every_resolution(compiled: &[(RuleRef, &CompiledRule)], position: usi
     let Some(Some(lo)) = compiled.get(position).map(|(_, c)| &c.lo) else {
         return false;
     };
-    let his: Vec<&Cube> = compiled
+    let his = compiled
         .iter()
         .take(position)
         .filter_map(|(_, c)| c.hi.as_deref())
-        .filter(|hi| lo.may_intersect(hi))
-        .collect();
-    matches!(covering_prefix(lo, &his), Ok(None))
+        .filter(|hi| lo.may_intersect(hi));
+    matches!(covering_prefix(lo, his), Ok(None))
 }
 
 impl Check for DeadRule {
