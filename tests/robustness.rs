@@ -199,36 +199,43 @@ fn a_megabyte_address_value_with_commas_is_one_unknown_and_quoted_short() {
     );
 }
 
-/// Standard input that cannot be read (here invalid UTF-8; `/dev/zero` past the 1 GiB bound
+/// Standard input that cannot be read (here invalid UTF-8; `/dev/zero`, at its first NUL byte,
 /// takes the same path) is one clear error, exit 2, under the name every other report uses
 /// for it; the empty text it leaves is not also sniffed as an unknown kind of input.
 #[test]
 fn unreadable_standard_input_is_one_error() {
     use clap::Parser;
-    let cwd = common::root();
-    let cli =
-        nsgate::cli::Cli::try_parse_from(["nsgate", "check", "--format", "compact", "-"]).unwrap();
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let mut stdin: &[u8] = &[0xff, 0xfe, b'{'];
-    let code = nsgate::cli::run(
-        cli,
-        &mut nsgate::cli::Io {
-            stdout: &mut stdout,
-            stderr: &mut stderr,
-            stdin: &mut stdin,
-            env: Vec::new(),
-            stdout_is_terminal: false,
-            cwd,
-        },
-    );
-    let out = String::from_utf8(stdout).unwrap();
-    assert_eq!(code, 2, "{out}");
-    let errors: Vec<&str> = out.lines().filter(|l| l.contains("error[")).collect();
-    assert_eq!(errors.len(), 1, "{out}");
-    assert!(
-        errors[0].starts_with("<stdin>") && errors[0].contains("cannot read standard input"),
-        "{out}"
-    );
+    let binary: Vec<u8> = [&b"{\"a\": "[..], &[0u8; 4096][..]].concat();
+    for (stdin, why) in [
+        (&[0xff, 0xfe, b'{'][..], "neither UTF-8 nor UTF-16"),
+        (&binary[..], "NUL byte (at byte 6)"),
+    ] {
+        let cli = nsgate::cli::Cli::try_parse_from(["nsgate", "check", "--format", "compact", "-"])
+            .unwrap();
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let mut stdin = stdin;
+        let code = nsgate::cli::run(
+            cli,
+            &mut nsgate::cli::Io {
+                stdout: &mut stdout,
+                stderr: &mut stderr,
+                stdin: &mut stdin,
+                env: Vec::new(),
+                stdout_is_terminal: false,
+                cwd: common::root(),
+            },
+        );
+        let out = String::from_utf8(stdout).unwrap();
+        assert_eq!(code, 2, "{out}");
+        let errors: Vec<&str> = out.lines().filter(|l| l.contains("error[")).collect();
+        assert_eq!(errors.len(), 1, "{out}");
+        assert!(
+            errors[0].starts_with("<stdin>")
+                && errors[0].contains("cannot read standard input")
+                && errors[0].contains(why),
+            "{out}"
+        );
+    }
 }
 
 /// A rule with thousands of bad addresses (a copy loop can give every rule of every NSG the

@@ -17,6 +17,8 @@ pub enum ReadError {
     TooLarge(u64),
     /// A stream (standard input) longer than a file may be.
     StreamTooLarge,
+    /// A stream with a NUL byte (at this offset) outside UTF-16: no input format allows one.
+    Nul(u64),
     NotText,
     Io(String),
 }
@@ -33,6 +35,10 @@ impl std::fmt::Display for ReadError {
                 f,
                 "it is longer than the {MAX_FILE_BYTES} bytes nsgate reads from one input"
             ),
+            ReadError::Nul(at) => write!(
+                f,
+                "it holds a NUL byte (at byte {at}): binary data, not a plan, template, Bicep or HCL text"
+            ),
             ReadError::NotText => f.write_str("it is neither UTF-8 nor UTF-16 text"),
             ReadError::Io(e) => f.write_str(e),
         }
@@ -45,20 +51,34 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
     decode(bytes).ok_or(ReadError::NotText)
 }
 
-/// Read a stream (standard input) as text, bounded like a file: `/dev/zero` piped in is an
-/// error once the bound is passed, not memory exhaustion.
+/// Read a stream (standard input) as text, bounded like a file: an endless stream piped in
+/// is an error once the bound is passed, not memory exhaustion, and binary data (`/dev/zero`)
+/// is an error at its first NUL byte, before a gigabyte of it is held.
 pub fn read_stream(stream: impl Read) -> Result<String, ReadError> {
     read_stream_within(stream, MAX_FILE_BYTES)
 }
 
-fn read_stream_within(stream: impl Read, limit: u64) -> Result<String, ReadError> {
+fn read_stream_within(mut stream: impl Read, limit: u64) -> Result<String, ReadError> {
     let mut bytes = Vec::new();
-    stream
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| ReadError::Io(e.to_string()))?;
-    if bytes.len() as u64 > limit {
-        return Err(ReadError::StreamTooLarge);
+    let mut chunk = vec![0; 64 * 1024];
+    loop {
+        let n = match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadError::Io(e.to_string())),
+        };
+        let read = chunk.get(..n).unwrap_or_default();
+        // UTF-16 text has NUL bytes; its byte-order mark comes first.
+        let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+        let utf16 = utf16 || matches!((bytes.first(), read.first()), (None, Some(0xFF | 0xFE)));
+        if let Some(at) = read.iter().position(|b| *b == 0).filter(|_| !utf16) {
+            return Err(ReadError::Nul((bytes.len() + at) as u64));
+        }
+        bytes.extend_from_slice(read);
+        if bytes.len() as u64 > limit {
+            return Err(ReadError::StreamTooLarge);
+        }
     }
     decode(bytes).ok_or(ReadError::NotText)
 }
@@ -153,6 +173,17 @@ mod tests {
             read_stream_within(&b"caf\xE9"[..], 10),
             Err(ReadError::NotText)
         );
+        // Binary data ends at its first NUL byte, far below the bound; UTF-16 is still read.
+        assert_eq!(
+            read_stream_within(std::io::repeat(0), 1 << 30),
+            Err(ReadError::Nul(0))
+        );
+        assert_eq!(
+            read_stream_within(&b"{ \0 }"[..], 10),
+            Err(ReadError::Nul(2))
+        );
+        let utf16: Vec<u8> = [0xFF, 0xFE, b'{', 0, b'}', 0].to_vec();
+        assert_eq!(read_stream_within(&utf16[..], 10).as_deref(), Ok("{}"));
     }
 
     #[test]
