@@ -77,6 +77,10 @@ const CHECKPOINT: usize = 4096;
 
 /// Characters in a byte slice (UTF-8 continuation bytes do not start a character).
 fn count_chars(bytes: &[u8]) -> u32 {
+    // `is_ascii` reads a word at a time: plans and templates are mostly ASCII.
+    if bytes.is_ascii() {
+        return bytes.len() as u32;
+    }
     bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count() as u32
 }
 
@@ -137,7 +141,12 @@ impl SourceFile {
             Err(i) => i.saturating_sub(1),
         };
         let line_start = self.line_starts.get(line_index).copied().unwrap_or(0) as usize;
-        let column = self.chars_before(offset) - self.chars_before(line_start);
+        // A short line is counted directly; only a long one (a one-line plan) pays for the
+        // checkpoints, which count every character of the file once.
+        let column = match self.text.as_bytes().get(line_start..offset) {
+            Some(line) if line.len() <= CHECKPOINT => count_chars(line),
+            _ => self.chars_before(offset) - self.chars_before(line_start),
+        };
         LineCol {
             line: line_index as u32 + 1,
             column: column + 1,
@@ -279,7 +288,7 @@ mod tests {
     #[test]
     fn columns_on_a_long_line_cross_checkpoints() {
         let mut s = Sources::new();
-        let text = format!("{}é{}x", "a".repeat(5000), "b".repeat(9000));
+        let text = format!("{}é{}x\ncé dy", "a".repeat(5000), "b".repeat(9000));
         let id = s.add("long", text.clone());
         let offset = text.find('x').unwrap() as u32;
         assert_eq!(
@@ -288,6 +297,12 @@ mod tests {
                 line: 1,
                 column: 14002
             }
+        );
+        // A short line after it is counted directly, the same way.
+        let offset = text.find('y').unwrap() as u32;
+        assert_eq!(
+            s.get(id).unwrap().line_col(offset),
+            LineCol { line: 2, column: 5 }
         );
     }
 

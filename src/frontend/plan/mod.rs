@@ -40,8 +40,8 @@ use crate::source::{FileId, Sources, Span};
 pub fn detect(text: &str) -> bool {
     let doc = skim::Doc::unchecked(text);
     let (mut version, mut parts) = (false, false);
-    for m in doc.member_iter(doc.root.clone()) {
-        match m.key.as_ref() {
+    for key in doc.keys(doc.root.clone()) {
+        match key.as_ref() {
             "format_version" => version = true,
             "planned_values" | "resource_changes" => parts = true,
             _ => {}

@@ -223,6 +223,37 @@ impl<'a> Doc<'a> {
         })
     }
 
+    /// The keys of the object at `range` in order. A value is skipped only when the next key
+    /// is asked for, so a caller that stops at a key never reads its value (telling a plan by
+    /// its first keys does not skim the `resource_changes` after them).
+    pub fn keys<'d>(&'d self, range: Range<usize>) -> impl Iterator<Item = Cow<'a, str>> + 'd {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let mut pos = if bytes.get(range.start) == Some(&b'{') {
+            skip_ws(bytes, range.start + 1)
+        } else {
+            range.end
+        };
+        let mut value_start: Option<usize> = None;
+        std::iter::from_fn(move || {
+            if let Some(start) = value_start.take() {
+                let next = skip_ws(bytes, self.end(start));
+                pos = if bytes.get(next) == Some(&b',') {
+                    skip_ws(bytes, next + 1)
+                } else {
+                    range.end
+                };
+            }
+            if pos >= range.end || bytes.get(pos) != Some(&b'"') {
+                return None;
+            }
+            let key_end = string_end(bytes, pos);
+            let colon = skip_ws(bytes, key_end);
+            value_start = Some(skip_ws(bytes, colon + 1));
+            Some(decode_string(text, pos..key_end))
+        })
+    }
+
     /// The member `key` of the object at `range` (the last one when duplicated, like
     /// [`Node::get`]).
     pub fn member(&self, range: Range<usize>, key: &str) -> Option<Range<usize>> {
@@ -358,6 +389,24 @@ mod tests {
     fn deep_nesting_is_rejected_without_overflow() {
         let text = "[".repeat(100_000);
         assert!(validate(&text).unwrap_err().message.contains("nesting"));
+    }
+
+    /// Keys come in order, escapes decoded, the same as the members' keys; a key's value is
+    /// not read until the next key is asked for (here an unterminated value after `b`).
+    #[test]
+    fn keys_are_the_members_keys_and_stop_before_the_next_value() {
+        let text = r#"{"a": [1, {"x": "}"}], "b\u0041": {"c": null}, "d": 2}"#;
+        let doc = Doc::unchecked(text);
+        let keys: Vec<String> = doc.keys(doc.root.clone()).map(|k| k.into_owned()).collect();
+        let members: Vec<String> = doc
+            .member_iter(doc.root.clone())
+            .map(|m| m.key.into_owned())
+            .collect();
+        assert_eq!(keys, ["a", "bA", "d"]);
+        assert_eq!(keys, members);
+        let cut = r#"{"a": 1, "b": [1, 2"#;
+        let doc = Doc::unchecked(cut);
+        assert_eq!(doc.keys(doc.root.clone()).take(2).count(), 2);
     }
 
     #[test]
