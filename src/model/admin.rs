@@ -411,7 +411,9 @@ fn hosts_intent_policy_service(n: &Network, vnet: VnetId) -> bool {
 /// The admin rules that apply to `vnet` (see [`AdminScope`]).
 pub fn scope_of(n: &Network, vnet: VnetId) -> AdminScope {
     let mut scope = AdminScope::default();
-    let intent = hosts_intent_policy_service(n, vnet);
+    // Read only when a collection covers the VNet: it scans the VNet's subnets, and every
+    // hop of every path asks for its VNet's scope (quadratic in subnets per VNet otherwise).
+    let mut intent: Option<bool> = None;
     for (i, rule) in n.admin_rules.iter().enumerate() {
         let (collection, collection_why) = match &rule.collection {
             Link::Resolved(id) => (n.admin_collections.get(id.value.0), None),
@@ -433,7 +435,8 @@ pub fn scope_of(n: &Network, vnet: VnetId) -> AdminScope {
                 let Some(mut deployed) = collection_deployed(n, c, vnet) else {
                     continue;
                 };
-                if intent && !intent_allows(n, c, rule) {
+                let hosts = *intent.get_or_insert_with(|| hosts_intent_policy_service(n, vnet));
+                if hosts && !intent_allows(n, c, rule) {
                     continue;
                 }
                 deployed.extend(covered);
