@@ -185,41 +185,23 @@ impl<'a> Doc<'a> {
         self.member_iter(range).collect()
     }
 
-    /// [`Doc::members`] one at a time, so a caller that finds what it looks for early (such
-    /// as [`detect`](super::detect) on a 100 MB plan) does not walk the rest.
+    /// [`Doc::members`] one at a time, so a caller that finds what it looks for early does
+    /// not walk the rest.
     pub fn member_iter<'d>(
         &'d self,
         range: Range<usize>,
     ) -> impl Iterator<Item = SkimMember<'a>> + 'd {
         let text = self.text;
-        let bytes = text.as_bytes();
-        let is_object = bytes.get(range.start) == Some(&b'{');
-        let mut pos = if is_object {
-            skip_ws(bytes, range.start + 1)
-        } else {
-            range.end
-        };
+        let mut pos = self.first_member(&range);
         std::iter::from_fn(move || {
-            if pos >= range.end || bytes.get(pos) != Some(&b'"') {
-                return None;
-            }
-            let key_end = string_end(bytes, pos);
-            let key = decode_string(text, pos..key_end);
-            let colon = skip_ws(bytes, key_end);
-            let value_start = skip_ws(bytes, colon + 1);
+            let (key_range, value_start) = self.member_head(pos, &range)?;
             let value_end = self.end(value_start);
-            let member = SkimMember {
-                key,
-                key_range: pos..key_end,
+            pos = self.next_member(value_end, &range);
+            Some(SkimMember {
+                key: decode_string(text, key_range.clone()),
+                key_range,
                 value: value_start..value_end,
-            };
-            let next = skip_ws(bytes, value_end);
-            pos = if bytes.get(next) == Some(&b',') {
-                skip_ws(bytes, next + 1)
-            } else {
-                range.end
-            };
-            Some(member)
+            })
         })
     }
 
@@ -227,31 +209,48 @@ impl<'a> Doc<'a> {
     /// is asked for, so a caller that stops at a key never reads its value (telling a plan by
     /// its first keys does not skim the `resource_changes` after them).
     pub fn keys<'d>(&'d self, range: Range<usize>) -> impl Iterator<Item = Cow<'a, str>> + 'd {
-        let text = self.text;
-        let bytes = text.as_bytes();
-        let mut pos = if bytes.get(range.start) == Some(&b'{') {
-            skip_ws(bytes, range.start + 1)
-        } else {
-            range.end
-        };
+        let mut pos = self.first_member(&range);
         let mut value_start: Option<usize> = None;
         std::iter::from_fn(move || {
             if let Some(start) = value_start.take() {
-                let next = skip_ws(bytes, self.end(start));
-                pos = if bytes.get(next) == Some(&b',') {
-                    skip_ws(bytes, next + 1)
-                } else {
-                    range.end
-                };
+                pos = self.next_member(self.end(start), &range);
             }
-            if pos >= range.end || bytes.get(pos) != Some(&b'"') {
-                return None;
-            }
-            let key_end = string_end(bytes, pos);
-            let colon = skip_ws(bytes, key_end);
-            value_start = Some(skip_ws(bytes, colon + 1));
-            Some(decode_string(text, pos..key_end))
+            let (key_range, start) = self.member_head(pos, &range)?;
+            value_start = Some(start);
+            Some(decode_string(self.text, key_range))
         })
+    }
+
+    /// Where the first member of the object at `range` starts (`range.end` if not an object).
+    fn first_member(&self, range: &Range<usize>) -> usize {
+        let bytes = self.text.as_bytes();
+        if bytes.get(range.start) == Some(&b'{') {
+            skip_ws(bytes, range.start + 1)
+        } else {
+            range.end
+        }
+    }
+
+    /// The key of the member at `pos` and where its value starts (`None` past the last).
+    fn member_head(&self, pos: usize, range: &Range<usize>) -> Option<(Range<usize>, usize)> {
+        let bytes = self.text.as_bytes();
+        if pos >= range.end || bytes.get(pos) != Some(&b'"') {
+            return None;
+        }
+        let key_end = string_end(bytes, pos);
+        let colon = skip_ws(bytes, key_end);
+        Some((pos..key_end, skip_ws(bytes, colon + 1)))
+    }
+
+    /// Where the member after a value ending at `value_end` starts (`range.end` if none).
+    fn next_member(&self, value_end: usize, range: &Range<usize>) -> usize {
+        let bytes = self.text.as_bytes();
+        let next = skip_ws(bytes, value_end);
+        if bytes.get(next) == Some(&b',') {
+            skip_ws(bytes, next + 1)
+        } else {
+            range.end
+        }
     }
 
     /// The member `key` of the object at `range` (the last one when duplicated, like
