@@ -68,14 +68,15 @@ fn read_stream_within(mut stream: impl Read, limit: u64) -> Result<String, ReadE
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(ReadError::Io(e.to_string())),
         };
-        let read = chunk.get(..n).unwrap_or_default();
-        // UTF-16 text has NUL bytes; its byte-order mark comes first.
+        let start = bytes.len();
+        bytes.extend_from_slice(chunk.get(..n).unwrap_or_default());
+        // UTF-16 text has NUL bytes; its byte-order mark comes first (read whole here, even
+        // when it arrived split across two reads).
         let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
-        let utf16 = utf16 || matches!((bytes.first(), read.first()), (None, Some(0xFF | 0xFE)));
+        let read = bytes.get(start..).unwrap_or_default();
         if let Some(at) = read.iter().position(|b| *b == 0).filter(|_| !utf16) {
-            return Err(ReadError::Nul((bytes.len() + at) as u64));
+            return Err(ReadError::Nul((start + at) as u64));
         }
-        bytes.extend_from_slice(read);
         if bytes.len() as u64 > limit {
             return Err(ReadError::StreamTooLarge);
         }
@@ -184,6 +185,9 @@ mod tests {
         );
         let utf16: Vec<u8> = [0xFF, 0xFE, b'{', 0, b'}', 0].to_vec();
         assert_eq!(read_stream_within(&utf16[..], 10).as_deref(), Ok("{}"));
+        // The same with its byte-order mark split across two reads.
+        let split = (&utf16[..1]).chain(&utf16[1..]);
+        assert_eq!(read_stream_within(split, 10).as_deref(), Ok("{}"));
     }
 
     #[test]
