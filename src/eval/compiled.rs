@@ -165,9 +165,11 @@ impl<'n> CompiledRules<'n> {
             .cloned()
             .or_else(|| {
                 let recent = self.recent.borrow();
-                let mut held = recent.iter().rev();
-                held.find(|(i, e)| *i == id && e.direction == direction && same(e))
-                    .map(|(_, e)| Rc::clone(e))
+                let held = recent
+                    .iter()
+                    .rev()
+                    .find(|(i, e)| *i == id && e.direction == direction && same(e));
+                held.map(|(_, e)| Rc::clone(e))
             });
         let entry = match found {
             Some(e) => e,
