@@ -22,7 +22,6 @@ use crate::model::{
 };
 use crate::source::Span;
 use ipnet::IpNet;
-use std::rc::Rc;
 use std::sync::Arc;
 
 /// ASG memberships of one end of a flow: `Known` when the end is a specific NIC IP
@@ -133,9 +132,9 @@ impl Resolution {
 pub struct CompiledRule {
     /// Certainly matched flows (`None`: none). The same cube as `hi` when the two are equal
     /// (every known rule), so a rule kept for a whole check run holds one cube.
-    pub lo: Option<Rc<Cube>>,
+    pub lo: Option<Arc<Cube>>,
     /// Possibly matched flows (`None`: none).
-    pub hi: Option<Rc<Cube>>,
+    pub hi: Option<Arc<Cube>>,
     /// `None` when the access is unknown (the rule may allow or deny).
     pub access: Option<Access>,
     /// Why `lo` and `hi` differ, or why the rule's place or access is uncertain.
@@ -324,7 +323,7 @@ fn compile_with(
         hull: Hull::FULL,
     }
     .normalize()
-    .map(Rc::new);
+    .map(Arc::new);
     let lo = if position_known {
         let lo = Cube {
             protocols: protocols.0,
@@ -336,8 +335,8 @@ fn compile_with(
         }
         .normalize();
         match (lo, &hi) {
-            (Some(lo), Some(hi)) if lo == **hi => Some(Rc::clone(hi)),
-            (lo, _) => lo.map(Rc::new),
+            (Some(lo), Some(hi)) if lo == **hi => Some(Arc::clone(hi)),
+            (lo, _) => lo.map(Arc::new),
         }
     } else {
         None

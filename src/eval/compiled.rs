@@ -17,13 +17,12 @@
 //! never hit. The last [`RECENT`] entries not kept are also held, because one path's
 //! evaluation asks for the same NSGs again (its questions, then each of their answers).
 //!
-//! Not `Sync`: one cache per network, used by one thread (the check runs roots in parallel,
-//! each with its own cache).
+//! `Sync`: the policies of one check run in parallel and share it. Which entries a parallel run
+//! keeps depends on the order the threads ask; what they compile does not.
 
 use std::borrow::Cow;
-use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{HashMap, VecDeque};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use crate::eval::compile::{
     compile, compile_resolved, CompiledRule, Membership, Resolution, RuleContext,
@@ -52,45 +51,57 @@ const RECENT: usize = 16;
 #[derive(Debug)]
 pub struct CompiledRules<'n> {
     network: &'n Network,
-    tags: RefCell<HashMap<Option<SubnetId>, Rc<TagContext>>>,
-    nsgs: RefCell<HashMap<(NsgId, Direction), Bucket>>,
-    defaults: RefCell<Vec<Rc<Defaults>>>,
-    /// Rule positions held by kept entries, and the most that may be.
-    kept_rules: Cell<usize>,
+    tags: Mutex<HashMap<Option<SubnetId>, Arc<TagContext>>>,
+    nsgs: Mutex<Nsgs>,
+    defaults: Mutex<Vec<Arc<Defaults>>>,
     max_kept_rules: usize,
+}
+
+/// The kept entries and what goes with them, under one lock.
+#[derive(Debug, Default)]
+struct Nsgs {
+    buckets: HashMap<(NsgId, Direction), Bucket>,
+    /// Rule positions held by kept entries.
+    kept_rules: usize,
     /// The last entries past the bound, oldest first.
-    recent: RefCell<VecDeque<(NsgId, Rc<Entry>)>>,
+    recent: VecDeque<(NsgId, Arc<Entry>)>,
+}
+
+/// A lock of the cache. A thread that panicked while holding it left nothing half-written
+/// that a lookup could misread (entries are inserted whole), so a poisoned lock is used as is.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Azure's default rules of one direction in one context: the same for every NSG there (they
 /// name no ASG, so a known membership is kept as `Unknown`).
 #[derive(Debug)]
 struct Defaults {
-    tags: Rc<TagContext>,
+    tags: Arc<TagContext>,
     source: Membership,
     destination: Membership,
     direction: Direction,
-    compiled: Vec<OnceCell<Option<CompiledRule>>>,
+    compiled: Vec<OnceLock<Option<CompiledRule>>>,
 }
 
 #[derive(Debug)]
 struct Bucket {
     /// Whether a rule names a linked ASG (memberships then matter).
     reads_memberships: bool,
-    contexts: Vec<Rc<Entry>>,
+    contexts: Vec<Arc<Entry>>,
 }
 
 /// One NSG in one direction and one context.
 #[derive(Debug)]
 struct Entry {
-    tags: Rc<TagContext>,
+    tags: Arc<TagContext>,
     source: Membership,
     destination: Membership,
     direction: Direction,
     order: Vec<(RuleRef, bool)>,
     /// Per position of `order`; the defaults' positions stay empty (see `defaults`).
-    compiled: Vec<OnceCell<Option<CompiledRule>>>,
-    defaults: Rc<Defaults>,
+    compiled: Vec<OnceLock<Option<CompiledRule>>>,
+    defaults: Arc<Defaults>,
 }
 
 /// The rules of one NSG in one direction and context, in evaluation order, compiled on demand.
@@ -98,7 +109,7 @@ struct Entry {
 pub struct CompiledNsg<'n> {
     network: &'n Network,
     nsg: &'n Nsg,
-    entry: Rc<Entry>,
+    entry: Arc<Entry>,
 }
 
 impl<'n> CompiledRules<'n> {
@@ -110,12 +121,10 @@ impl<'n> CompiledRules<'n> {
     pub fn keeping(network: &'n Network, max_kept_rules: usize) -> CompiledRules<'n> {
         CompiledRules {
             network,
-            tags: RefCell::default(),
-            nsgs: RefCell::default(),
-            defaults: RefCell::default(),
-            kept_rules: Cell::new(0),
+            tags: Mutex::default(),
+            nsgs: Mutex::default(),
+            defaults: Mutex::default(),
             max_kept_rules,
-            recent: RefCell::default(),
         }
     }
 
@@ -124,13 +133,13 @@ impl<'n> CompiledRules<'n> {
     }
 
     /// [`TagContext::for_subnet`], computed once per subnet.
-    pub fn tags(&self, subnet: Option<SubnetId>) -> Rc<TagContext> {
-        if let Some(t) = self.tags.borrow().get(&subnet) {
-            return Rc::clone(t);
+    pub fn tags(&self, subnet: Option<SubnetId>) -> Arc<TagContext> {
+        if let Some(t) = lock(&self.tags).get(&subnet) {
+            return Arc::clone(t);
         }
-        let t = Rc::new(TagContext::for_subnet(self.network, subnet));
-        self.tags.borrow_mut().insert(subnet, Rc::clone(&t));
-        t
+        // Computed outside the lock; a thread that raced this one keeps its own equal copy.
+        let t = Arc::new(TagContext::for_subnet(self.network, subnet));
+        Arc::clone(lock(&self.tags).entry(subnet).or_insert(t))
     }
 
     /// The rules of NSG `id` in `direction`, compiled in this context (`None`: no such NSG).
@@ -138,16 +147,20 @@ impl<'n> CompiledRules<'n> {
         &self,
         id: NsgId,
         direction: Direction,
-        tags: &Rc<TagContext>,
+        tags: &Arc<TagContext>,
         source: &Membership,
         destination: &Membership,
     ) -> Option<CompiledNsg<'n>> {
         let nsg = self.network.nsg(id)?;
-        let mut nsgs = self.nsgs.borrow_mut();
-        let bucket = nsgs.entry((id, direction)).or_insert_with(|| Bucket {
-            reads_memberships: names_a_linked_asg(nsg),
-            contexts: Vec::new(),
-        });
+        let mut guard = lock(&self.nsgs);
+        let nsgs = &mut *guard;
+        let bucket = nsgs
+            .buckets
+            .entry((id, direction))
+            .or_insert_with(|| Bucket {
+                reads_memberships: names_a_linked_asg(nsg),
+                contexts: Vec::new(),
+            });
         let key = |m: &Membership| match m {
             Membership::Known(_) if !bucket.reads_memberships => Membership::Unknown,
             m => m.clone(),
@@ -156,7 +169,7 @@ impl<'n> CompiledRules<'n> {
         let same = |e: &Entry| {
             e.source == source
                 && e.destination == destination
-                && (Rc::ptr_eq(&e.tags, tags) || e.tags == *tags)
+                && (Arc::ptr_eq(&e.tags, tags) || e.tags == *tags)
         };
         let found = bucket
             .contexts
@@ -164,37 +177,36 @@ impl<'n> CompiledRules<'n> {
             .find(|e| same(e))
             .cloned()
             .or_else(|| {
-                let recent = self.recent.borrow();
-                let held = recent
+                let held = nsgs
+                    .recent
                     .iter()
                     .rev()
                     .find(|(i, e)| *i == id && e.direction == direction && same(e));
-                held.map(|(_, e)| Rc::clone(e))
+                held.map(|(_, e)| Arc::clone(e))
             });
         let entry = match found {
             Some(e) => e,
             None => {
                 let order = rule_order(nsg, direction);
                 let defaults = self.defaults(direction, tags, &source, &destination);
-                let e = Rc::new(Entry {
+                let e = Arc::new(Entry {
                     defaults,
-                    tags: Rc::clone(tags),
+                    tags: Arc::clone(tags),
                     source,
                     destination,
                     direction,
-                    compiled: order.iter().map(|_| OnceCell::new()).collect(),
+                    compiled: order.iter().map(|_| OnceLock::new()).collect(),
                     order,
                 });
-                let kept = self.kept_rules.get() + e.order.len();
+                let kept = nsgs.kept_rules + e.order.len();
                 if bucket.contexts.len() < MAX_CONTEXTS && kept <= self.max_kept_rules {
-                    self.kept_rules.set(kept);
-                    bucket.contexts.push(Rc::clone(&e));
+                    nsgs.kept_rules = kept;
+                    bucket.contexts.push(Arc::clone(&e));
                 } else {
-                    let mut recent = self.recent.borrow_mut();
-                    if recent.len() == RECENT {
-                        recent.pop_front();
+                    if nsgs.recent.len() == RECENT {
+                        nsgs.recent.pop_front();
                     }
-                    recent.push_back((id, Rc::clone(&e)));
+                    nsgs.recent.push_back((id, Arc::clone(&e)));
                 }
                 e
             }
@@ -213,36 +225,36 @@ impl CompiledRules<'_> {
     fn defaults(
         &self,
         direction: Direction,
-        tags: &Rc<TagContext>,
+        tags: &Arc<TagContext>,
         source: &Membership,
         destination: &Membership,
-    ) -> Rc<Defaults> {
+    ) -> Arc<Defaults> {
         let key = |m: &Membership| match m {
             Membership::Known(_) => Membership::Unknown,
             m => m.clone(),
         };
         let (source, destination) = (key(source), key(destination));
-        let mut all = self.defaults.borrow_mut();
+        let mut all = lock(&self.defaults);
         let found = all.iter().rev().take(MAX_CONTEXTS).find(|d| {
             d.direction == direction
                 && d.source == source
                 && d.destination == destination
-                && (Rc::ptr_eq(&d.tags, tags) || d.tags == *tags)
+                && (Arc::ptr_eq(&d.tags, tags) || d.tags == *tags)
         });
         if let Some(d) = found {
-            return Rc::clone(d);
+            return Arc::clone(d);
         }
-        let d = Rc::new(Defaults {
-            tags: Rc::clone(tags),
+        let d = Arc::new(Defaults {
+            tags: Arc::clone(tags),
             source,
             destination,
             direction,
             compiled: default_rules(direction)
                 .iter()
-                .map(|_| OnceCell::new())
+                .map(|_| OnceLock::new())
                 .collect(),
         });
-        all.push(Rc::clone(&d));
+        all.push(Arc::clone(&d));
         d
     }
 }
@@ -376,7 +388,7 @@ mod tests {
         let b = cache
             .nsg(NsgId(0), Direction::Inbound, &tags, &none, &unknown)
             .unwrap();
-        assert!(Rc::ptr_eq(&a.entry, &b.entry));
+        assert!(Arc::ptr_eq(&a.entry, &b.entry));
         let ctx = RuleContext {
             network: &n,
             tags: &tags,
@@ -398,13 +410,13 @@ mod tests {
         let d = cache
             .nsg(NsgId(0), Direction::Inbound, &sibling, &unknown, &unknown)
             .unwrap();
-        assert!(Rc::ptr_eq(&a.entry, &d.entry));
+        assert!(Arc::ptr_eq(&a.entry, &d.entry));
         // Outside any subnet, VirtualNetwork is another context.
         let other = cache.tags(None);
         let c = cache
             .nsg(NsgId(0), Direction::Inbound, &other, &unknown, &unknown)
             .unwrap();
-        assert!(!Rc::ptr_eq(&a.entry, &c.entry));
+        assert!(!Arc::ptr_eq(&a.entry, &c.entry));
     }
 
     /// Past the bound, entries are not kept (the first ones stay shared; the last few are held
@@ -423,16 +435,19 @@ mod tests {
         let bounded = CompiledRules::keeping(&n, size);
         let tags = bounded.tags(Some(SubnetId(0)));
         let outside = bounded.tags(None);
-        let lookup = |t: &Rc<TagContext>| {
+        let lookup = |t: &Arc<TagContext>| {
             bounded
                 .nsg(NsgId(0), Direction::Inbound, t, &unknown, &unknown)
                 .unwrap()
         };
-        assert!(Rc::ptr_eq(&lookup(&tags).entry, &lookup(&tags).entry));
+        assert!(Arc::ptr_eq(&lookup(&tags).entry, &lookup(&tags).entry));
         // The outside context is past the bound: not kept, but held among the recent entries.
-        assert!(Rc::ptr_eq(&lookup(&outside).entry, &lookup(&outside).entry));
-        assert_eq!(bounded.kept_rules.get(), size);
-        assert_eq!(bounded.recent.borrow().len(), 1);
+        assert!(Arc::ptr_eq(
+            &lookup(&outside).entry,
+            &lookup(&outside).entry
+        ));
+        assert_eq!(lock(&bounded.nsgs).kept_rules, size);
+        assert_eq!(lock(&bounded.nsgs).recent.len(), 1);
         let fresh = CompiledRules::keeping(&n, 0);
         let never = fresh
             .nsg(
@@ -457,7 +472,7 @@ mod tests {
             assert_eq!((&a.lo, &a.hi, a.access), (&b.lo, &b.hi, b.access));
             assert_eq!(a.atoms, b.atoms);
         }
-        assert_eq!(fresh.kept_rules.get(), 0);
+        assert_eq!(lock(&fresh.nsgs).kept_rules, 0);
     }
 
     /// Under a resolution, a rule without questions is the shared one and a rule with
