@@ -464,6 +464,21 @@ impl<M: MarkSink> Validator<'_, M> {
     }
 }
 
+/// Bytes that end a run of plain string content: `"`, `\\` and control characters.
+// Indexing in a constant: an index out of range fails the build, it cannot panic.
+#[allow(clippy::indexing_slicing)]
+static STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 struct Parser<'a> {
     bytes: &'a [u8],
     text: &'a str,
@@ -571,13 +586,13 @@ impl<'a> Parser<'a> {
         let open = self.pos;
         self.pos += 1;
         loop {
-            // Jump to the next quote or backslash, then stop early at a control character.
+            // To the next quote, backslash or control character, one table lookup per byte
+            // (most strings are short keys, where a memchr call costs more than it saves).
             let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
-            let run = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
             let run = rest
-                .get(..run)
-                .and_then(|r| r.iter().position(|&b| b < 0x20))
-                .unwrap_or(run);
+                .iter()
+                .position(|&b| STRING_STOP.get(usize::from(b)) != Some(&false))
+                .unwrap_or(rest.len());
             self.pos += run;
             match self.peek() {
                 Some(b'"') => {
@@ -618,7 +633,17 @@ impl<'a> Parser<'a> {
         self.bytes.get(self.pos).copied()
     }
 
+    /// Called before and after every token: the common case (compact JSON, no whitespace
+    /// here) is one inlined comparison.
+    #[inline(always)]
     fn skip_ws(&mut self) -> Result<(), JsonError> {
+        match self.peek() {
+            Some(b' ' | b'\t' | b'\n' | b'\r' | b'/') => self.skip_ws_slow(),
+            _ => Ok(()),
+        }
+    }
+
+    fn skip_ws_slow(&mut self) -> Result<(), JsonError> {
         loop {
             match self.peek() {
                 Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
