@@ -7,7 +7,9 @@
 #
 # Columns: input size, nsgate's wall time and peak memory (max RSS, /usr/bin/time -v), the
 # baseline's, the two ratios the targets are stated in (time ÷ baseline time, peak memory ÷
-# file size), and the outcome (exit code; "NSG030" when a budget or the cube cap ended it).
+# file size), and the outcome (exit code; "NSG030" when a budget or the cube cap ended it,
+# and nsgate's CPU time, user + system: it runs a root's policies on both cores, so CPU time
+# exceeds wall time). REPEAT=5 takes the median of 5 runs of each command (see `measure`).
 # Inputs are generated into a temporary directory (never committed) and removed afterwards.
 # Sizes are chosen so the whole run takes a few minutes on a shared 2-core machine; set
 # SIZES_<CLASS> (e.g. SIZES_big_nsg="500 1000 2000 4000") to override.
@@ -41,16 +43,35 @@ declare -A gen=(
 order=(big-nsg frag-nsg arm-copy arm-numbers tf-numbers plan-dense plan-full)
 [[ $# -gt 0 ]] && order=("$@")
 
-# "seconds peak-MB exit-code" of a command.
-measure() {
+# "seconds peak-MB exit-code cpu-seconds" of one run of a command.
+measure_once() {
   local out="$tmp/time.txt" code=0
   /usr/bin/time -v -o "$out" "$@" >"$tmp/stdout.txt" 2>"$tmp/stderr.txt" || code=$?
-  local wall rss
+  local wall rss cpu
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$out")
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out")
+  cpu=$(awk -F': ' '/User time/ {u = $2} /System time/ {s = $2} END {print u + s}' "$out")
   # m:ss.ss or h:mm:ss → seconds
   wall=$(awk -v t="$wall" 'BEGIN { n = split(t, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }')
-  echo "$wall $((rss / 1024)) $code"
+  echo "$wall $((rss / 1024)) $code $cpu"
+}
+
+# REPEAT runs of a command (default 1): the median wall and CPU time, the largest peak. Wall
+# times on a shared 2-core machine vary by tens of percent from run to run; REPEAT=5 makes the
+# ratios repeatable.
+REPEAT=${REPEAT:-1}
+measure() {
+  local i runs=()
+  for ((i = 0; i < REPEAT; i++)); do
+    runs+=("$(measure_once "$@")")
+  done
+  # Median of a column (mawk has no sort of its own).
+  median() { printf '%s\n' "${runs[@]}" | awk -v c="$1" '{print $c}' | sort -g |
+    awk '{v[NR] = $1} END {m = int((NR + 1) / 2); print (NR % 2) ? v[m] : (v[m] + v[m + 1]) / 2}'; }
+  local peak code
+  peak=$(printf '%s\n' "${runs[@]}" | awk '$2 > m {m = $2} END {print m}')
+  code=$(printf '%s\n' "${runs[@]}" | awk 'END {print $3}')
+  echo "$(median 1) $peak $code $(median 4)"
 }
 
 before=${BEFORE:-${BASELINE:-}}
@@ -76,9 +97,10 @@ for class in "${order[@]}"; do
       "$bin/examples/$example" "$@" 2>/dev/null
     fi
     bytes=$(stat -c %s "$path")
-    read -r t m code < <(measure "$bin/nsgate" check --format compact "$path")
+    read -r t m code cpu < <(measure "$bin/nsgate" check --format compact "$path")
     outcome="exit $code"
     grep -q 'NSG030' "$tmp/stdout.txt" && outcome="$outcome, NSG030"
+    outcome="$outcome, cpu ${cpu}s"
     [[ -z $before ]] || mv "$tmp/stdout.txt" "$tmp/after.txt"
     read -r bt bm _ < <(measure "$bin/examples/parse_baseline" "$path")
     awk -v c="$class" -v s="$size" -v b="$bytes" -v t="$t" -v m="$m" -v bt="$bt" -v bm="$bm" -v o="$outcome" 'BEGIN {
@@ -86,10 +108,10 @@ for class in "${order[@]}"; do
       printf "%-12s %8s %9.1f | %8.2f %8d | %8.2f %8d | %6.2f %6.2f | %s\n", c, s, mb, t, m, bt, bm, (bt > 0 ? t / bt : 0), (mb > 0 ? m / mb : 0), o
     }'
     if [[ -n $before ]]; then
-      read -r ot om ocode < <(measure "$before" check --format compact "$path")
+      read -r ot om ocode ocpu < <(measure "$before" check --format compact "$path")
       same="same findings"
       cmp -s "$tmp/stdout.txt" "$tmp/after.txt" || same="FINDINGS DIFFER"
-      awk -v b="$bytes" -v t="$ot" -v m="$om" -v bt="$bt" -v o="exit $ocode, $same" 'BEGIN {
+      awk -v b="$bytes" -v t="$ot" -v m="$om" -v bt="$bt" -v o="exit $ocode, cpu ${ocpu}s, $same" 'BEGIN {
         mb = b / 1048576
         printf "%-12s %8s %9s | %8.2f %8d | %8s %8s | %6.2f %6.2f | %s\n", "  before", "", "", t, m, "", "", (bt > 0 ? t / bt : 0), (mb > 0 ? m / mb : 0), o
       }'

@@ -479,10 +479,15 @@ impl Ctx<'_> {
         single: Option<RawField>,
         plural: Option<RawListField>,
     ) -> PortSpec {
-        let singular_name = self.dialect.field(singular_name);
-        let plural_name = format!("{singular_name}s");
+        // The field names are spelled out only for a problem (this runs for every rule).
+        let names = || {
+            let singular = self.dialect.field(singular_name);
+            let plural = format!("{singular}s");
+            (singular, plural)
+        };
         let span = match (&single, &plural) {
             (Some(s), Some(p)) => {
+                let (singular_name, plural_name) = names();
                 self.invalid(
                     format!("only one of `{singular_name}` and `{plural_name}` can be used per security rule"),
                     s.span.to(p.span),
@@ -492,6 +497,7 @@ impl Ctx<'_> {
             (Some(s), None) => s.span,
             (None, Some(p)) => p.span,
             (None, None) => {
+                let (singular_name, plural_name) = names();
                 self.invalid(
                     format!("one of `{singular_name}` or `{plural_name}` is required"),
                     self.rule_span,
@@ -580,20 +586,28 @@ impl Ctx<'_> {
             .copied()
             .reduce(Span::to)
             .unwrap_or(self.rule_span);
-        let prefix = self.dialect.field(&format!("{side}_address_prefix"));
-        let asgs_name = self.dialect.asg_field(side);
+        // The field names are spelled out only for a problem (this runs for every rule).
+        let dialect = self.dialect;
+        let names = || {
+            let prefix = dialect.field(&format!("{side}_address_prefix"));
+            (prefix, dialect.asg_field(side))
+        };
         match set.len() {
             0 => {
+                let (prefix, asgs_name) = names();
                 self.invalid(
                     format!("one of `{prefix}`, `{prefix}es` or `{asgs_name}` is required"),
                     self.rule_span,
                 );
             }
             1 => {}
-            _ => self.invalid(
-                format!("only one of `{prefix}`, `{prefix}es` and `{asgs_name}` can be used per security rule"),
-                span,
-            ),
+            _ => {
+                let (prefix, asgs_name) = names();
+                self.invalid(
+                    format!("only one of `{prefix}`, `{prefix}es` and `{asgs_name}` can be used per security rule"),
+                    span,
+                );
+            }
         }
         let mut items = Vec::new();
         if let Some(s) = single {

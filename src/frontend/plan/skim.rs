@@ -38,6 +38,9 @@ fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
     pos
 }
 
+/// Members room is made for up front (a planned security rule has 17).
+const MEMBERS_GUESS: usize = 24;
+
 /// Containers at least this long have their end remembered.
 const MARK_MIN_LEN: usize = 256;
 
@@ -111,17 +114,34 @@ fn scan_end(bytes: &[u8], pos: usize) -> usize {
 }
 
 fn string_end(bytes: &[u8], open: usize) -> usize {
+    string_end_escaped(bytes, open).0
+}
+
+/// [`string_end`], and whether the string holds an escape (so must be decoded).
+fn string_end_escaped(bytes: &[u8], open: usize) -> (usize, bool) {
     let mut p = open + 1;
+    let mut escaped = false;
     loop {
         let rest = bytes.get(p..).unwrap_or(&[]);
         match memchr::memchr2(b'"', b'\\', rest) {
             Some(i) => match rest.get(i) {
-                Some(b'"') => return p + i + 1,
-                _ => p += i + 2,
+                Some(b'"') => return (p + i + 1, escaped),
+                _ => {
+                    escaped = true;
+                    p += i + 2;
+                }
             },
-            None => return bytes.len(),
+            None => return (bytes.len(), escaped),
         }
     }
+}
+
+/// The text of a string literal at `range` that holds no escape, without its quotes.
+fn plain_string(text: &str, range: Range<usize>) -> Cow<'_, str> {
+    Cow::Borrowed(
+        text.get(range.start + 1..range.end.saturating_sub(1))
+            .unwrap_or(""),
+    )
 }
 
 /// Decode a JSON string literal (its quotes included in `range`).
@@ -182,7 +202,10 @@ impl<'a> Doc<'a> {
     /// The members of the object at `range` (a range of this document). Anything that is not
     /// an object has no members.
     pub fn members(&self, range: Range<usize>) -> Vec<SkimMember<'a>> {
-        self.member_iter(range).collect()
+        // Sized for a typical resource or rule object: no regrowth on the common path.
+        let mut out = Vec::with_capacity(MEMBERS_GUESS);
+        out.extend(self.member_iter(range));
+        out
     }
 
     /// [`Doc::members`] one at a time, so a caller that finds what it looks for early does
@@ -191,14 +214,13 @@ impl<'a> Doc<'a> {
         &'d self,
         range: Range<usize>,
     ) -> impl Iterator<Item = SkimMember<'a>> + 'd {
-        let text = self.text;
         let mut pos = self.first_member(&range);
         std::iter::from_fn(move || {
-            let (key_range, value_start) = self.member_head(pos, &range)?;
+            let (key_range, key, value_start) = self.member_head(pos, &range)?;
             let value_end = self.end(value_start);
             pos = self.next_member(value_end, &range);
             Some(SkimMember {
-                key: decode_string(text, key_range.clone()),
+                key,
                 key_range,
                 value: value_start..value_end,
             })
@@ -215,9 +237,9 @@ impl<'a> Doc<'a> {
             if let Some(start) = value_start.take() {
                 pos = self.next_member(self.end(start), &range);
             }
-            let (key_range, start) = self.member_head(pos, &range)?;
+            let (_, key, start) = self.member_head(pos, &range)?;
             value_start = Some(start);
-            Some(decode_string(self.text, key_range))
+            Some(key)
         })
     }
 
@@ -231,15 +253,26 @@ impl<'a> Doc<'a> {
         }
     }
 
-    /// The key of the member at `pos` and where its value starts (`None` past the last).
-    fn member_head(&self, pos: usize, range: &Range<usize>) -> Option<(Range<usize>, usize)> {
+    /// The member at `pos`: its key's range, the key decoded (whether it needs decoding is
+    /// found while finding its end: no second scan for keys without an escape, nearly all),
+    /// and where its value starts (`None` past the last).
+    fn member_head(
+        &self,
+        pos: usize,
+        range: &Range<usize>,
+    ) -> Option<(Range<usize>, Cow<'a, str>, usize)> {
         let bytes = self.text.as_bytes();
         if pos >= range.end || bytes.get(pos) != Some(&b'"') {
             return None;
         }
-        let key_end = string_end(bytes, pos);
+        let (key_end, escaped) = string_end_escaped(bytes, pos);
+        let key = if escaped {
+            decode_string(self.text, pos..key_end)
+        } else {
+            plain_string(self.text, pos..key_end)
+        };
         let colon = skip_ws(bytes, key_end);
-        Some((pos..key_end, skip_ws(bytes, colon + 1)))
+        Some((pos..key_end, key, skip_ws(bytes, colon + 1)))
     }
 
     /// Where the member after a value ending at `value_end` starts (`range.end` if none).
