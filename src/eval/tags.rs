@@ -90,6 +90,13 @@ impl Bounds {
     }
     /// The union of many bounds at once (see [`AddrSet::union_all`]).
     pub fn union_all(parts: &[Bounds]) -> Bounds {
+        // Most rule sides are one item, and known items are exact: one union, not two.
+        if let [one] = parts {
+            return one.clone();
+        }
+        if parts.iter().all(Bounds::is_exact) {
+            return Bounds::exact(AddrSet::union_all(parts.iter().map(|b| &b.lo)));
+        }
         Bounds {
             lo: AddrSet::union_all(parts.iter().map(|b| &b.lo)),
             hi: AddrSet::union_all(parts.iter().map(|b| &b.hi)),
