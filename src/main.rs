@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         env: std::env::vars().collect(),
         stdout_is_terminal: is_terminal,
         cwd: std::env::current_dir().unwrap_or_default(),
+        exits_after: true,
     };
     ExitCode::from(nsgate::cli::run(cli, &mut io))
 }

@@ -223,6 +223,7 @@ fn unreadable_standard_input_is_one_error() {
                 env: Vec::new(),
                 stdout_is_terminal: false,
                 cwd: common::root(),
+                exits_after: false,
             },
         );
         let out = String::from_utf8(stdout).unwrap();

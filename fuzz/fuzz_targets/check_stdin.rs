@@ -29,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
         env: Vec::new(),
         stdout_is_terminal: true,
         cwd,
+        exits_after: false,
     };
     let code = run(cli, &mut io);
     assert!(code <= 2, "exit code {code}");

@@ -218,7 +218,9 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
     if let Err(code) = write_report(&text, args.output.as_deref(), io) {
         return code;
     }
-    exit_code(&report, args.fail_on)
+    let code = exit_code(&report, args.fail_on);
+    io.release((report, roots, sources, text));
+    code
 }
 
 /// For plan inputs whose Terraform configuration is at hand (`--source DIR`, or `.tf` files

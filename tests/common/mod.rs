@@ -52,6 +52,7 @@ pub fn nsgate_with(args: &[&str], env: &Env) -> Output {
             env: env.vars.clone(),
             stdout_is_terminal: env.terminal,
             cwd,
+            exits_after: false,
         };
         nsgate::cli::run(cli, &mut io)
     };
