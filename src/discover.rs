@@ -77,6 +77,9 @@ pub struct Discovery {
     pub roots: Vec<Root>,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<InputError>,
+    /// The text of each plan root, read to tell its kind: loading takes it instead of reading
+    /// the file a second time (a plan may be hundreds of megabytes).
+    pub plan_texts: HashMap<PathBuf, String>,
 }
 
 /// What leaves paths out of the search besides `.gitignore`.
@@ -175,10 +178,13 @@ fn given_file(path: &Path, found: &mut Vec<Root>, out: &mut Discovery) {
         return;
     }
     match classify_json(path) {
-        Json::Root(kind) => found.push(Root {
-            path: path.to_path_buf(),
-            kind,
-        }),
+        Json::Root(kind, text) => {
+            keep_text(out, path, text);
+            found.push(Root {
+                path: path.to_path_buf(),
+                kind,
+            })
+        }
         Json::Parameters => out.errors.push(error(
             &shown,
             format!("{shown} is an ARM parameters file, not a template"),
@@ -270,10 +276,13 @@ fn search_dir(dir: &Path, exclude: &Exclude, found: &mut Vec<Root>, out: &mut Di
             });
         } else {
             match classify_json(path) {
-                Json::Root(kind) => files.push(Root {
-                    path: path.to_path_buf(),
-                    kind,
-                }),
+                Json::Root(kind, text) => {
+                    keep_text(out, path, text);
+                    files.push(Root {
+                        path: path.to_path_buf(),
+                        kind,
+                    })
+                }
                 Json::Parameters => out.skipped.push(Skipped {
                     path: shown,
                     reason: "ARM parameters file (read with its template)".into(),
@@ -542,8 +551,16 @@ fn local_module_sources(file: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Keep a plan's text for loading (see [`Discovery::plan_texts`]).
+fn keep_text(out: &mut Discovery, path: &Path, text: Option<String>) {
+    if let Some(text) = text {
+        out.plan_texts.insert(path.to_path_buf(), text);
+    }
+}
+
 enum Json {
-    Root(RootKind),
+    /// An input, with its text when it is a plan.
+    Root(RootKind, Option<String>),
     Parameters,
     /// Readable JSON that is no input of ours, with the reason.
     Other(&'static str),
@@ -571,19 +588,19 @@ fn classify_json(path: &Path) -> Json {
         Err(_) => return Json::Undecodable,
     };
     if plan::detect(&text) {
-        Json::Root(RootKind::Plan)
+        Json::Root(RootKind::Plan, Some(text))
     } else if arm::detect(&text) {
-        Json::Root(RootKind::Arm)
+        Json::Root(RootKind::Arm, None)
     } else if arm::is_parameters_file(&text) {
         Json::Parameters
     } else if looks_like_input(text.as_bytes()) {
         // It names a template schema or plan fields but could not be read as one: the
         // template loader reports exactly why (a syntax error with its span).
-        Json::Root(if text.contains("format_version") {
-            RootKind::Plan
+        if text.contains("format_version") {
+            Json::Root(RootKind::Plan, Some(text))
         } else {
-            RootKind::Arm
-        })
+            Json::Root(RootKind::Arm, None)
+        }
     } else {
         Json::Other("JSON that is neither a Terraform plan nor an ARM template")
     }

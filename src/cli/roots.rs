@@ -65,8 +65,9 @@ pub(crate) fn load_roots(
     // Front ends add to the one source registry, so loading is sequential; it is cheap next
     // to linking and evaluating.
     let mut loaded = Vec::with_capacity(found.roots.len());
+    let mut texts = found.plan_texts;
     for root in found.roots {
-        let mut l = load_root(&root, stdin, opts, sources);
+        let mut l = load_root(&root, texts.remove(&root.path), stdin, opts, sources);
         errors.extend(input_errors(&mut l));
         loaded.push((root, l));
     }

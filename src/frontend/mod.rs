@@ -138,8 +138,9 @@ pub fn load_paths(
         errors: found.errors,
         ..Loaded::default()
     };
+    let mut texts = found.plan_texts;
     for root in &found.roots {
-        let loaded = load_root(root, stdin, opts, sources);
+        let loaded = load_root(root, texts.remove(&root.path), stdin, opts, sources);
         out.inputs.extend(loaded.inputs);
         out.errors.extend(loaded.errors);
         out.network.merge(loaded.network);
@@ -147,10 +148,12 @@ pub fn load_paths(
     out
 }
 
-/// Load one root found by [`discover`](crate::discover::discover). `stdin` is standard input's
-/// text; `None` when it could not be read (the caller reports why), and the root is then empty.
+/// Load one root found by [`discover`](crate::discover::discover). `text`: a plan's text as
+/// discovery read it (read from the file when `None`). `stdin` is standard input's text;
+/// `None` when it could not be read (the caller reports why), and the root is then empty.
 pub fn load_root(
     root: &crate::discover::Root,
+    text: Option<String>,
     stdin: Option<&str>,
     opts: &LoadOptions,
     sources: &mut Sources,
@@ -166,7 +169,7 @@ pub fn load_root(
         }
         RootKind::Terraform => terraform::load(&root.path, opts, sources, &mut out),
         RootKind::Arm => arm::load(&root.path, opts, sources, &mut out),
-        RootKind::Plan => match read::read_text(&root.path) {
+        RootKind::Plan => match text.map_or_else(|| read::read_text(&root.path), Ok) {
             Ok(text) => plan::load_text(&display, text, opts, sources, &mut out),
             Err(e) => out.errors.push(InputError {
                 message: format!("cannot read {display}: {e}"),
