@@ -690,3 +690,35 @@ mod marker_tests {
         assert!(!looks_like_input(b""));
     }
 }
+
+#[cfg(test)]
+mod plan_text_tests {
+    use super::*;
+
+    fn testdata(path: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata")
+            .join(path)
+    }
+
+    /// A plan is read once: discovery keeps the text it classified the file by, exactly as
+    /// the loader would read it; a template's text is not kept (its loader reads it).
+    #[test]
+    fn plan_roots_keep_the_text_they_were_classified_by() {
+        let plan = testdata("plan/count-for-each/plan.json");
+        let template = testdata("arm/admin-always-allow/azuredeploy.json");
+        for path in [plan.clone(), testdata("plan/count-for-each")] {
+            let found = discover(std::slice::from_ref(&path), &Exclude::default());
+            assert_eq!(found.roots.len(), 1, "{}", path.display());
+            let root = &found.roots[0];
+            assert_eq!(root.kind, RootKind::Plan);
+            assert_eq!(
+                found.plan_texts.get(&root.path),
+                Some(&read::read_text(&plan).unwrap())
+            );
+        }
+        let found = discover(&[template], &Exclude::default());
+        assert_eq!(found.roots[0].kind, RootKind::Arm);
+        assert!(found.plan_texts.is_empty());
+    }
+}
