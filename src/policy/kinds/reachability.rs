@@ -349,14 +349,21 @@ impl Check for Reachability {
 }
 
 /// Endpoints standing for the parties of one side, seen from subnet `s`.
-fn endpoints(net: &Network, s: SubnetId, parties: &[Party], except: &[IpNet]) -> Vec<Endpoint> {
+fn endpoints(
+    rules: &CompiledRules<'_>,
+    s: SubnetId,
+    parties: &[Party],
+    except: &[IpNet],
+) -> Vec<Endpoint> {
+    let net = rules.network();
     let mut out = Vec::new();
     let mut outside = AddrSet::empty();
     // What the outside parties certainly hold, and why not all of `outside` (tags over an
     // address space that is not known).
     let mut outside_sure = AddrSet::empty();
     let mut outside_unknowns: Vec<Unknown> = Vec::new();
-    let tags = TagContext::for_subnet(net, Some(s));
+    // The subnet's tag context, shared with the compiled rules (computed once per subnet).
+    let tags = rules.tags(Some(s));
     let mut labels = Vec::new();
     for p in parties {
         match p {
@@ -544,7 +551,7 @@ fn check_assertion(
     report: &mut SubnetReport,
 ) {
     let net = rules.network();
-    let sources = endpoints(net, s, &a.from, &a.except_from);
+    let sources = endpoints(rules, s, &a.from, &a.except_from);
     if a.to.contains(&Party::ProbePort) {
         let (probes, unknowns) = targets::probe_targets(net, s);
         for t in probes {
@@ -564,7 +571,7 @@ fn check_assertion(
         }
         return;
     }
-    let destinations = endpoints(net, s, &a.to, &[]);
+    let destinations = endpoints(rules, s, &a.to, &[]);
     check_pairs(rules, s, a, &sources, &destinations, report);
 }
 
@@ -876,7 +883,7 @@ impl SubnetReport {
         if !self.denied.is_empty() {
             out.push(self.denied_finding(policy, ctx, subnet, id, &prefix_text, &subnet_labels));
         }
-        let judged = self.judge_exposure(net, id);
+        let judged = self.judge_exposure(ctx.rules, id);
         for (((_, hop, nsg, rule), f), judgment) in self.allowed.iter().zip(&judged) {
             let target = if f.dst_label.starts_with("subnet") {
                 format!("{} ({prefix_text})", f.dst_label)
@@ -973,10 +980,8 @@ impl SubnetReport {
 
     /// Each group of admitted flows (in the order of `allowed`) judged by the size of its
     /// public sources, per assertion (nsg-semantics §2.4).
-    fn judge_exposure(&self, net: &Network, id: SubnetId) -> Vec<exposure::Judgment> {
-        let public = TagContext::for_subnet(net, Some(id))
-            .expand(&ServiceTag::Internet)
-            .lo;
+    fn judge_exposure(&self, rules: &CompiledRules<'_>, id: SubnetId) -> Vec<exposure::Judgment> {
+        let public = rules.tags(Some(id)).expand(&ServiceTag::Internet).lo;
         let mut judged = vec![None; self.allowed.len()];
         let mut assertions: Vec<usize> = self.allowed.keys().map(|k| k.0).collect();
         assertions.dedup();
