@@ -137,7 +137,7 @@ impl<'n> CompiledRules<'n> {
         if let Some(t) = lock(&self.tags).get(&subnet) {
             return Arc::clone(t);
         }
-        // Computed outside the lock; a thread that raced this one keeps its own equal copy.
+        // Computed outside the lock; if another thread stored one meanwhile, that one is kept.
         let t = Arc::new(TagContext::for_subnet(self.network, subnet));
         Arc::clone(lock(&self.tags).entry(subnet).or_insert(t))
     }
