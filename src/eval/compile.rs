@@ -449,13 +449,8 @@ fn addresses(
     if !nets.is_empty() {
         parts.push(Bounds::exact(AddrSet::from_nets(&nets)));
     }
-    // One union of all items (a side of one item is that item).
-    if let [_] = parts.as_slice() {
-        if let Some(one) = parts.pop() {
-            return one;
-        }
-    }
-    Bounds::union_all(&parts)
+    // One union of all items.
+    Bounds::union_all(parts)
 }
 
 /// A rule side matched against an end that is "some address of service tag `end`" (issue 14

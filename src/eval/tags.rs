@@ -89,10 +89,12 @@ impl Bounds {
         self.lo == self.hi
     }
     /// The union of many bounds at once (see [`AddrSet::union_all`]).
-    pub fn union_all(parts: &[Bounds]) -> Bounds {
+    pub fn union_all(mut parts: Vec<Bounds>) -> Bounds {
         // Most rule sides are one item, and known items are exact: one union, not two.
-        if let [one] = parts {
-            return one.clone();
+        if parts.len() == 1 {
+            if let Some(one) = parts.pop() {
+                return one;
+            }
         }
         if parts.iter().all(Bounds::is_exact) {
             return Bounds::exact(AddrSet::union_all(parts.iter().map(|b| &b.lo)));
