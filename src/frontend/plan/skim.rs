@@ -13,6 +13,8 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use crate::frontend::json::{self, JsonError, Node};
 
@@ -45,14 +47,16 @@ const MEMBERS_GUESS: usize = 24;
 const MARK_MIN_LEN: usize = 256;
 
 /// A validated document: its text, the range of its value, and the ends of its large
-/// containers (sorted by start).
+/// containers (sorted by start). `Sync`: threads that walk parts of one document each take a
+/// [`Doc::fork`], which shares the marks and keeps its own lookup hint.
 #[derive(Debug)]
 pub struct Doc<'a> {
     pub text: &'a str,
     pub root: Range<usize>,
-    marks: Vec<(u32, u32)>,
-    /// Index into `marks` where the next lookup probably is.
-    hint: std::cell::Cell<usize>,
+    marks: Arc<[(u32, u32)]>,
+    /// Index into `marks` where the next lookup probably is (relaxed: only a guess, checked
+    /// before use).
+    hint: AtomicUsize,
 }
 
 /// Check that `text` is one JSON value (strict JSON: no comments, no trailing commas): the
@@ -69,8 +73,8 @@ pub fn validate(text: &str) -> Result<Doc<'_>, JsonError> {
     Ok(Doc {
         text,
         root,
-        marks,
-        hint: std::cell::Cell::new(0),
+        marks: marks.into(),
+        hint: AtomicUsize::new(0),
     })
 }
 
@@ -167,8 +171,19 @@ impl<'a> Doc<'a> {
         Doc {
             text,
             root: start..text.len(),
-            marks: Vec::new(),
-            hint: std::cell::Cell::new(0),
+            marks: Arc::new([]),
+            hint: AtomicUsize::new(0),
+        }
+    }
+
+    /// The same document for another thread: the marks are shared, the hint is its own (one
+    /// hint moved by two walks in different places would miss for both).
+    pub fn fork(&self) -> Doc<'a> {
+        Doc {
+            text: self.text,
+            root: self.root.clone(),
+            marks: Arc::clone(&self.marks),
+            hint: AtomicUsize::new(self.hint.load(Ordering::Relaxed)),
         }
     }
 
@@ -183,13 +198,13 @@ impl<'a> Doc<'a> {
             }
             if let Ok(p) = u32::try_from(pos) {
                 // Walks go forward: try the mark after the last one found first.
-                let hint = self.hint.get();
+                let hint = self.hint.load(Ordering::Relaxed);
                 let found = match self.marks.get(hint) {
                     Some(&(s, _)) if s == p => Some(hint),
                     _ => self.marks.binary_search_by_key(&p, |m| m.0).ok(),
                 };
                 if let Some(i) = found {
-                    self.hint.set(i + 1);
+                    self.hint.store(i + 1, Ordering::Relaxed);
                     if let Some((_, end)) = self.marks.get(i) {
                         return *end as usize;
                     }
@@ -466,7 +481,7 @@ mod tests {
             "q\"]"
         );
         // Remembered and scanned ends agree.
-        for &(s, e) in &doc.marks {
+        for &(s, e) in doc.marks.iter() {
             assert_eq!(scan_end(text.as_bytes(), s as usize), e as usize);
         }
     }

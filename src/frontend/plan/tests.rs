@@ -223,6 +223,73 @@ fn planned_values_and_prior_state_fill_in_what_has_no_change() {
     }
 }
 
+/// Entries are prepared in parallel a batch at a time (two in tests) and applied in order:
+/// the model lists instances in the plan's order, each once, with every note.
+#[test]
+fn instances_are_lowered_once_in_plan_order_across_batches() {
+    let nsg = |i: usize| {
+        change(
+            &format!("azurerm_network_security_group.n{i}"),
+            r#"["create"]"#,
+            &format!(
+                r#"{{"name": "nsg-{i}", "resource_group_name": "rg", "security_rule": [{RULE}]}}"#
+            ),
+            "{}",
+        )
+    };
+    let mut changes: Vec<String> = (0..5).map(nsg).collect();
+    changes.insert(
+        2,
+        r#"{"address": "not an address", "change": {}}"#.to_string(),
+    );
+    changes.insert(
+        4,
+        change(
+            "azurerm_network_security_group.gone",
+            r#"["delete"]"#,
+            "null",
+            "{}",
+        ),
+    );
+    changes.push(nsg(0)); // listed twice: lowered twice, as Terraform would never write it
+    let value = |name: &str| {
+        format!(
+            r#"{{"address": "azurerm_network_security_group.{name}", "mode": "managed",
+                "type": "azurerm_network_security_group", "name": "{name}",
+                "values": {{"name": "{name}", "resource_group_name": "rg", "security_rule": []}}}}"#
+        )
+    };
+    // planned_values repeats changed instances (skipped) and adds one, three times (added
+    // once: a repeat in the same batch, then in a later one).
+    let values = ["extra", "extra", "n1", "extra", "n4"].map(value).join(",");
+    let text = format!(
+        r#"{{"format_version": "1.2", "resource_changes": [{}],
+            "planned_values": {{"root_module": {{"resources": [{values}]}}}}}}"#,
+        changes.join(",")
+    );
+    let (out, _) = load_str(&text);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let names: Vec<&str> = out
+        .network
+        .nsgs
+        .iter()
+        .map(|n| n.resource.name.value.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["nsg-0", "nsg-1", "nsg-2", "nsg-3", "nsg-4", "nsg-0", "extra"]
+    );
+    assert!(out.network.nsgs.iter().take(5).all(|n| n.rules.len() == 1));
+    let notes: Vec<&str> = out
+        .network
+        .problems
+        .iter()
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("`not an address` cannot be read"));
+}
+
 #[test]
 fn a_wholly_unknown_rule_set_is_an_unknown_rule_when_configured_and_a_note_when_not() {
     let unknown = r#"{"id": true, "security_rule": true}"#;

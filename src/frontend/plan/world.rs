@@ -10,14 +10,19 @@
 //!   data sources read during planning).
 //!
 //! Each part is skimmed (see [`skim`]); the objects of network resources are read in place.
+//! Entries are prepared on several threads (most instances lowered there, see
+//! [`Lowerer::lower_apart`]) and applied in the plan's order, so the model is the same as a
+//! walk on one thread.
 
 use std::collections::HashSet;
 use std::ops::Range;
 
+use rayon::prelude::*;
+
 use crate::frontend::json::JsonError;
 use crate::frontend::plan::address::Address;
 use crate::frontend::plan::config::{Config, Scope};
-use crate::frontend::plan::lower::{is_network_type, Instance, Lowerer};
+use crate::frontend::plan::lower::{is_network_type, Instance, Lowered, Lowerer};
 use crate::frontend::plan::skim;
 use crate::frontend::plan::value::View;
 use crate::model::{Problem, ProblemKind, Severity};
@@ -55,14 +60,154 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
 
     /// `resource_changes[]`.
     pub fn resource_changes(&mut self, range: Range<usize>) -> Result<(), JsonError> {
-        for entry in self.doc.items(range) {
-            self.change(entry)?;
+        let entries = self.doc.items(range);
+        self.in_batches(&entries, |prepare, doc, entry| prepare.change(doc, entry));
+        Ok(())
+    }
+
+    /// Prepare the entries (lowering most instances: see [`Lowerer::lower_apart`]) in
+    /// parallel, a batch at a time, and apply each batch in order: the result is the same as
+    /// one entry after another.
+    fn in_batches<F>(&mut self, entries: &[Range<usize>], prepare_one: F)
+    where
+        F: Fn(&Prepare<'_, 'c>, &skim::Doc<'_>, Range<usize>) -> Step<'c> + Sync,
+    {
+        for batch in entries.chunks(BATCH) {
+            let prepare = Prepare {
+                config: self.config,
+                lower: &*self.lower,
+                seen: &self.seen,
+            };
+            let steps: Vec<Step<'c>> = batch
+                .par_iter()
+                .map_init(
+                    || self.doc.fork(),
+                    |doc, e| prepare_one(&prepare, doc, e.clone()),
+                )
+                .collect();
+            for step in steps {
+                self.apply(step);
+            }
+        }
+    }
+
+    fn apply(&mut self, step: Step<'c>) {
+        if let Some(address) = step.seen {
+            // An instance already lowered from an earlier part is not lowered again.
+            if !self.seen.insert(address) && step.unless_seen {
+                return;
+            }
+        }
+        match step.action {
+            Action::None => {}
+            Action::Note(range, kind, severity, message) => {
+                self.note(&range, kind, severity, message)
+            }
+            Action::Removed(inst, before) => {
+                let view = View::root(self.doc, self.lower.file, Some(before), None, inst.span, "");
+                self.lower.removed(&inst, &view);
+            }
+            Action::Lower(inst, values, unknown) => {
+                let view = View::root(self.doc, self.lower.file, values, unknown, inst.span, "");
+                self.lower.instance(&inst, &view);
+            }
+            Action::Lowered(inst, lowered) => self.lower.lowered(&inst, *lowered),
+        }
+    }
+
+    /// `planned_values` or `prior_state.values`: `root_module` with nested `child_modules`.
+    pub fn values(&mut self, range: Range<usize>) -> Result<(), JsonError> {
+        if let Some(root) = self.doc.member(range, "root_module") {
+            self.module(root, 0)?;
         }
         Ok(())
     }
 
-    fn change(&mut self, entry: Range<usize>) -> Result<(), JsonError> {
+    fn module(&mut self, range: Range<usize>, depth: usize) -> Result<(), JsonError> {
+        if depth > MAX_MODULE_DEPTH {
+            return Ok(());
+        }
         let doc = self.doc;
+        if let Some(resources) = doc.member(range.clone(), "resources") {
+            let entries = doc.items(resources);
+            self.in_batches(&entries, |prepare, doc, entry| {
+                prepare.value_resource(doc, entry)
+            });
+        }
+        if let Some(children) = doc.member(range, "child_modules") {
+            for c in doc.items(children) {
+                self.module(c, depth + 1)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Entries prepared at once: bounds what is held between preparing and applying (a few MB),
+/// while giving the threads long runs of work. Tests use tiny batches, so that their plans
+/// cross batch boundaries.
+#[cfg(not(test))]
+const BATCH: usize = 4096;
+#[cfg(test)]
+const BATCH: usize = 2;
+
+/// What one entry does to the walk, worked out without changing it.
+struct Step<'c> {
+    /// The instance's canonical address, when it could be read.
+    seen: Option<String>,
+    /// The action applies only if no earlier entry had this address (`planned_values` and
+    /// `prior_state` only add instances that have no change).
+    unless_seen: bool,
+    action: Action<'c>,
+}
+
+impl<'c> Step<'c> {
+    fn nothing() -> Step<'c> {
+        Step::only(Action::None)
+    }
+
+    /// An action that records no address (the entry's could not be read, or is skipped).
+    fn only(action: Action<'c>) -> Step<'c> {
+        Step {
+            seen: None,
+            unless_seen: false,
+            action,
+        }
+    }
+}
+
+enum Action<'c> {
+    None,
+    Note(Range<usize>, ProblemKind, Severity, String),
+    /// Removed by apply: its `before` object still tells which mirrored copy to drop.
+    Removed(Instance<'c>, Range<usize>),
+    /// Lowered in order by [`Lowerer::instance`] (its planned object and `after_unknown`).
+    Lower(Instance<'c>, Option<Range<usize>>, Option<Range<usize>>),
+    /// Lowered already ([`Lowerer::lower_apart`]).
+    Lowered(Instance<'c>, Box<Lowered>),
+}
+
+impl Action<'_> {
+    fn note(range: &Range<usize>, kind: ProblemKind, severity: Severity, message: String) -> Self {
+        Action::Note(range.clone(), kind, severity, message)
+    }
+}
+
+/// The read-only part of a walk, shared by the threads that prepare entries.
+struct Prepare<'w, 'c> {
+    config: &'c Config<'c>,
+    lower: &'w Lowerer<'c>,
+    /// Addresses applied by earlier batches.
+    seen: &'w HashSet<String>,
+}
+
+impl<'c> Prepare<'_, 'c> {
+    fn span(&self, range: &Range<usize>) -> Span {
+        Span::new(self.lower.file, range.start, range.end)
+    }
+
+    /// One entry of `resource_changes`, read with `doc` (this thread's fork of the document).
+    fn change(&self, doc: &skim::Doc<'_>, entry: Range<usize>) -> Step<'c> {
         let members = doc.members(entry.clone());
         let get = |k: &str| {
             members
@@ -71,25 +216,94 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
                 .find(|m| m.key == k)
                 .map(|m| m.value.clone())
         };
-        let Some(addr) = self.address(get("address"), &entry) else {
-            return Ok(());
+        let Some(addr) = address(doc, get("address")) else {
+            return Step::only(unreadable_address(doc, get("address"), &entry));
         };
         if get("deposed").is_some_and(|d| !doc.string(d).unwrap_or_default().is_empty()) {
-            return Ok(());
+            return Step::nothing();
         }
         let address = addr.canonical();
-        self.seen.insert(address.clone());
-        if !is_network_type(addr.mode, &addr.rtype) {
-            return Ok(());
+        let action = self.change_action(doc, addr, &address, &entry, get("change"));
+        Step {
+            seen: Some(address),
+            unless_seen: false,
+            action,
         }
-        let Some(change) = get("change") else {
-            self.note(
-                &entry,
+    }
+
+    /// One resource of `planned_values` or `prior_state`.
+    fn value_resource(&self, doc: &skim::Doc<'_>, entry: Range<usize>) -> Step<'c> {
+        let members = doc.members(entry.clone());
+        let get = |k: &str| {
+            members
+                .iter()
+                .rev()
+                .find(|m| m.key == k)
+                .map(|m| m.value.clone())
+        };
+        let Some(addr) = address(doc, get("address")) else {
+            return Step::only(unreadable_address(doc, get("address"), &entry));
+        };
+        if get("deposed").is_some() || get("deposed_key").is_some() {
+            return Step::nothing();
+        }
+        let address = addr.canonical();
+        // Not lowered when an earlier batch had it (nearly always: a plan lists every changed
+        // instance in both parts); a repeat within this batch is dropped by `apply`.
+        let action = if self.seen.contains(&address) || !is_network_type(addr.mode, &addr.rtype) {
+            Action::None
+        } else {
+            let values = get("values");
+            let inst = self.instance(addr, address.clone(), values.as_ref(), self.span(&entry));
+            self.lower_in_place(doc, inst, values, None)
+        };
+        Step {
+            seen: Some(address),
+            unless_seen: true,
+            action,
+        }
+    }
+
+    /// Lower `inst` here when its type can be ([`Lowerer::lower_apart`]), else later in order.
+    fn lower_in_place(
+        &self,
+        doc: &skim::Doc<'_>,
+        inst: Instance<'c>,
+        values: Option<Range<usize>>,
+        unknown: Option<Range<usize>>,
+    ) -> Action<'c> {
+        let view = View::root(
+            doc,
+            self.lower.file,
+            values.clone(),
+            unknown.clone(),
+            inst.span,
+            "",
+        );
+        match self.lower.lower_apart(&inst, &view) {
+            Some(lowered) => Action::Lowered(inst, Box::new(lowered)),
+            None => Action::Lower(inst, values, unknown),
+        }
+    }
+
+    fn change_action(
+        &self,
+        doc: &skim::Doc<'_>,
+        addr: Address,
+        address: &str,
+        entry: &Range<usize>,
+        change: Option<Range<usize>>,
+    ) -> Action<'c> {
+        if !is_network_type(addr.mode, &addr.rtype) {
+            return Action::None;
+        }
+        let Some(change) = change else {
+            return Action::note(
+                entry,
                 ProblemKind::Note,
                 Severity::Warning,
                 format!("resource change `{address}` has no `change`; it is not evaluated"),
             );
-            return Ok(());
         };
         let change_members = doc.members(change.clone());
         let cget = |k: &str| {
@@ -113,23 +327,23 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
         ) && !actions.iter().any(|a| a == "create")
         {
             // Gone after apply; a removed rule or subnet still tells which mirrored copy to drop.
-            if matches!(
+            let tells = matches!(
                 addr.rtype.as_str(),
                 "azurerm_network_security_rule" | "azurerm_subnet"
-            ) {
-                if let Some(before) = cget("before") {
+            );
+            return match cget("before") {
+                Some(before) if tells => {
                     let fallback = self.span(&change);
-                    let inst = self.instance(addr, address, Some(&before), fallback);
-                    let view = View::root(doc, self.lower.file, Some(before), None, inst.span, "");
-                    self.lower.removed(&inst, &view);
+                    let inst = self.instance(addr, address.to_string(), Some(&before), fallback);
+                    Action::Removed(inst, before)
                 }
-            }
-            return Ok(());
+                _ => Action::None,
+            };
         }
         let after = cget("after").filter(|r| doc.raw(r.clone()) != "null");
         let unknown = cget("after_unknown");
         if after.is_none() && unknown.is_none() {
-            self.note(
+            return Action::note(
                 &change,
                 ProblemKind::Unresolved,
                 Severity::Warning,
@@ -138,91 +352,21 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
                     actions.join(", ")
                 ),
             );
-            return Ok(());
         }
         let fallback = self.span(&change);
-        self.lower_instance(addr, address, after, unknown, fallback);
-        Ok(())
-    }
-
-    /// `planned_values` or `prior_state.values`: `root_module` with nested `child_modules`.
-    pub fn values(&mut self, range: Range<usize>) -> Result<(), JsonError> {
-        if let Some(root) = self.doc.member(range, "root_module") {
-            self.module(root, 0)?;
+        let inst = self.instance(addr, address.to_string(), after.as_ref(), fallback);
+        let view = View::root(
+            doc,
+            self.lower.file,
+            after.clone(),
+            unknown.clone(),
+            inst.span,
+            "",
+        );
+        match self.lower.lower_apart(&inst, &view) {
+            Some(lowered) => Action::Lowered(inst, Box::new(lowered)),
+            None => Action::Lower(inst, after, unknown),
         }
-        Ok(())
-    }
-
-    fn module(&mut self, range: Range<usize>, depth: usize) -> Result<(), JsonError> {
-        if depth > MAX_MODULE_DEPTH {
-            return Ok(());
-        }
-        let doc = self.doc;
-        if let Some(resources) = doc.member(range.clone(), "resources") {
-            for r in doc.items(resources) {
-                self.value_resource(r)?;
-            }
-        }
-        if let Some(children) = doc.member(range, "child_modules") {
-            for c in doc.items(children) {
-                self.module(c, depth + 1)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn value_resource(&mut self, entry: Range<usize>) -> Result<(), JsonError> {
-        let doc = self.doc;
-        let members = doc.members(entry.clone());
-        let get = |k: &str| {
-            members
-                .iter()
-                .rev()
-                .find(|m| m.key == k)
-                .map(|m| m.value.clone())
-        };
-        let Some(addr) = self.address(get("address"), &entry) else {
-            return Ok(());
-        };
-        if get("deposed").is_some() || get("deposed_key").is_some() {
-            return Ok(());
-        }
-        let address = addr.canonical();
-        if !self.seen.insert(address.clone()) || !is_network_type(addr.mode, &addr.rtype) {
-            return Ok(());
-        }
-        let values = get("values");
-        let fallback = self.span(&entry);
-        self.lower_instance(addr, address, values, None, fallback);
-        Ok(())
-    }
-
-    fn address(&mut self, range: Option<Range<usize>>, entry: &Range<usize>) -> Option<Address> {
-        let raw = range.and_then(|r| self.doc.string(r));
-        let parsed = raw.as_deref().and_then(Address::parse);
-        if parsed.is_none() {
-            let shown = raw.as_deref().unwrap_or("<missing>").to_string();
-            self.note(
-                entry,
-                ProblemKind::Note,
-                Severity::Warning,
-                format!("resource address `{shown}` cannot be read; the resource is not evaluated"),
-            );
-        }
-        parsed
-    }
-
-    fn lower_instance(
-        &mut self,
-        addr: Address,
-        address: String,
-        values: Option<Range<usize>>,
-        unknown: Option<Range<usize>>,
-        fallback: Span,
-    ) {
-        let inst = self.instance(addr, address, values.as_ref(), fallback);
-        let view = View::root(self.doc, self.lower.file, values, unknown, inst.span, "");
-        self.lower.instance(&inst, &view);
     }
 
     fn instance(
@@ -250,4 +394,27 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
             span,
         }
     }
+}
+
+/// The instance address at `range`.
+fn address(doc: &skim::Doc<'_>, range: Option<Range<usize>>) -> Option<Address> {
+    range
+        .and_then(|r| doc.string(r))
+        .and_then(|raw| Address::parse(&raw))
+}
+
+/// The note for an entry whose address (at `range`) cannot be read.
+fn unreadable_address<'c>(
+    doc: &skim::Doc<'_>,
+    range: Option<Range<usize>>,
+    entry: &Range<usize>,
+) -> Action<'c> {
+    let raw = range.and_then(|r| doc.string(r));
+    let shown = raw.as_deref().unwrap_or("<missing>");
+    Action::note(
+        entry,
+        ProblemKind::Note,
+        Severity::Warning,
+        format!("resource address `{shown}` cannot be read; the resource is not evaluated"),
+    )
 }

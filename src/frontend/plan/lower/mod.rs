@@ -21,7 +21,8 @@ use ipnet::IpNet;
 
 use crate::model::values::{RawField, RawListField};
 use crate::model::{
-    Field, Link, Network, Problem, ProblemKind, Resource, Severity, Spanned, Unknown, Val,
+    Asg, AsgId, Association, Field, Link, Network, NicId, NsgId, Problem, ProblemKind, Resource,
+    Severity, Spanned, SubnetId, Unknown, Val,
 };
 use crate::source::{FileId, Span};
 
@@ -108,6 +109,18 @@ impl Instance<'_> {
     }
 }
 
+/// An instance lowered by [`Lowerer::lower_apart`], to be added by [`Lowerer::lowered`].
+#[derive(Debug)]
+pub enum Lowered {
+    Nsg(rules::LoweredNsg),
+    Standalone(Box<rules::LoweredRule>),
+    Subnet(network::LoweredSubnet),
+    Asg(Asg),
+    SubnetNsg(Association<SubnetId, NsgId>),
+    NicNsg(Association<NicId, NsgId>),
+    NicAsg(Association<NicId, AsgId>),
+}
+
 /// A peering resource, applied to its local VNet once every VNet of the plan is known.
 #[derive(Debug)]
 struct Peering {
@@ -141,29 +154,14 @@ impl<'c> Lowerer<'c> {
 
     /// Lower one instance whose planned object is `view`.
     pub fn instance(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
+        if let Some(lowered) = self.lower_apart(inst, view) {
+            self.lowered(inst, lowered);
+            return;
+        }
         let before = self.net.problems.len();
         match (inst.addr.mode, inst.addr.rtype.as_str()) {
-            (_, "azurerm_network_security_group") => self.nsg(inst, view),
-            (Mode::Managed, "azurerm_network_security_rule") => self.standalone_rule(inst, view),
             (_, "azurerm_virtual_network") => self.vnet(inst, view),
-            (_, "azurerm_subnet") => self.subnet(inst, view),
             (_, "azurerm_network_interface") => self.nic(inst, view),
-            (_, "azurerm_application_security_group") => {
-                let asg = association::asg(&mut self.planned(inst, view));
-                self.net.asgs.push(asg);
-            }
-            (Mode::Managed, "azurerm_subnet_network_security_group_association") => {
-                let a = association::subnet_nsg(&mut self.planned(inst, view));
-                self.net.subnet_nsg_associations.push(a);
-            }
-            (Mode::Managed, "azurerm_network_interface_security_group_association") => {
-                let a = association::nic_nsg(&mut self.planned(inst, view));
-                self.net.nic_nsg_associations.push(a);
-            }
-            (Mode::Managed, "azurerm_network_interface_application_security_group_association") => {
-                let a = association::nic_asg(&mut self.planned(inst, view));
-                self.net.nic_asg_associations.push(a);
-            }
             (Mode::Managed, "azurerm_virtual_network_peering") => self.peering(inst, view),
             (Mode::Managed, azapi::RESOURCE | azapi::UPDATE) => self.azapi(inst, view),
             (Mode::Managed, azapi::ACTION) => self.azapi_action(inst, view),
@@ -181,6 +179,52 @@ impl<'c> Lowerer<'c> {
             }
             _ => {}
         }
+        self.attribute_problems(before, inst);
+    }
+
+    /// The instance lowered without changing the lowerer, for the resource types whose
+    /// lowering reads only the instance and the configuration (nearly every instance of a
+    /// large plan: NSGs with their inline rules, rules, subnets, associations), so they are
+    /// lowered on several threads; `None` for the others, which [`Lowerer::instance`] lowers
+    /// in order.
+    pub fn lower_apart(&self, inst: &Instance<'_>, view: &View<'_, '_>) -> Option<Lowered> {
+        let planned = &mut self.planned(inst, view);
+        let lowered = match (inst.addr.mode, inst.addr.rtype.as_str()) {
+            (_, "azurerm_network_security_group") => Lowered::Nsg(self.lower_nsg(inst, view)),
+            (Mode::Managed, "azurerm_network_security_rule") => self.lower_standalone(inst, view),
+            (_, "azurerm_subnet") => self.lower_subnet(inst, view),
+            (_, "azurerm_application_security_group") => Lowered::Asg(association::asg(planned)),
+            (Mode::Managed, "azurerm_subnet_network_security_group_association") => {
+                Lowered::SubnetNsg(association::subnet_nsg(planned))
+            }
+            (Mode::Managed, "azurerm_network_interface_security_group_association") => {
+                Lowered::NicNsg(association::nic_nsg(planned))
+            }
+            (Mode::Managed, "azurerm_network_interface_application_security_group_association") => {
+                Lowered::NicAsg(association::nic_asg(planned))
+            }
+            _ => return None,
+        };
+        Some(lowered)
+    }
+
+    /// Add an instance from [`Lowerer::lower_apart`] (what [`Lowerer::instance`] does).
+    pub fn lowered(&mut self, inst: &Instance<'_>, lowered: Lowered) {
+        let before = self.net.problems.len();
+        match lowered {
+            Lowered::Nsg(nsg) => self.push_nsg(nsg),
+            Lowered::Standalone(rule) => self.push_standalone(*rule),
+            Lowered::Subnet(subnet) => self.push_subnet(subnet),
+            Lowered::Asg(asg) => self.net.asgs.push(asg),
+            Lowered::SubnetNsg(a) => self.net.subnet_nsg_associations.push(a),
+            Lowered::NicNsg(a) => self.net.nic_nsg_associations.push(a),
+            Lowered::NicAsg(a) => self.net.nic_asg_associations.push(a),
+        }
+        self.attribute_problems(before, inst);
+    }
+
+    /// Problems found since `before` that name no resource are about `inst`.
+    fn attribute_problems(&mut self, before: usize, inst: &Instance<'_>) {
         for p in self.net.problems.iter_mut().skip(before) {
             if p.resource.is_none() {
                 p.resource = Some(inst.address.clone());
@@ -344,11 +388,14 @@ impl<'c> Lowerer<'c> {
     }
 
     fn note(&mut self, inst: &Instance<'_>, span: Span, message: String) {
-        self.problem(
-            Problem::new(ProblemKind::Note, Severity::Note, message, span)
-                .with_resource(inst.address.clone()),
-        );
+        self.problem(note(inst, span, message));
     }
+}
+
+/// A note about `inst`.
+fn note(inst: &Instance<'_>, span: Span, message: String) -> Problem {
+    Problem::new(ProblemKind::Note, Severity::Note, message, span)
+        .with_resource(inst.address.clone())
 }
 
 /// The link key of an Azure resource id (ids compare case-insensitively).

@@ -6,14 +6,27 @@ use std::collections::HashMap;
 use ipnet::IpNet;
 
 use crate::frontend::plan::address::Mode;
-use crate::frontend::plan::lower::{block_expression, Block, Instance, Lowerer, Peering, Planned};
+use crate::frontend::plan::lower::{
+    block_expression, Block, Instance, Lowered, Lowerer, Peering, Planned,
+};
 use crate::frontend::plan::value::View;
 use crate::frontend::vocab::azurerm::{
     self as vocab, network as networks, peering as peerings, tenant as tenants,
 };
+use crate::model::tenant::Tenant;
 use crate::model::{
-    Field, Link, Problem, ProblemKind, Resource, Severity, Spanned, Unknown, Val, Vnet,
+    Field, Link, Problem, ProblemKind, Resource, Severity, Spanned, Subnet, Unknown, Val, Vnet,
 };
+
+/// A subnet resource lowered by [`Lowerer::lower_subnet`], not yet added.
+#[derive(Debug)]
+pub struct LoweredSubnet {
+    subnet: Subnet,
+    delegations: Vec<Tenant>,
+    problems: Vec<Problem>,
+    /// A managed resource (not a data source): the VNet's mirrored copy of it is dropped.
+    managed: bool,
+}
 
 impl Lowerer<'_> {
     pub(super) fn vnet(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
@@ -91,17 +104,36 @@ impl Lowerer<'_> {
         )
     }
 
-    pub(super) fn subnet(&mut self, inst: &Instance<'_>, view: &View<'_, '_>) {
+    /// A subnet resource (see [`Lowerer::lower_apart`]).
+    pub(super) fn lower_subnet(&self, inst: &Instance<'_>, view: &View<'_, '_>) -> Lowered {
         let mut problems = Vec::new();
         let mut planned = self.planned(inst, view);
         let subnet = networks::subnet(&mut planned, &mut problems);
         let mut delegations = Vec::new();
-        if inst.addr.mode == Mode::Managed {
+        let managed = inst.addr.mode == Mode::Managed;
+        if managed {
             tenants::delegations(&mut planned, &subnet, &mut delegations);
+        }
+        Lowered::Subnet(LoweredSubnet {
+            subnet,
+            delegations,
+            problems,
+            managed,
+        })
+    }
+
+    pub(super) fn push_subnet(&mut self, lowered: LoweredSubnet) {
+        let LoweredSubnet {
+            subnet,
+            mut delegations,
+            mut problems,
+            managed,
+        } = lowered;
+        if managed {
             self.managed_subnet(&subnet.resource.keys);
         }
-        self.net.tenants.extend(delegations);
-        self.net.problems.extend(problems);
+        self.net.tenants.append(&mut delegations);
+        self.net.problems.append(&mut problems);
         self.net.subnets.push(subnet);
     }
 
