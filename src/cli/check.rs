@@ -10,7 +10,7 @@ use super::roots::{exclude_of, load_roots, LoadedRoot};
 use super::InputArgs;
 use super::{
     input_options, load_config, load_policies, policy_error, read_stdin, relative_paths, style,
-    write_report, Io, EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_ERROR,
+    write_output, Io, EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_ERROR,
 };
 use crate::eval::compiled::CompiledRules;
 use crate::frontend::{LoadOptions, Loaded};
@@ -142,7 +142,7 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
             findings
         })
         .collect();
-    let findings: Vec<policy::Finding> = per_root.into_iter().flatten().collect();
+    let findings = policy::concat(per_root);
     let comments = crate::frontend::comment_spans(&sources);
     let (mut findings, suppressed) = policy::suppress::apply_split(findings, &sources, &comments);
     policy::sort_findings(&mut findings);
@@ -213,13 +213,14 @@ pub(crate) fn check(args: CheckArgs, io: &mut Io<'_>) -> u8 {
         errors,
         policies: policies.iter().map(|p| p.meta.clone()).collect(),
     };
-    let to_file = args.output.is_some();
-    let text = report::render(args.format, &report, &sources, style(io, to_file));
-    if let Err(code) = write_report(&text, args.output.as_deref(), io) {
+    let style = style(io, args.output.is_some());
+    let mut write =
+        |w: &mut dyn std::io::Write| report::write(args.format, &report, &sources, style, w);
+    if let Err(code) = write_output(args.output.as_deref(), io, &mut write) {
         return code;
     }
     let code = exit_code(&report, args.fail_on);
-    io.release((report, roots, sources, text));
+    io.release((report, roots, sources));
     code
 }
 

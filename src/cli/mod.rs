@@ -384,15 +384,34 @@ pub(crate) fn load_config(
 }
 
 pub(crate) fn write_report(text: &str, output: Option<&Path>, io: &mut Io<'_>) -> Result<(), u8> {
+    write_output(output, io, &mut |w| w.write_all(text.as_bytes()))
+}
+
+/// Write the output with `write` to `--output`'s file, else standard output (buffered: the
+/// line-oriented reports are written a piece at a time).
+pub(crate) fn write_output(
+    output: Option<&Path>,
+    io: &mut Io<'_>,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), u8> {
     match output {
-        Some(path) => std::fs::write(path, text).map_err(|e| {
-            let _ = writeln!(io.stderr, "error: cannot write {}: {e}", path.display());
-            EXIT_TOOL_ERROR
-        }),
-        None => io
-            .stdout
-            .write_all(text.as_bytes())
-            .map_err(|_| EXIT_TOOL_ERROR),
+        Some(path) => {
+            let written = std::fs::File::create(path).and_then(|file| {
+                let mut w = std::io::BufWriter::new(file);
+                write(&mut w)?;
+                w.flush()
+            });
+            written.map_err(|e| {
+                let _ = writeln!(io.stderr, "error: cannot write {}: {e}", path.display());
+                EXIT_TOOL_ERROR
+            })
+        }
+        None => {
+            let mut w = std::io::BufWriter::new(&mut *io.stdout);
+            write(&mut w)
+                .and_then(|()| w.flush())
+                .map_err(|_| EXIT_TOOL_ERROR)
+        }
     }
 }
 

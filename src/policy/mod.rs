@@ -165,11 +165,29 @@ pub fn run(policies: &[Policy], ctx: &CheckContext<'_>) -> Vec<Finding> {
             out
         })
         .collect();
-    let mut out: Vec<Finding> = per_policy.into_iter().flatten().collect();
+    // Largest first, so the fewest findings move: the order of the parts does not matter, as
+    // they are sorted next and no two policies share an ID (the sort's ties are within one).
+    let mut per_policy = per_policy;
+    per_policy.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    let mut out = concat(per_policy);
     sort_findings(&mut out);
     out.dedup_by(|a, b| {
         a.fingerprint == b.fingerprint && a.message == b.message && a.primary == b.primary
     });
+    out
+}
+
+/// The findings of several parts in order, moved into the first part's vector: a single
+/// part (one root) is returned as is, and the first one is grown in place rather than every
+/// finding of a large run copied into a new vector.
+pub fn concat(parts: Vec<Vec<Finding>>) -> Vec<Finding> {
+    let total: usize = parts.iter().map(Vec::len).sum();
+    let mut parts = parts.into_iter();
+    let mut out = parts.next().unwrap_or_default();
+    out.reserve_exact(total.saturating_sub(out.len()));
+    for mut part in parts {
+        out.append(&mut part);
+    }
     out
 }
 

@@ -147,32 +147,43 @@ pub fn apply_split(
 ) -> (Vec<Finding>, Vec<(Finding, String)>) {
     let (suppressions, mut out_extra) = scan(sources, comments);
     let mut used = vec![false; suppressions.len()];
-    let mut kept = Vec::new();
-    let mut suppressed = Vec::new();
-    for f in findings {
+    let hit = |f: &Finding| {
+        if suppressions.is_empty() {
+            return None;
+        }
         let places: Vec<Span> = std::iter::once(f.primary.span)
             .chain(f.resource_span)
             .chain(f.labels.iter().map(|l| l.span))
             .collect();
         // Exactly the construct the comment precedes: never everything on a (one-)line.
-        let hit = suppressions.iter().position(|s| {
+        suppressions.iter().position(|s| {
             s.ids.contains(&f.policy)
                 && places
                     .iter()
                     .any(|p| p.file == s.target.file && p.start == s.target.start)
-        });
-        match hit {
-            Some(i) => {
-                if let Some(u) = used.get_mut(i) {
-                    *u = true;
+        })
+    };
+    let hits: Vec<Option<usize>> = findings.iter().map(hit).collect();
+    let mut kept = Vec::new();
+    let mut suppressed = Vec::new();
+    if hits.iter().all(Option::is_none) {
+        // Nothing suppressed (the common case): a large run's findings are not moved.
+        kept = findings;
+    } else {
+        for (f, hit) in findings.into_iter().zip(hits) {
+            match hit {
+                Some(i) => {
+                    if let Some(u) = used.get_mut(i) {
+                        *u = true;
+                    }
+                    let reason = suppressions
+                        .get(i)
+                        .map(|s| s.reason.clone())
+                        .unwrap_or_default();
+                    suppressed.push((f, reason));
                 }
-                let reason = suppressions
-                    .get(i)
-                    .map(|s| s.reason.clone())
-                    .unwrap_or_default();
-                suppressed.push((f, reason));
+                None => kept.push(f),
             }
-            None => kept.push(f),
         }
     }
     for (s, used) in suppressions.iter().zip(used) {

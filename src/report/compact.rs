@@ -2,12 +2,14 @@
 //! VS Code problem matcher read it (see the README). Tool errors use the same shape with `nsgate`
 //! as the ID.
 
-use crate::report::{location, terminal_safe, Report};
+use std::io::Write;
+
+use crate::policy::Finding;
+use crate::report::{location, terminal_safe, write_each, Report, ToolError};
 use crate::source::Sources;
 
-pub fn render(report: &Report, sources: &Sources) -> String {
-    let mut out = String::new();
-    for e in &report.errors {
+pub fn write(report: &Report, sources: &Sources, w: &mut dyn Write) -> std::io::Result<()> {
+    let error_line = |e: &ToolError| {
         let place = match e.span {
             Some(span) => {
                 let (path, start, _) = location(sources, span);
@@ -15,14 +17,12 @@ pub fn render(report: &Report, sources: &Sources) -> String {
             }
             None => format!("{}:1:1", one_line(e.path.as_deref().unwrap_or("nsgate"))),
         };
-        out.push_str(&format!(
-            "{place}: error[nsgate] {}\n",
-            one_line(&e.message)
-        ));
-    }
-    for f in &report.findings {
+        format!("{place}: error[nsgate] {}\n", one_line(&e.message))
+    };
+    write_each(&report.errors, error_line, w)?;
+    let finding_line = |f: &Finding| {
         let (path, start, _) = location(sources, f.primary.span);
-        out.push_str(&format!(
+        format!(
             "{}:{}:{}: {}[{}] {}\n",
             one_line(&path),
             start.line,
@@ -30,9 +30,9 @@ pub fn render(report: &Report, sources: &Sources) -> String {
             f.severity,
             f.policy,
             one_line(&f.message)
-        ));
-    }
-    out
+        )
+    };
+    write_each(&report.findings, finding_line, w)
 }
 
 /// One line for the terminal: whitespace runs become one space, other control characters are

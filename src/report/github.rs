@@ -9,9 +9,11 @@
 //! regions. Places in files that are not real (Azure's default rules, standard input) are left
 //! out; a finding with no real place is an annotation without `file`.
 
+use std::io::Write;
+
 use crate::model::Severity;
 use crate::policy::Finding;
-use crate::report::{artifact_span, is_artifact, Report, ToolError};
+use crate::report::{artifact_span, is_artifact, write_each, Report, ToolError};
 use crate::source::{Sources, Span};
 
 fn command(s: Severity) -> &'static str {
@@ -94,15 +96,9 @@ fn error_line(sources: &Sources, e: &ToolError) -> String {
     line("error", &props, &message)
 }
 
-pub fn render(report: &Report, sources: &Sources) -> String {
-    let mut out = String::new();
-    for e in &report.errors {
-        out.push_str(&error_line(sources, e));
-    }
-    for f in &report.findings {
-        out.push_str(&finding_line(sources, f));
-    }
-    out
+pub fn write(report: &Report, sources: &Sources, w: &mut dyn Write) -> std::io::Result<()> {
+    write_each(&report.errors, |e| error_line(sources, e), w)?;
+    write_each(&report.findings, |f| finding_line(sources, f), w)
 }
 
 #[cfg(test)]

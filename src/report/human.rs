@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::io::Write;
 
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
@@ -14,7 +15,8 @@ use miette::{
 use crate::model::Severity;
 use crate::policy::{Finding, Label};
 use crate::report::{
-    coverage_line, location, plural, summary_line, terminal_safe, Report, Style, ToolError,
+    coverage_line, location, plural, summary_line, terminal_safe, write_each, Report, Style,
+    ToolError,
 };
 use crate::source::{FileId, Sources, Span};
 
@@ -329,7 +331,12 @@ fn error_diag<'a>(sources: &Sources, shown: &'a Shown<'a>, e: &ToolError) -> Dia
 /// Skipped files listed in the footer; JSON lists them all.
 const MAX_SKIPPED_SHOWN: usize = 20;
 
-pub fn render(report: &Report, sources: &Sources, style: Style) -> String {
+pub fn write(
+    report: &Report,
+    sources: &Sources,
+    style: Style,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
@@ -339,25 +346,25 @@ pub fn render(report: &Report, sources: &Sources, style: Style) -> String {
         .with_width(style.width)
         .with_context_lines(CONTEXT_LINES);
     let shown = Shown::new(sources);
-    let mut out = String::new();
-    let diags = report
-        .errors
-        .iter()
-        .map(|e| error_diag(sources, &shown, e))
-        .chain(
-            report
-                .findings
-                .iter()
-                .map(|f| finding_diag(sources, &shown, f)),
-        );
-    for d in diags {
+    let rendered = |d: Diag| {
         let mut text = String::new();
         if handler.render_report(&mut text, &d).is_err() {
             text = format!("{}\n", d.message);
         }
-        out.push_str(&text);
-        out.push('\n');
-    }
+        text.push('\n');
+        text
+    };
+    write_each(
+        &report.errors,
+        |e| rendered(error_diag(sources, &shown, e)),
+        w,
+    )?;
+    write_each(
+        &report.findings,
+        |f| rendered(finding_diag(sources, &shown, f)),
+        w,
+    )?;
+    let mut out = String::new();
     let inputs: usize = report.roots.iter().map(|r| r.inputs.len()).sum();
     out.push_str(&format!(
         "nsgate: {} in {} ({}){}{}\n",
@@ -393,5 +400,5 @@ pub fn render(report: &Report, sources: &Sources, style: Style) -> String {
             ));
         }
     }
-    out
+    w.write_all(out.as_bytes())
 }

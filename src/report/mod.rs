@@ -1,4 +1,5 @@
-//! Reporters: pure functions of (report, sources) → text, one file per format. Output order is
+//! Reporters: pure functions of (report, sources) → text, one file per format (written as it
+//! is rendered for the line-oriented ones, see [`write`]). Output order is
 //! the findings' order (deterministic), and nothing here reads the clock or the environment.
 
 pub mod compact;
@@ -8,6 +9,10 @@ pub mod inventory;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+
+use std::io::Write;
+
+use rayon::prelude::*;
 
 use crate::frontend::Input;
 use crate::model::Severity;
@@ -126,14 +131,50 @@ impl Default for Style {
 }
 
 pub fn render(format: Format, report: &Report, sources: &Sources, style: Style) -> String {
-    match format {
-        Format::Human => human::render(report, sources, style),
-        Format::Compact => compact::render(report, sources),
+    let mut out = Vec::new();
+    // Writing into memory cannot fail, and every reporter writes UTF-8.
+    let _ = write(format, report, sources, style, &mut out);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Write the report to `w`. The line-oriented formats (human, compact, GitHub) are written a
+/// chunk of findings at a time, each chunk rendered on every core, so a run with tens of
+/// thousands of findings never holds its whole output; the document formats are built, then
+/// written.
+pub fn write(
+    format: Format,
+    report: &Report,
+    sources: &Sources,
+    style: Style,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    let document = match format {
+        Format::Human => return human::write(report, sources, style, w),
+        Format::Compact => return compact::write(report, sources, w),
+        Format::Github => return github::write(report, sources, w),
         Format::Json => json::render(report, sources),
         Format::Sarif => sarif::render(report, sources),
         Format::Junit => junit::render(report, sources),
-        Format::Github => github::render(report, sources),
+    };
+    w.write_all(document.as_bytes())
+}
+
+/// Items rendered at once by [`write_each`].
+const CHUNK: usize = 1024;
+
+/// Render each item with `one` (a chunk at a time, in parallel) and write them in order.
+pub(crate) fn write_each<T: Sync>(
+    items: &[T],
+    one: impl Fn(&T) -> String + Sync,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    for chunk in items.chunks(CHUNK) {
+        let texts: Vec<String> = chunk.par_iter().map(&one).collect();
+        for t in texts {
+            w.write_all(t.as_bytes())?;
+        }
     }
+    Ok(())
 }
 
 /// Whether a file is a real artifact a user can open: not Azure's synthetic default rules,
