@@ -78,13 +78,22 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
                 lower: &*self.lower,
                 seen: &self.seen,
             };
-            let steps: Vec<Step<'c>> = batch
-                .par_iter()
-                .map_init(
-                    || self.doc.fork(),
-                    |doc, e| prepare_one(&prepare, doc, e.clone()),
-                )
-                .collect();
+            // A small plan (most real ones) is prepared on this thread: handing it to the
+            // pool costs more than it saves.
+            let steps: Vec<Step<'c>> = if batch.len() < PARALLEL_MIN {
+                batch
+                    .iter()
+                    .map(|e| prepare_one(&prepare, self.doc, e.clone()))
+                    .collect()
+            } else {
+                batch
+                    .par_iter()
+                    .map_init(
+                        || self.doc.fork(),
+                        |doc, e| prepare_one(&prepare, doc, e.clone()),
+                    )
+                    .collect()
+            };
             for step in steps {
                 self.apply(step);
             }
@@ -148,6 +157,12 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
 /// cross batch boundaries.
 #[cfg(not(test))]
 const BATCH: usize = 4096;
+/// Batches smaller than this are prepared on the calling thread.
+#[cfg(not(test))]
+const PARALLEL_MIN: usize = 64;
+/// Tests prepare batches of two on the pool as well.
+#[cfg(test)]
+const PARALLEL_MIN: usize = 2;
 #[cfg(test)]
 const BATCH: usize = 2;
 
