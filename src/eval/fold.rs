@@ -22,9 +22,10 @@ use crate::eval::compile::{
     compile, compile_resolved, Atom, CompiledRule, Resolution, RuleContext,
 };
 use crate::eval::compiled::CompiledNsg;
-use crate::eval::flowset::{FlowSet, TooComplex};
+use crate::eval::flowset::{port_set, Cube, FlowSet, ProtoSet, TooComplex, NO_PORT};
+use crate::eval::intervals::IntervalSet;
 use crate::model::defaults::default_rules;
-use crate::model::{Access, Direction, Nsg, SecurityRule, Unknown, Val};
+use crate::model::{Access, Direction, Nsg, ProtocolSpec, SecurityRule, Unknown, Val};
 
 /// A rule of an NSG in one direction: a user rule (index into `Nsg::rules`) or a default
 /// (index into `default_rules(direction)`).
@@ -167,7 +168,40 @@ pub fn atoms(nsg: &Nsg, direction: Direction, ctx: &RuleContext<'_>, flows: &Flo
 
 /// [`atoms`], over rules compiled once per context.
 pub fn atoms_compiled(rules: &CompiledNsg<'_>, flows: &FlowSet) -> Vec<Atom> {
-    relevant_atoms((0..rules.len()).filter_map(|i| rules.get(i)), flows)
+    // A rule that cannot meet the flows asks nothing relevant: it is not compiled.
+    let nsg = rules.nsg();
+    let meets = |(position, (rule_ref, _)): &(usize, &(RuleRef, bool))| {
+        rule_ref
+            .resolve(nsg)
+            .is_none_or(|rule| may_meet(rule, flows.cubes().iter()))
+            .then_some(*position)
+    };
+    let positions = rules.order().iter().enumerate().filter_map(|p| meets(&p));
+    relevant_atoms(positions.filter_map(|i| rules.get(i)), flows)
+}
+
+/// Whether `rule` may match a flow of `cubes`, judged from its protocol and destination ports
+/// as written, without compiling it: `false` only when those certainly exclude every flow
+/// there, so that the compiled rule (whatever its addresses, place or access) would match
+/// none of them and decide nothing. Most rules of a large NSG fail this test for a question
+/// about one or two ports, and are then never compiled.
+fn may_meet<'c>(rule: &SecurityRule, mut cubes: impl Iterator<Item = &'c Cube>) -> bool {
+    let protocols = match &rule.protocol.value {
+        Val::Known(ProtocolSpec::Any) => ProtoSet::ALL,
+        Val::Known(ProtocolSpec::Only(p)) => ProtoSet::only(*p),
+        Val::Unknown(_) => return true,
+    };
+    let mut known = Vec::with_capacity(rule.destination_ports.items.len());
+    for item in &rule.destination_ports.items {
+        match &item.value {
+            Val::Known(r) => known.push(*r),
+            Val::Unknown(_) => return true,
+        }
+    }
+    // A superset of what the rule's compiled destination ports can be: the pseudo-port of
+    // portless flows is added for some rules only.
+    let ports = port_set(known).union(&IntervalSet::point(NO_PORT));
+    cubes.any(|c| !c.protocols.and(protocols).is_empty() && c.dst_ports.intersects(&ports))
 }
 
 fn relevant_atoms<'c>(rules: impl Iterator<Item = &'c CompiledRule>, flows: &FlowSet) -> Vec<Atom> {
@@ -196,6 +230,7 @@ pub fn fold_compiled(
     fold_with(
         rules.order().to_vec(),
         flows,
+        Some(rules.nsg()),
         |position, _, _| match resolution {
             None => rules.get(position).map(Cow::Borrowed),
             Some(r) => rules.resolved(position, r),
@@ -226,16 +261,18 @@ pub fn fold_order<'r>(
     flows: FlowSet,
     compile_rule: impl Fn(&SecurityRule, bool) -> CompiledRule,
 ) -> Result<FoldResult, TooComplex> {
-    fold_with(order, flows, |_, rule_ref, placed| {
+    fold_with(order, flows, None, |_, rule_ref, placed| {
         resolve(rule_ref).map(|rule| Cow::Owned(compile_rule(rule, placed)))
     })
 }
 
 /// The fold over `order`, `rule_at(position, rule, placed)` giving each compiled rule (`None`:
-/// skipped) when the walk reaches it.
+/// skipped) when the walk reaches it. With `nsg`, a rule that cannot meet the flows still
+/// walking ([`may_meet`]) is skipped without being asked for: it would decide nothing.
 fn fold_with<'c>(
     order: Vec<(RuleRef, bool)>,
     flows: FlowSet,
+    nsg: Option<&Nsg>,
     mut rule_at: impl FnMut(usize, RuleRef, bool) -> Option<Cow<'c, CompiledRule>>,
 ) -> Result<FoldResult, TooComplex> {
     // Branches: [0] nothing uncertain yet, [1] may already be allowed, [2] may already be denied.
@@ -252,6 +289,13 @@ fn fold_with<'c>(
     for (position, &(rule_ref, placed)) in order.iter().enumerate() {
         if branches.iter().all(|b| b.region.is_empty()) {
             break;
+        }
+        let walking = || branches.iter().flat_map(|b| b.region.cubes());
+        let skip = nsg
+            .and_then(|n| rule_ref.resolve(n))
+            .is_some_and(|rule| !may_meet(rule, walking()));
+        if skip {
+            continue;
         }
         let Some(compiled) = rule_at(position, rule_ref, placed) else {
             continue;
