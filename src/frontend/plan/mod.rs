@@ -140,13 +140,7 @@ fn read(file: FileId, text: &str, allow_incomplete: bool) -> Result<crate::model
         });
     }
     let members = doc.members(root.clone());
-    let get = |k: &str| {
-        members
-            .iter()
-            .rev()
-            .find(|m| m.key == k)
-            .map(|m| m.value.clone())
-    };
+    let get = |k: &str| skim::last_member(&members, k);
     check_version(&doc, get("format_version"), span(&root))?;
     if get("planned_values").is_none() && get("resource_changes").is_none() {
         return Err(Fatal {

@@ -162,6 +162,16 @@ fn decode_string(text: &str, range: Range<usize>) -> Cow<'_, str> {
     }
 }
 
+/// The value of the last member named `key` (JSON objects with a repeated key keep the last,
+/// as serde_json does).
+pub fn last_member(members: &[SkimMember<'_>], key: &str) -> Option<Range<usize>> {
+    members
+        .iter()
+        .rev()
+        .find(|m| m.key == key)
+        .map(|m| m.value.clone())
+}
+
 impl<'a> Doc<'a> {
     /// A view of text that was not validated, for sniffing: walking it never fails or panics,
     /// but on malformed text the ranges it finds are meaningless.
@@ -304,11 +314,7 @@ impl<'a> Doc<'a> {
     /// The member `key` of the object at `range` (the last one when duplicated, like
     /// [`Node::get`]).
     pub fn member(&self, range: Range<usize>, key: &str) -> Option<Range<usize>> {
-        self.members(range)
-            .into_iter()
-            .rev()
-            .find(|m| m.key == key)
-            .map(|m| m.value)
+        last_member(&self.members(range), key)
     }
 
     /// The items of the array at `range`.

@@ -12,7 +12,7 @@ use std::cell::OnceCell;
 use std::ops::Range;
 
 use crate::frontend::json::{JsonError, Node};
-use crate::frontend::plan::skim::{Doc, SkimMember};
+use crate::frontend::plan::skim::{last_member, Doc, SkimMember};
 use crate::model::values::{Raw, RawField, RawList, RawListField};
 use crate::model::{Spanned, Unknown, Val};
 use crate::source::{FileId, Span};
@@ -39,14 +39,6 @@ enum Seg<'a> {
     Root(&'a str),
     Key(&'a str),
     Index(usize),
-}
-
-fn find(members: &[SkimMember<'_>], key: &str) -> Option<Range<usize>> {
-    members
-        .iter()
-        .rev()
-        .find(|m| m.key == key)
-        .map(|m| m.value.clone())
 }
 
 impl<'a, 'p> View<'a, 'p> {
@@ -157,7 +149,7 @@ impl<'a, 'p> View<'a, 'p> {
     pub fn get<'s>(&'s self, key: &'a str) -> View<'a, 's> {
         let value = self.value.as_ref().and_then(|r| {
             let members = self.members.get_or_init(|| self.doc.members(r.clone()));
-            find(members, key)
+            last_member(members, key)
         });
         // Everything inside a wholly unknown value is unknown too.
         let unknown = if self.is_unknown() {
@@ -167,7 +159,7 @@ impl<'a, 'p> View<'a, 'p> {
                 let members = self
                     .unknown_members
                     .get_or_init(|| self.doc.members(r.clone()));
-                find(members, key)
+                last_member(members, key)
             })
         };
         self.child(value, unknown, Seg::Key(key))

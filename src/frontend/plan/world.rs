@@ -224,13 +224,7 @@ impl<'c> Prepare<'_, 'c> {
     /// One entry of `resource_changes`, read with `doc` (this thread's fork of the document).
     fn change(&self, doc: &skim::Doc<'_>, entry: Range<usize>) -> Step<'c> {
         let members = doc.members(entry.clone());
-        let get = |k: &str| {
-            members
-                .iter()
-                .rev()
-                .find(|m| m.key == k)
-                .map(|m| m.value.clone())
-        };
+        let get = |k: &str| skim::last_member(&members, k);
         let Some(addr) = address(doc, get("address")) else {
             return Step::only(unreadable_address(doc, get("address"), &entry));
         };
@@ -249,13 +243,7 @@ impl<'c> Prepare<'_, 'c> {
     /// One resource of `planned_values` or `prior_state`.
     fn value_resource(&self, doc: &skim::Doc<'_>, entry: Range<usize>) -> Step<'c> {
         let members = doc.members(entry.clone());
-        let get = |k: &str| {
-            members
-                .iter()
-                .rev()
-                .find(|m| m.key == k)
-                .map(|m| m.value.clone())
-        };
+        let get = |k: &str| skim::last_member(&members, k);
         let Some(addr) = address(doc, get("address")) else {
             return Step::only(unreadable_address(doc, get("address"), &entry));
         };
@@ -321,13 +309,7 @@ impl<'c> Prepare<'_, 'c> {
             );
         };
         let change_members = doc.members(change.clone());
-        let cget = |k: &str| {
-            change_members
-                .iter()
-                .rev()
-                .find(|m| m.key == k)
-                .map(|m| m.value.clone())
-        };
+        let cget = |k: &str| skim::last_member(&change_members, k);
         let actions: Vec<String> = cget("actions")
             .map(|r| {
                 doc.items(r)
@@ -370,18 +352,7 @@ impl<'c> Prepare<'_, 'c> {
         }
         let fallback = self.span(&change);
         let inst = self.instance(addr, address.to_string(), after.as_ref(), fallback);
-        let view = View::root(
-            doc,
-            self.lower.file,
-            after.clone(),
-            unknown.clone(),
-            inst.span,
-            "",
-        );
-        match self.lower.lower_apart(&inst, &view) {
-            Some(lowered) => Action::Lowered(inst, Box::new(lowered)),
-            None => Action::Lower(inst, after, unknown),
-        }
+        self.lower_in_place(doc, inst, after, unknown)
     }
 
     fn instance(

@@ -378,6 +378,20 @@ mod tests {
     use crate::model::builder::{NetworkBuilder, RuleSpec};
     use crate::model::{Unknown, Val};
 
+    /// Runs `check` on the inbound rules of the first NSG in the first subnet's context.
+    fn with_first_nsg(
+        net: &Network,
+        check: impl FnOnce(&CompiledNsg<'_>, &[(RuleRef, &CompiledRule)]),
+    ) {
+        let rules = CompiledRules::new(net);
+        let tags = rules.tags(Some(SubnetId(0)));
+        let unknown = Membership::Unknown;
+        let nsg = rules
+            .nsg(NsgId(0), Direction::Inbound, &tags, &unknown, &unknown)
+            .unwrap();
+        check(&nsg, &compiled_in_order(&nsg));
+    }
+
     /// The shortcut answers "not dead" only where enumerating every resolution does too, and
     /// leaves a rule an unknown may shadow to the enumeration.
     #[test]
@@ -406,25 +420,20 @@ mod tests {
             )
             .subnet("a", "vnet", &["10.0.1.0/24"], Some("nsg"))
             .build();
-        let rules = CompiledRules::new(&net);
-        let tags = rules.tags(Some(SubnetId(0)));
-        let unknown = Membership::Unknown;
-        let nsg = rules
-            .nsg(NsgId(0), Direction::Inbound, &tags, &unknown, &unknown)
-            .unwrap();
-        let compiled = compiled_in_order(&nsg);
-        // `Private` lies inside what `FromVnet` may match: only the enumeration can tell.
-        assert!(!escapes_every_resolution(&compiled, 1));
-        assert_eq!(
-            covered_in_every_resolution(&nsg, 1, &compiled, &mut ResolvedRules::default()),
-            Some(vec![0])
-        );
-        // `Public` is outside it under every answer: the shortcut and the enumeration agree.
-        assert!(escapes_every_resolution(&compiled, 2));
-        assert_eq!(
-            covered_in_every_resolution(&nsg, 2, &compiled, &mut ResolvedRules::default()),
-            None
-        );
+        with_first_nsg(&net, |nsg, compiled| {
+            // `Private` lies inside what `FromVnet` may match: only the enumeration can tell.
+            assert!(!escapes_every_resolution(compiled, 1));
+            assert_eq!(
+                covered_in_every_resolution(nsg, 1, compiled, &mut ResolvedRules::default()),
+                Some(vec![0])
+            );
+            // `Public` is outside it under every answer: the shortcut and the enumeration agree.
+            assert!(escapes_every_resolution(compiled, 2));
+            assert_eq!(
+                covered_in_every_resolution(nsg, 2, compiled, &mut ResolvedRules::default()),
+                None
+            );
+        });
     }
 
     /// Rules sharing one question (a copy loop's rules with the same unknown protocol) are
@@ -453,29 +462,24 @@ mod tests {
             .nsg("nsg", rules)
             .subnet("a", "vnet", &["10.0.1.0/24"], Some("nsg"))
             .build();
-        let rules = CompiledRules::new(&net);
-        let tags = rules.tags(Some(SubnetId(0)));
-        let unknown = Membership::Unknown;
-        let nsg = rules
-            .nsg(NsgId(0), Direction::Inbound, &tags, &unknown, &unknown)
-            .unwrap();
-        let compiled = compiled_in_order(&nsg);
-        let mut memo = ResolvedRules::default();
-        let mut dead = 0;
-        for position in 0..40 {
-            let shared_memo = covered_in_every_resolution(&nsg, position, &compiled, &mut memo);
-            let own = covered_in_every_resolution(
-                &nsg,
-                position,
-                &compiled,
-                &mut ResolvedRules::default(),
-            );
-            assert_eq!(shared_memo, own, "position {position}");
-            dead += usize::from(shared_memo.is_some());
-        }
-        // Rules 4.. repeat an earlier source under the same unknown protocol: dead.
-        assert_eq!(dead, 36);
-        // One question: each position compiled under at most its two answers, in all.
-        assert!(memo.by_answers.len() <= 2 * 40, "{}", memo.by_answers.len());
+        with_first_nsg(&net, |nsg, compiled| {
+            let mut memo = ResolvedRules::default();
+            let mut dead = 0;
+            for position in 0..40 {
+                let shared_memo = covered_in_every_resolution(nsg, position, compiled, &mut memo);
+                let own = covered_in_every_resolution(
+                    nsg,
+                    position,
+                    compiled,
+                    &mut ResolvedRules::default(),
+                );
+                assert_eq!(shared_memo, own, "position {position}");
+                dead += usize::from(shared_memo.is_some());
+            }
+            // Rules 4.. repeat an earlier source under the same unknown protocol: dead.
+            assert_eq!(dead, 36);
+            // One question: each position compiled under at most its two answers, in all.
+            assert!(memo.by_answers.len() <= 2 * 40, "{}", memo.by_answers.len());
+        });
     }
 }
