@@ -170,13 +170,16 @@ pub fn atoms(nsg: &Nsg, direction: Direction, ctx: &RuleContext<'_>, flows: &Flo
 pub fn atoms_compiled(rules: &CompiledNsg<'_>, flows: &FlowSet) -> Vec<Atom> {
     // A rule that cannot meet the flows asks nothing relevant: it is not compiled.
     let nsg = rules.nsg();
-    let meets = |(position, (rule_ref, _)): &(usize, &(RuleRef, bool))| {
-        rule_ref
-            .resolve(nsg)
-            .is_none_or(|rule| may_meet(rule, flows.cubes().iter()))
-            .then_some(*position)
-    };
-    let positions = rules.order().iter().enumerate().filter_map(|p| meets(&p));
+    let positions = rules
+        .order()
+        .iter()
+        .enumerate()
+        .filter(|(_, (rule_ref, _))| {
+            rule_ref
+                .resolve(nsg)
+                .is_none_or(|rule| may_meet(rule, flows.cubes().iter()))
+        })
+        .map(|(position, _)| position);
     relevant_atoms(positions.filter_map(|i| rules.get(i)), flows)
 }
 
@@ -191,15 +194,13 @@ fn may_meet<'c>(rule: &SecurityRule, mut cubes: impl Iterator<Item = &'c Cube>) 
         Val::Known(ProtocolSpec::Only(p)) => ProtoSet::only(*p),
         Val::Unknown(_) => return true,
     };
-    let mut known = Vec::with_capacity(rule.destination_ports.items.len());
-    for item in &rule.destination_ports.items {
-        match &item.value {
-            Val::Known(r) => known.push(*r),
-            Val::Unknown(_) => return true,
-        }
+    let items = &rule.destination_ports.items;
+    if items.iter().any(|i| i.value.as_unknown().is_some()) {
+        return true;
     }
     // A superset of what the rule's compiled destination ports can be: the pseudo-port of
     // portless flows is added for some rules only.
+    let known = items.iter().filter_map(|i| i.value.known().copied());
     let ports = port_set(known).union(&IntervalSet::point(NO_PORT));
     cubes.any(|c| !c.protocols.and(protocols).is_empty() && c.dst_ports.intersects(&ports))
 }

@@ -164,12 +164,11 @@ pub fn apply_split(
         })
     };
     let hits: Vec<Option<usize>> = findings.iter().map(hit).collect();
-    let mut kept = Vec::new();
-    let mut suppressed = Vec::new();
-    if hits.iter().all(Option::is_none) {
-        // Nothing suppressed (the common case): a large run's findings are not moved.
-        kept = findings;
+    // Nothing suppressed (the common case): a large run's findings are not moved.
+    let (mut kept, suppressed) = if hits.iter().all(Option::is_none) {
+        (findings, Vec::new())
     } else {
+        let (mut kept, mut suppressed) = (Vec::new(), Vec::new());
         for (f, hit) in findings.into_iter().zip(hits) {
             match hit {
                 Some(i) => {
@@ -185,7 +184,8 @@ pub fn apply_split(
                 None => kept.push(f),
             }
         }
-    }
+        (kept, suppressed)
+    };
     for (s, used) in suppressions.iter().zip(used) {
         if !used {
             out_extra.push(

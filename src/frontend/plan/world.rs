@@ -153,18 +153,18 @@ impl<'t, 'c, 'l> World<'t, 'c, 'l> {
 }
 
 /// Entries prepared at once: bounds what is held between preparing and applying (a few MB),
-/// while giving the threads long runs of work. Tests use tiny batches, so that their plans
-/// cross batch boundaries.
+/// while giving the threads long runs of work.
 #[cfg(not(test))]
 const BATCH: usize = 4096;
 /// Batches smaller than this are prepared on the calling thread.
 #[cfg(not(test))]
 const PARALLEL_MIN: usize = 64;
-/// Tests prepare batches of two on the pool as well.
-#[cfg(test)]
-const PARALLEL_MIN: usize = 2;
+/// Tests use batches of two, prepared on the pool (a last batch of one is not), so that their
+/// plans cross batch boundaries and take both paths.
 #[cfg(test)]
 const BATCH: usize = 2;
+#[cfg(test)]
+const PARALLEL_MIN: usize = 2;
 
 /// What one entry does to the walk, worked out without changing it.
 struct Step<'c> {

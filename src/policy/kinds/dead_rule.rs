@@ -235,7 +235,7 @@ fn covered_in_every_resolution<'c>(
     let mut covering: Vec<usize> = Vec::new();
     for resolution in Resolution::all(&atoms) {
         let keys: Vec<(usize, u64)> = (0..=position)
-            .filter_map(|p| resolved.get(rules, p, &resolution))
+            .filter_map(|p| resolved.compiled_key(rules, p, &resolution))
             .collect();
         let exact: Vec<(RuleRef, &CompiledRule)> = keys
             .iter()
@@ -269,9 +269,9 @@ struct ResolvedRules<'c> {
 const _: () = assert!(MAX_ATOMS <= 64);
 
 impl<'c> ResolvedRules<'c> {
-    /// Position `p` exactly under `resolution`, compiled the first time its answers are seen
-    /// (`None`: no rule there).
-    fn get(
+    /// The key of position `p` exactly under `resolution`, compiled the first time its
+    /// answers are seen (`None`: no rule there).
+    fn compiled_key(
         &mut self,
         rules: &'c CompiledNsg<'_>,
         p: usize,

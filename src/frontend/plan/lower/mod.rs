@@ -190,7 +190,7 @@ impl<'c> Lowerer<'c> {
     pub fn lower_apart(&self, inst: &Instance<'_>, view: &View<'_, '_>) -> Option<Lowered> {
         let planned = &mut self.planned(inst, view);
         let lowered = match (inst.addr.mode, inst.addr.rtype.as_str()) {
-            (_, "azurerm_network_security_group") => Lowered::Nsg(self.lower_nsg(inst, view)),
+            (_, "azurerm_network_security_group") => self.lower_nsg(inst, view),
             (Mode::Managed, "azurerm_network_security_rule") => self.lower_standalone(inst, view),
             (_, "azurerm_subnet") => self.lower_subnet(inst, view),
             (_, "azurerm_application_security_group") => Lowered::Asg(association::asg(planned)),

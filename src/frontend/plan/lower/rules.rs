@@ -43,9 +43,8 @@ pub struct LoweredRule {
 }
 
 impl Lowerer<'_> {
-    /// Lower an NSG without changing the lowerer: reads only the configuration, so a plan's
-    /// NSGs (most of its work: every inline rule) are lowered on several threads.
-    pub fn lower_nsg(&self, inst: &Instance<'_>, view: &View<'_, '_>) -> LoweredNsg {
+    /// An NSG with its inline rules (see [`Lowerer::lower_apart`]): most of a plan's work.
+    pub(super) fn lower_nsg(&self, inst: &Instance<'_>, view: &View<'_, '_>) -> Lowered {
         let resource =
             vocab::Instance::record(&mut self.planned(inst, view), vocab::Kind::Nsg, &[]);
         let set = view.get("security_rule");
@@ -62,11 +61,11 @@ impl Lowerer<'_> {
                 rules.push(rule);
             }
         }
-        LoweredNsg {
+        Lowered::Nsg(LoweredNsg {
             nsg: Nsg { resource, rules },
             problems,
             mirror: self.is_mirror(inst, "security_rule"),
-        }
+        })
     }
 
     /// Add an NSG from [`Lowerer::lower_nsg`].
